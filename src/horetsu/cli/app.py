@@ -1,0 +1,105 @@
+"""The Typer application and the error boundary.
+
+Every command lives in its own module with a ``register(app)`` function.  Any
+:class:`horetsu.errors.HoretsuError` that escapes a command becomes one line on
+stderr (in the chosen language) and the error's exit code; no traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from horetsu import __version__
+from horetsu.cli.common import err_console, state
+from horetsu.errors import HoretsuError
+
+COMMAND_MODULES = (
+    "init_cmd",
+    "import_cmd",
+    "sample_cmd",
+    "analyze_cmd",
+    "report_cmd",
+    "gate_cmd",
+    "plan_cmd",
+    "export_cmd",
+    "demo_cmd",
+)
+
+app = typer.Typer(
+    name="horetsu",
+    help="horetsu (惚れ通): where every customer relationship stands on its time axis.\n\n"
+    "顧客ごとの時間軸で、関係がいまどこにあり、次に何をし、何をしてはいけないかを示します。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"horetsu {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="ja | en (default: from the locale). / 表示言語")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    if lang:
+        if lang not in ("ja", "en"):
+            raise typer.BadParameter("--lang must be ja or en / --lang は ja か en です")
+        state.lang = lang
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"horetsu.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # a command group not written yet
+        if _exc.name != f"horetsu.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the process exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    # --lang may appear after the command name too; honour it for error messages.
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            state.lang = args[i + 1] if args[i + 1] in ("ja", "en") else state.lang
+        elif a.startswith("--lang="):
+            state.lang = a.split("=", 1)[1]
+    try:
+        app(args=args, prog_name="horetsu")
+    except SystemExit as exc:  # Typer/Click exit (usage errors print their own message)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except HoretsuError as exc:
+        lang = state.get_lang()
+        head = "エラー" if lang == "ja" else "Error"
+        err_console.print(f"[bold red]{head}:[/] {exc.message(lang)}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("Interrupted. / 中断しました。")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+
+def run() -> None:
+    """Console-script wrapper that exits with :func:`main`'s code."""
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Shared CLI plumbing: language, console, workspace option, progress bars."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from horetsu.config import detect_lang
+
+
+class _State:
+    lang: str = ""
+
+    def get_lang(self) -> str:
+        return self.lang or detect_lang()
+
+
+state = _State()
+console = Console()
+err_console = Console(stderr=True)
+
+
+def t(ja: str, en: str) -> str:
+    """Pick the Japanese or English text according to ``--lang``."""
+    return ja if state.get_lang() == "ja" else en
+
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default ./horetsu-data or $HORETSU_WORKSPACE). / ワークスペース",
+        show_default=False,
+    ),
+]
+
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="Ibis connection URL (default: embedded DuckDB). / 実行エンジン"),
+]
+
+
+@contextlib.contextmanager
+def progress(description: str, total: float | None = None) -> Iterator[Any]:
+    """A Rich progress bar on stderr; yields (progress, task_id) as a small helper object."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}" if total else ""),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task(description, total=total)
+
+        class _Bar:
+            def advance(self, n: float = 1) -> None:
+                prog.advance(task, n)
+
+            def update(self, **kw: Any) -> None:
+                prog.update(task, **kw)
+
+        yield _Bar()

@@ -1,0 +1,103 @@
+"""Settings, declared once.
+
+Order of precedence: built-in defaults → ``horetsu.toml`` in the workspace →
+``HORETSU_*`` environment variables → command-line flags.  Each subsystem declares
+its own section as a pydantic model and reads it with :func:`section`, so an
+invalid value fails with the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from horetsu.errors import ConfigError
+
+DEFAULT_WORKSPACE = "horetsu-data"
+CONFIG_FILE = "horetsu.toml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base for config sections: unknown keys are errors (typos must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkspaceSettings(StrictModel):
+    engine: str = ""  # Ibis connection URL; empty = embedded DuckDB over the Parquet tables
+    lang: str = ""  # ja | en ; empty = from the locale
+    shop_name: str = ""
+
+
+def default_workspace_path() -> Path:
+    return Path(os.environ.get("HORETSU_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+def detect_lang(explicit: str | None = None) -> str:
+    """``ja`` or ``en``: the flag, then HORETSU_LANG, then the locale."""
+    for value in (explicit, os.environ.get("HORETSU_LANG")):
+        if value:
+            value = value.lower()[:2]
+            if value in ("ja", "en"):
+                return value
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(var, "").lower().startswith("ja"):
+            return "ja"
+    try:
+        loc = locale.getlocale()[0] or ""
+    except ValueError:  # pragma: no cover - odd platform locales
+        loc = ""
+    return "ja" if loc.lower().startswith("ja") else "en"
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file; a syntax error names the file and the line."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: invalid TOML: {exc}", ja=f"{path}: TOML の書式が正しくありません: {exc}"
+        ) from None
+
+
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def section(data: dict[str, Any], key: str, model: type[M], *, file: Any = CONFIG_FILE) -> M:
+    """Validate ``data[key]`` (dotted) against ``model``; errors name file and key."""
+    raw = _lookup(data, key) or {}
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in (key, *first["loc"]))
+        msg = first["msg"]
+        raise ConfigError(
+            f"{file}: [{loc}] {msg}", ja=f"{file}: [{loc}] の値が正しくありません: {msg}"
+        ) from None
+
+
+def env_overrides(prefix: str = "HORETSU_") -> dict[str, str]:
+    """``HORETSU_ENGINE=...`` → ``{"engine": ...}`` for the workspace section."""
+    out = {}
+    for name in ("ENGINE", "LANG"):
+        value = os.environ.get(prefix + name)
+        if value:
+            out[name.lower()] = value
+    return out

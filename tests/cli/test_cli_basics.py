@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from horetsu import __version__
+from horetsu.cli.app import main
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"horetsu {__version__}"
+
+
+def test_init_on_a_file_fails_with_one_line_and_no_traceback(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    code = main(["--lang", "en", "init", "--workspace", str(target)])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "not a folder" in err and "Traceback" not in err

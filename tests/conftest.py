@@ -1,0 +1,18 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A fresh, empty workspace."""
+    import horetsu
+
+    return horetsu.init_workspace(tmp_path / "ws")
