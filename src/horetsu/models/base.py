@@ -1,0 +1,155 @@
+"""The estimator contract shared by every model (scikit-learn style).
+
+``__init__`` stores options only; ``fit`` validates, learns attributes that end in
+``_`` (``params_``, ``log_likelihood_``, ``standard_errors_``...), keeps no reference
+to the data and returns ``self``.  Using a model before ``fit`` raises
+:class:`horetsu.errors.NotFittedError`.
+
+Fitting maximises the log-likelihood over the logarithms of the parameters (so
+they stay positive) with L-BFGS-B; standard errors come from a numerical Hessian
+of the log-likelihood at the optimum (delta method back to the natural scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from horetsu.errors import ConvergenceError, NotFittedError
+
+Objective = Callable[[np.ndarray], "tuple[float, np.ndarray | None]"]
+
+
+class BaseModel:
+    """Common plumbing: options, the fitted check, the optimiser, standard errors."""
+
+    param_names: tuple[str, ...] = ()
+    #: whether the objective returns an analytic gradient
+    analytic_gradient: bool = True
+
+    def __init__(self, *, init: Sequence[float] | None = None, tol: float = 1e-9, max_iter: int = 2000) -> None:
+        self.init = init
+        self.tol = tol
+        self.max_iter = max_iter
+
+    # ------------------------------------------------------------ contract
+    def get_params(self) -> dict[str, Any]:
+        """The options given to ``__init__`` (not the learned parameters)."""
+        return {"init": self.init, "tol": self.tol, "max_iter": self.max_iter}
+
+    def __repr__(self) -> str:
+        learned = getattr(self, "params_", None)
+        if learned is None:
+            return f"{type(self).__name__}()"
+        inner = ", ".join(f"{k}={v:.4g}" for k, v in learned.items())
+        return f"{type(self).__name__}({inner})"
+
+    def _check_fitted(self) -> dict[str, float]:
+        params = getattr(self, "params_", None)
+        if params is None:
+            name = type(self).__name__
+            raise NotFittedError(
+                f"{name} is not fitted yet; call {name}().fit(...) first",
+                ja=f"{name} はまだ推定されていません。先に fit(...) を呼んでください",
+            )
+        return params
+
+    # ------------------------------------------------------------ fitting
+    def _default_init(self) -> np.ndarray:
+        return np.ones(len(self.param_names))
+
+    def _optimise(self, objective: Objective, n_obs: float) -> np.ndarray:
+        """Minimise the mean negative log-likelihood over log-parameters; return natural params."""
+        start = np.asarray(self.init if self.init is not None else self._default_init(), dtype=float)
+        if start.shape != (len(self.param_names),) or np.any(start <= 0) or not np.all(np.isfinite(start)):
+            raise ConvergenceError(
+                f"init must be {len(self.param_names)} positive numbers ({', '.join(self.param_names)})",
+                ja=f"init は正の数 {len(self.param_names)} 個 ({', '.join(self.param_names)}) にしてください",
+            )
+        scale = 1.0 / max(float(n_obs), 1.0)
+
+        def fun(theta: np.ndarray) -> Any:
+            if np.any(np.abs(theta) > 30):  # exp(30) ~ 1e13: far outside any sensible region
+                return (np.inf, np.zeros_like(theta)) if self.analytic_gradient else np.inf
+            value, grad = objective(theta)
+            if not np.isfinite(value):
+                return (np.inf, np.zeros_like(theta)) if self.analytic_gradient else np.inf
+            if self.analytic_gradient:
+                return value * scale, np.asarray(grad) * scale
+            return value * scale
+
+        with np.errstate(all="ignore"):
+            res = minimize(
+                fun,
+                np.log(start),
+                jac=self.analytic_gradient,
+                method="L-BFGS-B",
+                bounds=[(-25.0, 25.0)] * len(start),
+                options={"maxiter": self.max_iter, "ftol": self.tol * 1e-3, "gtol": 1e-7},
+            )
+        if not np.isfinite(res.fun) or (not res.success and "ABNORMAL" not in str(res.message)):
+            self._raise_not_converged(str(res.message))
+        theta = res.x
+        if np.any(np.abs(theta) >= 24.9):
+            self._raise_not_converged("a parameter ran to the edge of its range (the data cannot identify it)")
+        self._theta_ = theta
+        self._objective_scale_ = scale
+        return np.exp(theta)
+
+    def _raise_not_converged(self, why: str) -> None:
+        name = type(self).__name__
+        raise ConvergenceError(
+            f"{name} did not converge ({why}). Try: more customers or a longer calibration period, "
+            f"other starting values (init=...), a larger max_iter, or a simpler model "
+            f"(BetaGeo instead of ParetoNBD).",
+            ja=f"{name} の推定が収束しませんでした（{why}）。顧客数や観測期間を増やす、初期値 init=... を変える、"
+            f"max_iter を増やす、より単純なモデル（ParetoNBD の代わりに BetaGeo）を試してください。",
+        )
+
+    def _standard_errors(self, objective: Objective) -> dict[str, float]:
+        """Standard errors from a central-difference Hessian of the negative log-likelihood."""
+        theta = self._theta_
+        k = len(theta)
+        h = 1e-4
+        hess = np.empty((k, k))
+        with np.errstate(all="ignore"):
+            if self.analytic_gradient:
+                for i in range(k):
+                    e = np.zeros(k)
+                    e[i] = h
+                    g_plus = np.asarray(objective(theta + e)[1])
+                    g_minus = np.asarray(objective(theta - e)[1])
+                    hess[i] = (g_plus - g_minus) / (2 * h)
+            else:
+                f0 = objective(theta)[0]
+                for i in range(k):
+                    for j in range(i, k):
+                        ei = np.zeros(k)
+                        ej = np.zeros(k)
+                        ei[i] = h
+                        ej[j] = h
+                        fpp = objective(theta + ei + ej)[0]
+                        fpm = objective(theta + ei - ej)[0]
+                        fmp = objective(theta - ei + ej)[0]
+                        fmm = objective(theta - ei - ej)[0]
+                        hess[i, j] = hess[j, i] = (fpp - fpm - fmp + fmm) / (4 * h * h)
+                del f0
+        hess = (hess + hess.T) / 2
+        try:
+            cov_theta = np.linalg.inv(hess)
+        except np.linalg.LinAlgError:
+            return {n: float("nan") for n in self.param_names}
+        params = np.exp(theta)
+        var = np.diag(cov_theta) * params**2
+        return {n: float(np.sqrt(v)) if v >= 0 else float("nan") for n, v in zip(self.param_names, var, strict=True)}
+
+    def _set_fitted(self, params: np.ndarray, objective: Objective, n_obs: float) -> None:
+        self.params_ = {n: float(v) for n, v in zip(self.param_names, params, strict=True)}
+        self.log_likelihood_ = float(-objective(self._theta_)[0])
+        self.standard_errors_ = self._standard_errors(objective)
+        self.n_customers_ = float(n_obs)
+        del self._theta_
+        del self._objective_scale_

@@ -1,0 +1,113 @@
+"""BG/NBD: beta-geometric / negative binomial distribution (Fader, Hardie & Lee 2005).
+
+While alive a customer buys at Poisson rate λ ~ Gamma(r, α); after each purchase
+the customer drops out with probability p ~ Beta(a, b).  For a customer with x
+repeat purchases, the last at t_x, observed for T since the first purchase::
+
+    L = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^(r+x))
+        + [x > 0] · B(a+1, b+x-1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^(r+x))
+
+The second term over the first is exp(d) with
+d = log a - log(b+x-1) + (r+x)·(log(α+T) - log(α+t_x)), so
+log L = common terms + softplus(d) and P(alive) = 1 / (1 + exp(d)).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+
+from horetsu.models._suffstats import Collapsed, check_rft, collapse
+from horetsu.models.base import BaseModel
+
+
+def _log_odds_dead(r: float, alpha: float, a: float, b: float, x, t_x, T) -> np.ndarray:
+    """d = log of (second likelihood term / first); -inf when x == 0."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.log(a) - np.log(b + x - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return np.where(x > 0, d, -np.inf)
+
+
+class BetaGeo(BaseModel):
+    """BG/NBD model. ``params_`` = {r, alpha, a, b}; time in the unit of the summary."""
+
+    param_names = ("r", "alpha", "a", "b")
+
+    def _default_init(self) -> np.ndarray:
+        return np.array([0.5, 5.0, 0.8, 2.5])
+
+    # ------------------------------------------------------------ likelihood
+    @staticmethod
+    def _objective(c: Collapsed):
+        xv, tv, Tv = c.x_values, c.t_values, c.T_values
+        xi, ti, Ti = c.x_index, c.t_index, c.T_index
+        x, w = c.x, c.w
+        pos = x > 0
+        xm1 = np.where(pos, x - 1.0, 0.0)
+
+        def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            r, alpha, a, b = np.exp(theta)
+            lg = (gammaln(r + xv) - gammaln(r))[xi]
+            lb = (betaln(a, b + xv) - betaln(a, b))[xi]
+            l_aT_u = np.log(alpha + Tv)
+            l_at_u = np.log(alpha + tv)
+            l_aT = l_aT_u[Ti]
+            l_at = l_at_u[ti]
+            rx = r + x
+            with np.errstate(divide="ignore"):
+                d = np.where(pos, np.log(a) - np.log(b + xm1) + rx * (l_aT - l_at), -np.inf)
+            ll = lg + r * np.log(alpha) + lb - rx * l_aT + np.logaddexp(0.0, d)
+            q = expit(d)  # weight of the "dropped out after the last purchase" branch
+            inv_aT = (1.0 / (alpha + Tv))[Ti]
+            inv_at = (1.0 / (alpha + tv))[ti]
+            g_r = (digamma(r + xv) - digamma(r))[xi] + np.log(alpha) - l_aT + q * (l_aT - l_at)
+            g_alpha = r / alpha - rx * inv_aT + q * rx * (inv_aT - inv_at)
+            g_a = (digamma(a + b) - digamma(a + b + xv))[xi] + q / a
+            g_b = (digamma(b + xv) - digamma(a + b + xv) - digamma(b) + digamma(a + b))[xi] - q / (b + xm1)
+            grad = np.array([w @ g_r * r, w @ g_alpha * alpha, w @ g_a * a, w @ g_b * b])
+            return -float(w @ ll), -grad
+
+        return nll
+
+    def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> "BetaGeo":
+        """Fit on per-customer (frequency, recency, T); ``weights`` counts identical customers."""
+        c = collapse(frequency, recency, T, weights)
+        objective = self._objective(c)
+        params = self._optimise(objective, c.n_customers)
+        self._set_fitted(params, objective, c.n_customers)
+        self.n_distinct_ = len(c.w)
+        return self
+
+    # ------------------------------------------------------------ predictions
+    def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Probability that the customer has not dropped out by T."""
+        p = self._check_fitted()
+        x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
+        return expit(-_log_odds_dead(p["r"], p["alpha"], p["a"], p["b"], x, t_x, big_t))
+
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Expected number of purchases in (T, T+t] given the customer's history."""
+        p = self._check_fitted()
+        r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
+        t, x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, frequency, recency, T)))
+        z = t / (alpha + big_t + t)
+        # Euler's transformation keeps the hypergeometric factor bounded for heavy buyers:
+        # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)
+        am1 = a - 1.0 if abs(a - 1.0) > 1e-9 else 1e-9
+        tail = np.power(1.0 - z, am1) * hyp2f1(a + b - 1.0 - r, am1, a + b + x - 1.0, z)
+        base = (a + b + x - 1.0) / am1 * (1.0 - tail)
+        return base * expit(-_log_odds_dead(r, alpha, a, b, x, t_x, big_t))
+
+    def expected_purchases_new(self, t: Any) -> np.ndarray:
+        """Expected purchases in (0, t] of a customer just acquired (unconditional E[X(t)])."""
+        t = np.asarray(t, dtype=float)
+        zero = np.zeros_like(t)
+        return self.expected_purchases(t, zero, zero, zero)
+
+    def fitted_distribution(self) -> dict[str, float]:
+        """Population means implied by the parameters (purchase rate, dropout probability)."""
+        p = self._check_fitted()
+        return {"mean_rate": p["r"] / p["alpha"], "mean_dropout": p["a"] / (p["a"] + p["b"])}
