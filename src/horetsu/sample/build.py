@@ -1,0 +1,97 @@
+"""``generate``: simulate the shop and write its export files plus the true parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from horetsu.errors import ConfigError, InputFileError
+from horetsu.sample.params import TrueParams
+
+FORMATS = ("generic", "shopify", "rakuten")
+PARAMS_FILE = "sample_params.json"
+TRUTH_FILE = "sample_truth.parquet"
+STEPS = ("customers", "orders", "events", "tables", "write")
+
+# progress(label, done, total): called once per step.
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleInfo:
+    """What ``generate`` wrote."""
+
+    out_dir: Path
+    fmt: str
+    customers: int
+    seed: int
+    files: list[Path]  # the export files, ready for ``horetsu import``
+    rows: dict[str, int]  # rows per generic table (customers, orders, subscriptions, events)
+    params: dict[str, Any]  # the true parameters of the simulated processes
+    params_file: Path
+    truth_file: Path  # per-customer latent values (for model tests; not an export)
+
+
+def generate(
+    out_dir: Any,
+    customers: int = 20000,
+    seed: int = 0,
+    fmt: str = "generic",
+    progress: ProgressFn | None = None,
+    params: TrueParams | None = None,
+) -> SampleInfo:
+    """Write the export files of a simulated Japanese D2C shop to ``out_dir``.
+
+    The same ``customers``, ``seed`` and ``fmt`` always give the same bytes.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(
+            f"unknown sample format {fmt!r} (use one of: {', '.join(FORMATS)})",
+            ja=f"サンプルの形式 {fmt!r} は使えません（{', '.join(FORMATS)} のいずれか）",
+        )
+    if not isinstance(customers, int) or customers < 1:
+        raise ConfigError(
+            f"--customers must be a positive whole number, got {customers!r}",
+            ja=f"--customers には正の整数を指定してください（{customers!r}）",
+        )
+    params = params or TrueParams()
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputFileError(f"{out} is not a folder", ja=f"{out} はフォルダではありません")
+    out.mkdir(parents=True, exist_ok=True)
+
+    def step(label: str) -> None:
+        if progress is not None:
+            progress(label, STEPS.index(label), len(STEPS))
+
+    from horetsu.sample.shop import simulate
+
+    shop = simulate(customers, seed, params, progress=step)
+    step("write")
+    files = _writer(fmt)(shop, out)
+    params_dict = params.to_dict()
+    params_dict["customers"] = customers
+    params_dict["seed"] = seed
+    params_file = out / PARAMS_FILE
+    params_file.write_text(json.dumps(params_dict, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    truth_file = out / TRUTH_FILE
+    pq.write_table(shop.truth, truth_file, compression="zstd")
+    if progress is not None:
+        progress("done", len(STEPS), len(STEPS))
+    rows = {name: getattr(shop, name).num_rows for name in ("customers", "orders", "subscriptions", "events")}
+    return SampleInfo(out, fmt, customers, seed, files, rows, params_dict, params_file, truth_file)
+
+
+def _writer(fmt: str) -> Callable:
+    if fmt == "generic":
+        from horetsu.sample.formats.generic import write
+    elif fmt == "shopify":
+        from horetsu.sample.formats.shopify import write
+    else:
+        from horetsu.sample.formats.rakuten import write
+    return write

@@ -1,0 +1,25 @@
+"""``horetsu sample`` on the command line."""
+
+from __future__ import annotations
+
+from horetsu.cli.app import main
+from tests.sample.conftest import read
+
+
+def test_sample_command_writes_the_files_it_announces(tmp_path, capsys):
+    out = tmp_path / "shop"
+    code = main(["sample", "--customers", "800", "--seed", "5", "--out", str(out), "--lang", "en"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    for name in ("customers.csv", "orders.csv", "subscriptions.csv", "events.csv"):
+        assert str(out / name) in printed
+    assert read(out / "customers.csv").num_rows == 800
+    assert "--preset generic" in printed
+
+
+def test_sample_command_unknown_format_is_one_line_in_japanese(tmp_path, capsys):
+    code = main(["--lang", "ja", "sample", "--customers", "10", "--out", str(tmp_path / "x"), "--format", "amazon"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "サンプルの形式" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
