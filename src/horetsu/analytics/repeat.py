@@ -1,0 +1,177 @@
+"""Repeat buying: F2 conversion, the purchase ladder and repurchase intervals.
+
+A "purchase" here is a purchase day (several orders on one day count once), so a
+customer who splits a basket into two orders on the same day is still a first-time
+buyer.
+
+- F2 within w days: among first-time buyers whose first purchase lies at least w days
+  before the as-of day (so the window is fully observed), the share whose second purchase
+  day came no more than w days after the first.
+- Ladder: customers reaching their 1st, 2nd, ... purchase day, the conversion from the
+  previous step and the median/80th percentile of days it took.
+- Intervals: days between consecutive purchase days of the same customer in the same
+  category (or SKU); the median and 80th percentile suggest when to follow up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from horetsu.analytics.base import Ctx, as_float, days_between, make_ctx, month_index, month_start
+from horetsu.analytics.quantiles import grouped_quantiles
+from horetsu.analytics.summary import purchase_days
+
+MEDIAN_P80 = [(1, 2), (4, 5)]
+
+
+def numbered_days(ctx: Ctx) -> Any:
+    """Purchase days with ``day_no`` (1 = first purchase day) and ``gap_days`` since the previous one."""
+    d = purchase_days(ctx)
+    w = ibis.window(group_by=d.customer_id, order_by=d.order_date)
+    d = d.mutate(day_no=(ibis.row_number().over(w) + 1).cast("int64"), prev_date=d.order_date.lag().over(w))
+    return d.mutate(gap_days=days_between(d.order_date, d.prev_date))
+
+
+def firsts(ctx: Ctx, steps: int = 2) -> Any:
+    """Per buyer: first purchase day, its category and channel, acquisition cohort, dates of days 2..steps."""
+    d = numbered_days(ctx)
+    first = d.day_no == 1
+    aggs: dict[str, Any] = {
+        "first_date": d.order_date.min(),
+        "first_category": d.category.min(where=first),
+        "first_channel": d.channel.min(where=first),
+    }
+    for k in range(2, steps + 1):
+        aggs[f"date_{k}"] = d.order_date.min(where=d.day_no == k)
+    f = d.group_by("customer_id").aggregate(**aggs)
+    return f.mutate(cohort_idx=month_index(f.first_date))
+
+
+def _f2_rows(ctx: Ctx, f: Any, keys: list[str]) -> Any:
+    """Union over the F2 windows of (keys..., window_days, eligible, converted, rate)."""
+    parts = []
+    age = days_between(ctx.as_of_lit(), f.first_date)
+    gap = days_between(f.date_2, f.first_date)
+    for w in ctx.settings.f2_windows:
+        eligible = age >= w
+        aggs = {
+            "eligible": f.count(where=eligible),
+            "converted": f.count(where=eligible & f.date_2.notnull() & (gap <= w)),
+        }
+        g = f.group_by(keys).aggregate(**aggs) if keys else f.aggregate(**aggs)
+        parts.append(g.mutate(window_days=ibis.literal(w, "int64")))
+    u = parts[0]
+    for p in parts[1:]:
+        u = u.union(p)
+    u = u.mutate(
+        eligible=u.eligible.cast("int64"),
+        converted=u.converted.cast("int64"),
+        rate=ibis.ifelse(u.eligible > 0, as_float(u.converted) / as_float(u.eligible), ibis.null("float64")),
+    )
+    return u.select(*keys, "window_days", "eligible", "converted", "rate")
+
+
+def f2(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """F2 conversion within each window (30/60/90/180/365 days by default)."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    return _f2_rows(ctx, firsts(ctx), [])
+
+
+def f2_by_cohort(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """F2 conversion per acquisition month (``cohort`` = first day of the month)."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    f = firsts(ctx)
+    f = f.mutate(cohort=month_start(f.cohort_idx))
+    return _f2_rows(ctx, f, ["cohort"])
+
+
+def f2_by_category(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """F2 conversion per category of the first purchase (null = unknown)."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    f = firsts(ctx)
+    return _f2_rows(ctx, f, ["first_category"])
+
+
+def ladder(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """Customers reaching purchase day 1..N, conversion from the step before, days taken."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    top = ctx.settings.ladder_max
+    d = numbered_days(ctx)
+    d = d.filter(d.day_no <= top)
+    counts = d.group_by(step=d.day_no).aggregate(customers=d.count(), mean_days=d.gap_days.cast("float64").mean())
+    w = ibis.window(order_by=counts.step)
+    prev = counts.customers.lag().over(w)
+    counts = counts.mutate(
+        customers=counts.customers.cast("int64"),
+        conversion=ibis.ifelse(prev.notnull(), as_float(counts.customers) / as_float(prev), ibis.null("float64")),
+    )
+    gaps = grouped_quantiles(d.filter(d.day_no >= 2).mutate(step=d.day_no), ["step"], "gap_days", MEDIAN_P80)
+    j = counts.left_join(gaps, "step")
+    return j.select(
+        counts.step,
+        counts.customers,
+        counts.conversion,
+        median_days=gaps.q_1_2.cast("int64"),
+        p80_days=gaps.q_4_5.cast("int64"),
+        mean_days=counts.mean_days,
+    )
+
+
+def _category_days(ctx: Ctx) -> Any:
+    """Distinct (customer_id, key=category, order_date) from paid orders and their product lines."""
+    o = ctx.paid()
+    a = o.filter(o.category.notnull()).select("customer_id", key=o.category, order_date=o.order_date)
+    lines = ctx.ws.table("order_lines")
+    lines = lines.filter(lines.category.notnull(), lines.line_type.fill_null("product") == "product")
+    b = lines.join(o.select("order_id", "customer_id", "order_date"), "order_id").select(
+        "customer_id", key=lines.category, order_date=o.order_date
+    )
+    return a.union(b, distinct=True)
+
+
+def _sku_days(ctx: Ctx) -> Any:
+    o = ctx.paid()
+    lines = ctx.ws.table("order_lines")
+    lines = lines.filter(lines.sku.notnull(), lines.line_type.fill_null("product") == "product")
+    j = lines.join(o.select("order_id", "customer_id", "order_date"), "order_id")
+    return j.select("customer_id", key=lines.sku, order_date=o.order_date).distinct()
+
+
+def _interval_stats(triples: Any, name: str) -> Any:
+    w = ibis.window(group_by=[triples.customer_id, triples.key], order_by=triples.order_date)
+    g = triples.mutate(gap_days=days_between(triples.order_date, triples.order_date.lag().over(w)))
+    g = g.filter(g.gap_days.notnull())
+    stats = g.group_by("key").aggregate(
+        intervals=g.count(),
+        customers=g.customer_id.nunique(),
+        mean_days=g.gap_days.cast("float64").mean(),
+    )
+    q = grouped_quantiles(g, ["key"], "gap_days", MEDIAN_P80)
+    j = stats.join(q, "key")
+    return j.select(
+        **{name: stats.key},
+        intervals=stats.intervals.cast("int64"),
+        customers=stats.customers.cast("int64"),
+        median_days=q.q_1_2.cast("int64"),
+        p80_days=q.q_4_5.cast("int64"),
+        mean_days=stats.mean_days,
+    )
+
+
+def intervals_category(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """Repurchase intervals per category; the row with a null category covers all purchase days."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    cat = _interval_stats(_category_days(ctx), "category")
+    d = purchase_days(ctx)
+    alldays = d.select("customer_id", key=ibis.literal("*", "string"), order_date=d.order_date)
+    overall = _interval_stats(alldays, "category")
+    overall = overall.mutate(category=ibis.null("string"))
+    return cat.union(overall)
+
+
+def intervals_sku(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """Repurchase intervals per SKU (needs order lines)."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    return _interval_stats(_sku_days(ctx), "sku")

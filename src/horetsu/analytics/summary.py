@@ -1,0 +1,114 @@
+"""One row per customer: the customer's time axis in numbers.
+
+Columns: ``customer_id, first_purchase, last_purchase, frequency`` (distinct purchase
+days), ``orders, recency_days`` (as-of day − last purchase), ``tenure_days`` (last −
+first purchase), ``age_days`` (as-of day − first purchase), ``monetary_total, monetary_mean``
+(per order), ``categories`` (distinct product categories bought), ``subscription_active``.
+
+Every customer known on the as-of day gets a row: the customers table (unless
+registered later) and everyone with an order on or before that day.  A customer
+without a paid purchase has ``frequency = orders = 0``, ``monetary_total = 0`` and
+nulls in the date, day-count and mean columns.
+
+Orders are first reduced to one row per (customer, day): the two distinct counts
+(purchase days, categories) then come from small group-bys instead of COUNT(DISTINCT)
+over every order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from horetsu.analytics.base import ENDED_SUBSCRIPTION, Ctx, as_float, days_between, make_ctx
+
+COLUMNS = (
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "frequency",
+    "orders",
+    "recency_days",
+    "tenure_days",
+    "age_days",
+    "monetary_total",
+    "monetary_mean",
+    "categories",
+    "subscription_active",
+)
+
+
+def purchase_days(ctx: Ctx) -> Any:
+    """One row per (customer, day with a paid order): orders, revenue, first category/channel, subscription."""
+    o = ctx.paid()
+    return o.group_by(["customer_id", "order_date"]).aggregate(
+        orders=o.count(),
+        revenue=o.total_jpy.sum().fill_null(0).cast("int64"),
+        category=o.category.min(),
+        channel=o.channel.min(),
+        subscription=o.subscription_id.notnull().any(),
+    )
+
+
+def customer_categories(ctx: Ctx) -> Any:
+    """Distinct (customer_id, category) pairs from paid orders and their product lines."""
+    o = ctx.paid()
+    from_orders = o.filter(o.category.notnull()).select("customer_id", "category")
+    lines = ctx.ws.table("order_lines")
+    lines = lines.filter(lines.category.notnull(), lines.line_type.fill_null("product") == "product")
+    from_lines = lines.join(o.select("order_id", "customer_id"), "order_id").select("customer_id", "category")
+    return from_orders.union(from_lines, distinct=True)
+
+
+def active_subscribers(ctx: Ctx) -> Any:
+    """Customers with a subscription running at the end of the as-of day."""
+    s = ctx.ws.table("subscriptions")
+    end = ctx.end_ts()
+    running = (s.cancelled_at.isnull() & ~s.status.fill_null("active").lower().isin(list(ENDED_SUBSCRIPTION))) | (
+        s.cancelled_at >= end
+    )
+    s = s.filter(s.customer_id.notnull(), s.started_at.isnull() | (s.started_at < end), running)
+    return s.select("customer_id").distinct()
+
+
+def known_customers(ctx: Ctx) -> Any:
+    """Every customer that exists on the as-of day (customers table ∪ anyone with an order)."""
+    c = ctx.ws.table("customers")
+    c = c.filter(c.customer_id.notnull(), c.registered_at.isnull() | (c.registered_at < ctx.end_ts()))
+    o = ctx.orders()
+    return c.select("customer_id").union(o.select("customer_id"), distinct=True)
+
+
+def customer_summary(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
+    """The per-customer summary as an Ibis expression (see the module docstring)."""
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    days = purchase_days(ctx)
+    per = days.group_by("customer_id").aggregate(
+        first_purchase=days.order_date.min(),
+        last_purchase=days.order_date.max(),
+        frequency=days.count(),
+        orders=days.orders.sum().cast("int64"),
+        monetary_total=days.revenue.sum().cast("int64"),
+    )
+    cats = customer_categories(ctx)
+    ncat = cats.group_by("customer_id").aggregate(categories=cats.count())
+    subs = active_subscribers(ctx).mutate(subscription_active=ibis.literal(True))
+
+    base = known_customers(ctx)
+    t = base.left_join(per, "customer_id").select(base.customer_id, *[per[c] for c in per.columns if c != "customer_id"])
+    t = t.left_join(ncat, "customer_id").select(t, ncat.categories)
+    t = t.left_join(subs, "customer_id").select(t, subs.subscription_active)
+    as_of_lit = ctx.as_of_lit()
+    t = t.mutate(
+        frequency=t.frequency.fill_null(0).cast("int64"),
+        orders=t.orders.fill_null(0).cast("int64"),
+        monetary_total=t.monetary_total.fill_null(0).cast("int64"),
+        recency_days=days_between(as_of_lit, t.last_purchase),
+        tenure_days=days_between(t.last_purchase, t.first_purchase),
+        age_days=days_between(as_of_lit, t.first_purchase),
+        monetary_mean=ibis.ifelse(t.orders > 0, as_float(t.monetary_total) / as_float(t.orders), ibis.null("float64")),
+        categories=t.categories.fill_null(0).cast("int64"),
+        subscription_active=t.subscription_active.fill_null(False),
+    )
+    return t.select(*COLUMNS)
