@@ -1,0 +1,203 @@
+"""Merge one parsed file into the workspace tables (in memory; the caller writes once).
+
+- orders / subscriptions: upsert by key (a newer export replaces the order);
+  order_lines of an order are replaced when the new file carries lines for it;
+- customers: upsert by key, new non-empty values win, empty ones keep the old value;
+- events: append, rows equal to an existing event are dropped.
+
+Afterwards ``subscription_seq`` is numbered for subscription orders that lack it and
+subscriptions seen only through their orders get a row (start, deliveries).
+The set-based work runs in an in-process DuckDB over Arrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horetsu import schema
+from horetsu.io.presets.base import Parsed
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cols(name: str) -> list[str]:
+    return [f.name for f in schema.TABLES[name]]
+
+
+def _hash_expr(name: str, alias: str) -> str:
+    return "hash(" + ", ".join(f"{alias}.{_q(c)}" for c in _cols(name)) + ")"
+
+
+class Merger:
+    """Holds the current tables and folds parsed files into them one by one."""
+
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        self.tables = {name: schema.conform(name, t) for name, t in tables.items()}
+        self.changed: set[str] = set()
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone='UTC'")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _sql(self, query: str, **tables: pa.Table) -> pa.Table:
+        for name, t in tables.items():
+            self.con.register(name, t)
+        try:
+            return self.con.execute(query).to_arrow_table()
+        finally:
+            for name in tables:
+                self.con.unregister(name)
+
+    # ----------------------------------------------------------------------------
+    def merge(self, parsed: Parsed) -> np.ndarray:
+        """Fold ``parsed`` in; return, per source row, True when it changed nothing."""
+        before = dict(self.tables)
+        new = {name: schema.conform(name, t) for name, t in parsed.tables.items()}
+        if "orders" in new:
+            self._upsert("orders", new["orders"])
+        if "order_lines" in new:
+            self._replace_lines(new["order_lines"])
+        if "subscriptions" in new:
+            self._upsert("subscriptions", new["subscriptions"], coalesce=True)
+        if "customers" in new:
+            self._upsert("customers", new["customers"], coalesce=True)
+        if "events" in new:
+            self._append_events(new["events"])
+        if "orders" in new:
+            self._derive_subscriptions()
+        self.changed |= set(new) | ({"subscriptions"} if "orders" in new else set())
+        return self._unchanged_rows(parsed, before)
+
+    def _upsert(self, name: str, new: pa.Table, *, coalesce: bool = False) -> None:
+        old = self.tables[name]
+        key = schema.KEYS[name][0]
+        if old.num_rows == 0:
+            self.tables[name] = new
+            return
+        cols = _cols(name)
+        if coalesce:
+            sel = ", ".join(
+                f"n.{_q(c)}" if c == key else f"COALESCE(n.{_q(c)}, o.{_q(c)}) AS {_q(c)}" for c in cols
+            )
+            merged_new = self._sql(f"SELECT {sel} FROM n LEFT JOIN o USING ({_q(key)})", n=new, o=old)
+        else:
+            merged_new = new
+        rest = self._sql(f"SELECT o.* FROM o ANTI JOIN n USING ({_q(key)})", o=old, n=new)
+        self.tables[name] = pa.concat_tables(
+            [schema.conform(name, rest), schema.conform(name, merged_new)]
+        )
+
+    def _replace_lines(self, lines: pa.Table) -> None:
+        old = self.tables["order_lines"]
+        if old.num_rows == 0:
+            self.tables["order_lines"] = lines
+            return
+        rest = self._sql("SELECT o.* FROM o ANTI JOIN n USING (order_id)", o=old, n=lines)
+        self.tables["order_lines"] = pa.concat_tables([schema.conform("order_lines", rest), lines])
+
+    def _append_events(self, ev: pa.Table) -> None:
+        old = self.tables["events"]
+        if old.num_rows == 0:
+            self.tables["events"] = ev
+            return
+        fresh = self._sql(
+            f"SELECT n.* FROM n WHERE {_hash_expr('events', 'n')} NOT IN (SELECT {_hash_expr('events', 'o')} FROM o)",
+            n=ev,
+            o=old,
+        )
+        self.tables["events"] = pa.concat_tables([old, schema.conform("events", fresh)])
+
+    def _derive_subscriptions(self) -> None:
+        orders = self.tables["orders"]
+        has_sub = pc.any(pc.is_valid(orders.column("subscription_id"))).as_py()
+        if not has_sub:
+            return
+        if pc.any(pc.and_(pc.is_valid(orders.column("subscription_id")), pc.is_null(orders.column("subscription_seq")))).as_py():
+            cols = ", ".join(
+                "COALESCE(subscription_seq, CASE WHEN subscription_id IS NOT NULL THEN "
+                "row_number() OVER (PARTITION BY subscription_id ORDER BY ordered_at, order_id) END) AS subscription_seq"
+                if c == "subscription_seq"
+                else _q(c)
+                for c in _cols("orders")
+            )
+            self.tables["orders"] = schema.conform("orders", self._sql(f"SELECT {cols} FROM o", o=orders))
+            orders = self.tables["orders"]
+        derived = self._sql(
+            """
+            SELECT subscription_id, arg_min(customer_id, ordered_at) AS customer_id,
+                   min(ordered_at) AS started_at,
+                   CAST(greatest(max(subscription_seq), count(*)) AS INTEGER) AS deliveries
+            FROM o WHERE subscription_id IS NOT NULL GROUP BY subscription_id
+            """,
+            o=orders,
+        )
+        subs = self.tables["subscriptions"]
+        cols = []
+        for c in _cols("subscriptions"):
+            if c == "subscription_id":
+                cols.append("COALESCE(s.subscription_id, d.subscription_id) AS subscription_id")
+            elif c == "deliveries":
+                cols.append("CAST(greatest(s.deliveries, d.deliveries) AS INTEGER) AS deliveries")
+            elif c in ("customer_id", "started_at"):
+                cols.append(f"COALESCE(s.{c}, d.{c}) AS {c}")
+            elif c == "status":
+                cols.append("COALESCE(s.status, CASE WHEN s.cancelled_at IS NOT NULL THEN 'cancelled' ELSE 'active' END) AS status")
+            else:
+                cols.append(f"s.{_q(c)}")
+        out = self._sql(
+            f"SELECT {', '.join(cols)} FROM s FULL OUTER JOIN d ON s.subscription_id = d.subscription_id",
+            s=subs,
+            d=derived,
+        )
+        self.tables["subscriptions"] = schema.conform("subscriptions", out)
+
+    # ----------------------------------------------------------------------------
+    def _unchanged_rows(self, parsed: Parsed, before: Mapping[str, pa.Table]) -> np.ndarray:
+        n = len(parsed.keys)
+        name = parsed.entity
+        if name == "events":
+            rows = parsed.notes.get("event_rows")
+            new_ev = schema.conform("events", parsed.tables["events"])
+            old = before["events"]
+            out = np.zeros(n, dtype=bool)
+            if old.num_rows == 0 or rows is None or len(rows) == 0:
+                return out
+            seen = self._sql(
+                f"SELECT {_hash_expr('events', 'n')} IN (SELECT {_hash_expr('events', 'o')} FROM o) AS s FROM n",
+                n=new_ev,
+                o=old,
+            )
+            out[np.asarray(rows)] = np.asarray(seen.column("s").to_numpy(zero_copy_only=False), dtype=bool)
+            return out
+        old = before[name]
+        if old.num_rows == 0:
+            return np.zeros(n, dtype=bool)
+        key = schema.KEYS[name][0]
+        cur = self.tables[name]
+        same = self._sql(
+            f"SELECT c.{_q(key)} AS k FROM c JOIN o USING ({_q(key)}) "
+            f"WHERE {_hash_expr(name, 'c')} = {_hash_expr(name, 'o')}",
+            c=cur,
+            o=old,
+        ).column("k")
+        if name == "orders" and "order_lines" in parsed.tables:
+            lines_fp = (
+                "SELECT order_id, hash(list({} ORDER BY line_no)) AS h FROM {} GROUP BY order_id"
+            )
+            diff = self._sql(
+                f"SELECT a.order_id AS k FROM ({lines_fp.format(_hash_expr('order_lines', 'x'), 'c x')}) a "
+                f"FULL OUTER JOIN ({lines_fp.format(_hash_expr('order_lines', 'y'), 'o y')}) b USING (order_id) "
+                "WHERE a.h IS DISTINCT FROM b.h AND a.order_id IS NOT NULL",
+                c=self.tables["order_lines"],
+                o=before["order_lines"],
+            ).column("k")
+            same = pc.filter(same, pc.invert(pc.is_in(same, diff)))
+        return np.asarray(pc.fill_null(pc.is_in(parsed.keys, same), False).to_numpy(zero_copy_only=False), dtype=bool)
