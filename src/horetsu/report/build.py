@@ -1,0 +1,44 @@
+"""``build_report``: results of a workspace → one offline HTML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from horetsu.errors import ConfigError
+from horetsu.report.data import ReportData, ensure_results
+from horetsu.report.html import render
+from horetsu.report.i18n import Tr
+from horetsu.report.sections import build_all
+
+
+def default_path(ws: Any, lang: str) -> Path:
+    return Path(ws.reports_dir) / f"report-{lang}.html"
+
+
+def build_report(ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, progress: Any = None) -> Path:
+    """Write the report for ``ws`` in ``lang`` ("ja" or "en") and return its path.
+
+    Runs ``horetsu.analytics.analyze`` first when the workspace has no results (or
+    results for another ``as_of``).  The file is written atomically.
+    """
+    if lang not in ("ja", "en"):
+        raise ConfigError(f"lang must be ja or en, not {lang!r}", ja=f"言語は ja か en です（{lang!r} は不可）")
+    ensure_results(ws, as_of=as_of, progress=progress)
+    data = ReportData(ws)
+    tr = Tr(lang)
+    sections = build_all(data, tr)
+    as_of_day = data.as_of or (dt.date.fromisoformat(str(as_of)[:10]) if as_of else None)
+    customers = data.get("customers", columns=["customer_id"])
+    subtitle = tr("page.subtitle", as_of=as_of_day.isoformat() if as_of_day else "–",
+                  customers=tr.num(len(customers) if customers is not None else 0))
+    text = render(sections, tr, subtitle=subtitle)
+    path = Path(out) if out is not None else default_path(ws, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

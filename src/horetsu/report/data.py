@@ -1,0 +1,108 @@
+"""What the report reads: analysis results of a workspace, loaded once each.
+
+A missing result is ``None`` (the section that needs it says so); the report never
+recomputes analytics itself, it only runs :func:`horetsu.analytics.analyze` when the
+workspace has no results yet or they were computed for another as-of date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from horetsu.errors import HoretsuError
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+class ReportData:
+    """Lazy, cached access to ``results/*.parquet`` and the import log of a workspace."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self._cache: dict[str, pd.DataFrame | None] = {}
+        self._meta: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------- results
+    def has(self, name: str) -> bool:
+        return self.ws.result_path(name).exists()
+
+    def get(self, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """A result as pandas, or ``None`` when it does not exist."""
+        key = name if columns is None else f"{name}:{','.join(columns)}"
+        if key not in self._cache:
+            path = self.ws.result_path(name)
+            if not path.exists():
+                self._cache[key] = None
+            else:
+                if columns is not None:
+                    present = set(pq.read_schema(path).names)
+                    columns = [c for c in columns if c in present]
+                table = pq.read_table(path, columns=columns)
+                self._cache[key] = table.to_pandas()
+        return self._cache[key]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """``results/meta.json`` (as-of date, settings used), ``{}`` when absent."""
+        if self._meta is None:
+            path = self.ws.results_dir / "meta.json"
+            self._meta = {}
+            if path.exists():
+                with contextlib.suppress(ValueError):
+                    self._meta = json.loads(path.read_text(encoding="utf-8"))
+        return self._meta
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return _as_date(self.meta.get("as_of"))
+
+    def import_log(self) -> list[dict[str, Any]]:
+        log = self.ws.read_meta("import_log.json", default=[]) or []
+        if isinstance(log, dict):  # tolerate {"files": [...]}
+            log = log.get("files", [])
+        return [dict(x) for x in log if isinstance(x, dict)]
+
+    def quarantine_files(self) -> list[Any]:
+        qdir = self.ws.quarantine_dir
+        return sorted(qdir.glob("*.csv")) if qdir.exists() else []
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run an optional computation of another part; ``None`` when it fails on purpose."""
+        try:
+            return fn(*args, **kwargs)
+        except HoretsuError:
+            return None
+
+
+def ensure_results(ws: Any, as_of: Any = None, progress: Any = None) -> None:
+    """Run ``analyze`` when results are missing or were made for another as-of date."""
+    wanted = _as_date(as_of)
+    if ws.has_results():
+        if wanted is None:
+            return
+        data = ReportData(ws)
+        if data.as_of == wanted:
+            return
+    try:
+        from horetsu.analytics import analyze
+    except ImportError:  # analytics not installed in this build: report what exists
+        return
+    kwargs: dict[str, Any] = {"as_of": wanted}
+    if progress is not None:
+        kwargs["progress"] = progress
+    analyze(ws, **kwargs)

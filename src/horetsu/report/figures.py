@@ -1,0 +1,405 @@
+"""Plotly figure builders, one per chart.
+
+Each builder takes plain data (pandas / NumPy, already aggregated) and a :class:`Tr`
+and returns a ``plotly.graph_objects.Figure`` with a title, axis titles with units,
+thousands separators and the Okabe-Ito palette.  Builders never read the workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from horetsu.report import theme
+from horetsu.report.i18n import TEMPERATURE_NAMES, Tr
+
+YEN_FMT = ",.0f"
+INT_FMT = ",d"
+PCT_FMT = ".0%"
+
+
+def _fig(title: str, traces: Sequence[Any], *, height: int = 380, **layout: Any) -> go.Figure:
+    base = theme.base_layout(title, height=height)
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            base[axis] = {**base[axis], **layout.pop(axis)}
+    base.update(layout)
+    return go.Figure(data=list(traces), layout=base)
+
+
+def _yen_hover(tr: Tr) -> str:
+    return "%{y:,.0f}円" if tr.ja else "¥%{y:,.0f}"
+
+
+def _month_labels(months: pd.Series) -> list[str]:
+    return [pd.Timestamp(m).strftime("%Y-%m") for m in months]
+
+
+# ---------------------------------------------------------------- overview
+def revenue_split(values: Mapping[str, float], tr: Tr) -> go.Figure:
+    keys = [k for k in ("new", "repeat", "subscription") if k in values]
+    colours = {"new": theme.BLUE, "repeat": theme.ORANGE, "subscription": theme.GREEN}
+    pie = go.Pie(
+        labels=[tr(f"s.{k}") for k in keys],
+        values=[float(values[k]) for k in keys],
+        hole=0.55,
+        sort=False,
+        marker={"colors": [colours[k] for k in keys]},
+        texttemplate="%{label}<br>%{percent:.1%}",
+        hovertemplate="%{label}: " + ("%{value:,.0f}円" if tr.ja else "¥%{value:,.0f}") + "<extra></extra>",
+    )
+    return _fig(tr("fig.revenue_split"), [pie], height=320, showlegend=False)
+
+
+# ---------------------------------------------------------------- time axis
+def monthly_revenue(df: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``df``: month, new, repeat, subscription (yen)."""
+    x = _month_labels(df["month"])
+    colours = {"new": theme.BLUE, "repeat": theme.ORANGE, "subscription": theme.GREEN}
+    traces = [
+        go.Bar(name=tr(f"s.{k}"), x=x, y=df[k], marker_color=colours[k], hovertemplate=_yen_hover(tr))
+        for k in ("new", "repeat", "subscription")
+        if k in df
+    ]
+    return _fig(
+        tr("fig.monthly_revenue"),
+        traces,
+        barmode="stack",
+        xaxis={"title": {"text": tr("ax.month")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.revenue_yen")}, "tickformat": YEN_FMT},
+    )
+
+
+def monthly_lost(df: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``df``: month, lost, and optionally active_base (customers)."""
+    x = _month_labels(df["month"])
+    traces: list[Any] = [
+        go.Bar(name=tr("s.lost"), x=x, y=df["lost"], marker_color=theme.VERMILLION, hovertemplate="%{y:,d}")
+    ]
+    layout: dict[str, Any] = {}
+    if "active_base" in df:
+        traces.append(
+            go.Scatter(
+                name=tr("s.active_base"), x=x, y=df["active_base"], yaxis="y2", mode="lines",
+                line={"color": theme.BLUE, "width": 2}, hovertemplate="%{y:,d}",
+            )
+        )
+        layout["yaxis2"] = {
+            "title": {"text": tr("s.active_base") + ("（人）" if tr.ja else "")},
+            "overlaying": "y", "side": "right", "tickformat": INT_FMT, "showgrid": False,
+        }
+    return _fig(
+        tr("fig.monthly_lost"),
+        traces,
+        xaxis={"title": {"text": tr("ax.month")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT},
+        **layout,
+    )
+
+
+# ---------------------------------------------------------------- cohorts
+def cohort_heatmap(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``matrix``: index cohort month, columns months since first purchase, values shares 0..1."""
+    y = _month_labels(pd.Series(matrix.index))
+    z = matrix.to_numpy(dtype=float)
+    heat = go.Heatmap(
+        z=z, x=[str(c) for c in matrix.columns], y=y, colorscale=theme.SEQUENTIAL, zmin=0,
+        zmax=float(np.nanmax(z)) if np.isfinite(z).any() else 1.0,
+        texttemplate="%{z:.0%}", textfont={"size": 10},
+        colorbar={"tickformat": PCT_FMT, "title": {"text": tr("ax.share")}},
+        hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
+    )
+    return _fig(
+        tr("fig.cohort_heatmap"), [heat], height=max(360, 26 * len(y) + 140),
+        xaxis={"title": {"text": tr("ax.months_since")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.cohort")}, "type": "category", "autorange": "reversed"},
+    )
+
+
+def ltv_curves(df: pd.DataFrame, tr: Tr, max_cohorts: int = 7) -> go.Figure:
+    """``df``: cohort, months_since, ltv (cumulative yen per acquired customer)."""
+    cohorts = sorted(df["cohort"].unique())
+    if len(cohorts) > max_cohorts:  # evenly spaced, always including the first and the last
+        idx = np.unique(np.linspace(0, len(cohorts) - 1, max_cohorts).round().astype(int))
+        cohorts = [cohorts[i] for i in idx]
+    traces = []
+    for i, c in enumerate(cohorts):
+        part = df[df["cohort"] == c].sort_values("months_since")
+        traces.append(
+            go.Scatter(
+                name=pd.Timestamp(c).strftime("%Y-%m"), x=part["months_since"], y=part["ltv"], mode="lines+markers",
+                line={"color": theme.OKABE_ITO[i % 7], "width": 2}, marker={"size": 4}, hovertemplate=_yen_hover(tr),
+            )
+        )
+    mean = df.groupby("months_since", as_index=False)["ltv"].mean()
+    traces.append(
+        go.Scatter(
+            name=tr("s.all_cohorts"),
+            x=mean["months_since"], y=mean["ltv"], mode="lines",
+            line={"color": theme.BLACK, "width": 3, "dash": "dash"}, hovertemplate=_yen_hover(tr),
+        )
+    )
+    return _fig(
+        tr("fig.ltv_curves"), traces,
+        xaxis={"title": {"text": tr("ax.months_since")}, "dtick": 3},
+        yaxis={"title": {"text": tr("ax.ltv_yen")}, "tickformat": YEN_FMT},
+    )
+
+
+def f2_within(days: Sequence[int], shares: Sequence[float], tr: Tr) -> go.Figure:
+    labels = [f"{d}日以内" if tr.ja else f"≤ {d} days" for d in days]
+    bar = go.Bar(
+        x=labels, y=list(shares), marker_color=theme.BLUE, text=[tr.pct(s) for s in shares],
+        textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>",
+    )
+    top = max([float(s) for s in shares] + [0.01])
+    return _fig(
+        tr("fig.f2_within"), [bar],
+        xaxis={"title": {"text": tr("ax.within_days")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.share")}, "tickformat": PCT_FMT, "range": [0, min(1.0, top * 1.25)]},
+    )
+
+
+def ladder(steps: Sequence[str], rates: Sequence[float], counts: Sequence[int], tr: Tr) -> go.Figure:
+    bar = go.Bar(
+        x=list(steps), y=list(rates), marker_color=theme.GREEN,
+        text=[f"{tr.pct(r)}<br>({tr.num(c)})" for r, c in zip(rates, counts, strict=True)],
+        textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>",
+    )
+    top = max([float(r) for r in rates] + [0.01])
+    return _fig(
+        tr("fig.ladder"), [bar],
+        xaxis={"title": {"text": tr("ax.ladder_step")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.share")}, "tickformat": PCT_FMT, "range": [0, min(1.05, top * 1.3)]},
+    )
+
+
+def intervals(df: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``df``: category, median_days, p80_days."""
+    df = df.sort_values("median_days")
+    traces = [
+        go.Bar(name=tr("s.median"), y=df["category"], x=df["median_days"], orientation="h",
+               marker_color=theme.BLUE, hovertemplate="%{y}: %{x:,.0f}<extra></extra>"),
+        go.Bar(name=tr("s.p80"), y=df["category"], x=df["p80_days"], orientation="h",
+               marker_color=theme.SKY, hovertemplate="%{y}: %{x:,.0f}<extra></extra>"),
+    ]
+    return _fig(
+        tr("fig.intervals"), traces, barmode="group", height=max(320, 40 * len(df) + 140),
+        xaxis={"title": {"text": tr("ax.days_between")}, "tickformat": INT_FMT},
+        yaxis={"title": {"text": tr("ax.category")}, "type": "category"},
+    )
+
+
+# ---------------------------------------------------------------- segments
+def rfm_matrix(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``matrix``: index R score (1..5), columns F score (1..5), values customers."""
+    z = matrix.to_numpy(dtype=float)
+    heat = go.Heatmap(
+        z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
+        colorscale=theme.SEQUENTIAL, texttemplate="%{z:,.0f}", hovertemplate="R%{y} F%{x}: %{z:,.0f}<extra></extra>",
+        colorbar={"tickformat": INT_FMT, "title": {"text": tr("s.customers")}},
+    )
+    return _fig(
+        tr("fig.rfm_matrix"), [heat], height=420,
+        xaxis={"title": {"text": tr("ax.frequency")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.recency")}, "type": "category"},
+    )
+
+
+def segment_bars(names: Sequence[str], customers: Sequence[float], revenue: Sequence[float], title: str, tr: Tr,
+                 axis_title: str) -> go.Figure:
+    """Customers (left axis) and revenue (right axis) side by side per segment."""
+    traces = [
+        go.Bar(name=tr("s.customers"), x=list(names), y=list(customers), marker_color=theme.BLUE, offsetgroup=0,
+               hovertemplate="%{x}: %{y:,d}<extra></extra>"),
+        go.Bar(name=tr("s.revenue"), x=list(names), y=list(revenue), yaxis="y2", marker_color=theme.ORANGE,
+               offsetgroup=1, hovertemplate="%{x}: " + _yen_hover(tr) + "<extra></extra>"),
+    ]
+    return _fig(
+        title, traces, barmode="group", height=420,
+        xaxis={"title": {"text": axis_title}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT},
+        yaxis2={"title": {"text": tr("ax.revenue_yen")}, "overlaying": "y", "side": "right",
+                "tickformat": YEN_FMT, "showgrid": False},
+    )
+
+
+def cpm_cells(matrix: pd.DataFrame, title: str, tr: Tr, money: bool = False) -> go.Figure:
+    """``matrix``: index active/lapsed labels, columns CPM segment labels."""
+    z = matrix.to_numpy(dtype=float)
+    fmt = "%{z:,.0f}" + ("円" if money and tr.ja else "")
+    if money and not tr.ja:
+        fmt = "¥%{z:,.0f}"
+    heat = go.Heatmap(
+        z=z, x=list(matrix.columns), y=list(matrix.index), colorscale=theme.SEQUENTIAL, texttemplate=fmt,
+        hovertemplate="%{y} / %{x}: " + fmt + "<extra></extra>",
+        colorbar={"tickformat": YEN_FMT if money else INT_FMT,
+                  "title": {"text": tr("ax.revenue_yen") if money else tr("s.customers")}},
+    )
+    return _fig(
+        title, [heat], height=300,
+        xaxis={"title": {"text": tr("ax.cell")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.cpm_state")}, "type": "category"},
+    )
+
+
+def deciles(dec: Sequence[int], share: Sequence[float], tr: Tr) -> go.Figure:
+    cum = np.cumsum(np.asarray(share, dtype=float))
+    traces = [
+        go.Bar(name=tr("ax.revenue_share"), x=[str(d) for d in dec], y=list(share), marker_color=theme.BLUE,
+               text=[tr.pct(s) for s in share], textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>"),
+        go.Scatter(name=tr("s.cumulative"), x=[str(d) for d in dec], y=cum, mode="lines+markers",
+                   line={"color": theme.VERMILLION}, hovertemplate="%{x}: %{y:.1%}<extra></extra>"),
+    ]
+    return _fig(
+        tr("fig.deciles"), traces,
+        xaxis={"title": {"text": tr("ax.decile")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.revenue_share")}, "tickformat": PCT_FMT, "range": [0, 1.08]},
+    )
+
+
+# ---------------------------------------------------------------- stages
+def stage_distribution(counts: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``counts``: index stage ids, columns temperature ids, values customers."""
+    x = [tr.stage(s) for s in counts.index]
+    traces = [
+        go.Bar(name=tr.pick(TEMPERATURE_NAMES, t), x=x, y=counts[t], marker_color=theme.TEMPERATURE_COLOURS.get(t, theme.GREY),
+               hovertemplate="%{x}: %{y:,d}<extra></extra>")
+        for t in counts.columns
+    ]
+    return _fig(
+        tr("fig.stage_dist"), traces, barmode="stack",
+        xaxis={"title": {"text": tr("ax.stage")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT},
+    )
+
+
+def count_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, tr: Tr) -> go.Figure:
+    z = matrix.to_numpy(dtype=float)
+    heat = go.Heatmap(
+        z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index], colorscale=theme.SEQUENTIAL,
+        texttemplate="%{z:,.0f}", hovertemplate="%{y} / %{x}: %{z:,.0f}<extra></extra>",
+        colorbar={"tickformat": INT_FMT, "title": {"text": tr("s.customers")}},
+    )
+    return _fig(
+        title, [heat], height=max(340, 30 * len(matrix.index) + 160),
+        xaxis={"title": {"text": x_title}, "type": "category"},
+        yaxis={"title": {"text": y_title}, "type": "category"},
+    )
+
+
+def stage_flow(flows: pd.DataFrame, tr: Tr) -> go.Figure:
+    """Sankey. ``flows``: period_from, period_to (labels), from_stage, to_stage, customers."""
+    nodes: dict[tuple[str, str], int] = {}
+    labels: list[str] = []
+    colours: list[str] = []
+    xs: list[str] = []
+
+    def node(period: str, stage: str) -> int:
+        key = (period, stage)
+        if key not in nodes:
+            nodes[key] = len(labels)
+            labels.append(f"{tr.stage(stage)} ({period})")
+            colours.append(theme.STAGE_COLOURS.get(stage, theme.GREY))
+            xs.append(period)
+        return nodes[key]
+
+    src = [node(str(a), str(s)) for a, s in zip(flows["period_from"], flows["from_stage"], strict=True)]
+    dst = [node(str(b), str(s)) for b, s in zip(flows["period_to"], flows["to_stage"], strict=True)]
+    link_col = [colours[i].replace("#", "") for i in src]
+    link_rgba = [f"rgba({int(c[0:2], 16)},{int(c[2:4], 16)},{int(c[4:6], 16)},0.35)" for c in link_col]
+    sankey = go.Sankey(
+        arrangement="snap",
+        valueformat=",d",
+        valuesuffix="人" if tr.ja else " customers",
+        node={"label": labels, "color": colours, "pad": 14, "thickness": 16},
+        link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]], "color": link_rgba},
+    )
+    return _fig(tr("fig.stage_flow"), [sankey], height=480)
+
+
+def stage_moves(df: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``df``: stage, moved_share, stalled_share, cooled_share (0..1)."""
+    x = [tr.stage(s) for s in df["stage"]]
+    spec = (("moved_share", "s.moved", theme.GREEN), ("stalled_share", "s.stalled", theme.ORANGE),
+            ("cooled_share", "s.cooled", theme.VERMILLION))
+    traces = [
+        go.Bar(name=tr(lbl), x=x, y=df[col], marker_color=c, hovertemplate="%{x}: %{y:.1%}<extra></extra>")
+        for col, lbl, c in spec
+        if col in df
+    ]
+    return _fig(
+        tr("fig.stage_moves"), traces, barmode="group",
+        xaxis={"title": {"text": tr("ax.stage")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.share")}, "tickformat": PCT_FMT},
+    )
+
+
+def funnel(steps: Sequence[str], customers: Sequence[float], tr: Tr) -> go.Figure:
+    trace = go.Funnel(
+        y=list(steps), x=list(customers), marker={"color": theme.BLUE},
+        texttemplate="%{value:,d} (%{percentInitial:.1%})", hovertemplate="%{y}: %{x:,d}<extra></extra>",
+    )
+    return _fig(tr("fig.funnel"), [trace], height=420, yaxis={"title": {"text": tr("ax.step")}},
+                xaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT})
+
+
+# ---------------------------------------------------------------- CLV
+def histogram(edges: np.ndarray, counts: np.ndarray, title: str, x_title: str, tr: Tr, *, money: bool = False,
+              colour: str = theme.BLUE) -> go.Figure:
+    """A pre-binned histogram (the browser never receives one value per customer)."""
+    mids = (edges[:-1] + edges[1:]) / 2
+    widths = np.diff(edges)
+    hover = ("%{x:,.0f}円" if tr.ja else "¥%{x:,.0f}") if money else "%{x:.2f}"
+    bar = go.Bar(x=mids, y=counts, width=widths * 0.95, marker_color=colour,
+                 hovertemplate=hover + ": %{y:,d}<extra></extra>")
+    return _fig(
+        title, [bar],
+        xaxis={"title": {"text": x_title}, "tickformat": YEN_FMT if money else ".1f"},
+        yaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT},
+        bargap=0.02, showlegend=False,
+    )
+
+
+def holdout(df: pd.DataFrame, tr: Tr, calibration_end: Any = None) -> go.Figure:
+    """``df``: week (number or date), actual, expected (cumulative repeat purchases)."""
+    traces = [
+        go.Scatter(name=tr("s.actual"), x=df["week"], y=df["actual"], mode="lines", line={"color": theme.BLACK, "width": 2},
+                   hovertemplate="%{y:,.0f}<extra></extra>"),
+        go.Scatter(name=tr("s.expected"), x=df["week"], y=df["expected"], mode="lines",
+                   line={"color": theme.VERMILLION, "width": 2, "dash": "dash"}, hovertemplate="%{y:,.0f}<extra></extra>"),
+    ]
+    layout: dict[str, Any] = {}
+    if calibration_end is not None:
+        layout["shapes"] = [{"type": "line", "x0": calibration_end, "x1": calibration_end, "yref": "paper", "y0": 0,
+                             "y1": 1, "line": {"color": theme.GREY, "dash": "dot"}}]
+        layout["annotations"] = [{"x": calibration_end, "y": 1, "yref": "paper", "text": tr("s.calibration_end"),
+                                  "showarrow": False, "xanchor": "left", "font": {"color": "#555555", "size": 11}}]
+    return _fig(
+        tr("fig.holdout"), traces,
+        xaxis={"title": {"text": tr("ax.week")}},
+        yaxis={"title": {"text": tr("ax.cum_repeat")}, "tickformat": INT_FMT},
+        **layout,
+    )
+
+
+# ---------------------------------------------------------------- actions & quality
+def horizontal_bars(names: Sequence[str], series: Mapping[str, Sequence[float]], title: str, x_title: str,
+                    y_title: str, tr: Tr, colours: Sequence[str] = (theme.BLUE, theme.VERMILLION),
+                    stacked: bool = True) -> go.Figure:
+    traces = [
+        go.Bar(name=label, y=list(names), x=list(vals), orientation="h", marker_color=colours[i % len(colours)],
+               hovertemplate="%{y}: %{x:,d}<extra></extra>")
+        for i, (label, vals) in enumerate(series.items())
+    ]
+    return _fig(
+        title, traces, barmode="stack" if stacked else "group", height=max(300, 34 * len(names) + 150),
+        xaxis={"title": {"text": x_title}, "tickformat": INT_FMT},
+        yaxis={"title": {"text": y_title}, "type": "category", "autorange": "reversed"},
+        showlegend=len(series) > 1,
+    )
+

@@ -1,0 +1,56 @@
+"""One module per report section; each exposes ``build(data, tr) -> Section``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from horetsu.report.data import ReportData
+from horetsu.report.i18n import Tr
+from horetsu.report.model import Section
+from horetsu.report.sections import (
+    actions,
+    clv,
+    cohorts,
+    overview,
+    quality,
+    repeat,
+    segments,
+    stages,
+    timeline,
+)
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[ReportData, Tr], Section]
+
+# (section key, title label, builder) in page order.
+SECTIONS: tuple[tuple[str, str, Builder], ...] = (
+    ("overview", "sec.overview", overview.build),
+    ("timeline", "sec.timeline", timeline.build),
+    ("cohorts", "sec.cohorts", cohorts.build),
+    ("f2", "sec.f2", repeat.build_f2),
+    ("intervals", "sec.intervals", repeat.build_intervals),
+    ("rfm", "sec.rfm", segments.build_rfm),
+    ("cpm", "sec.cpm", segments.build_cpm),
+    ("deciles", "sec.deciles", segments.build_deciles),
+    ("stages", "sec.stages", stages.build_stages),
+    ("journey", "sec.journey", stages.build_journey),
+    ("clv", "sec.clv", clv.build),
+    ("actions", "sec.actions", actions.build),
+    ("quality", "sec.quality", quality.build),
+)
+
+
+def build_all(data: ReportData, tr: Tr) -> list[Section]:
+    out = []
+    for key, title, builder in SECTIONS:
+        try:
+            sec = builder(data, tr)
+        except (KeyError, ValueError, TypeError, IndexError) as exc:
+            # A result with an unexpected shape must not take the whole report down.
+            log.warning("report section %s could not be built: %r", key, exc)
+            sec = Section(key, tr(title), missing=[f"{type(exc).__name__}: {exc}"])
+        sec.key, sec.title = key, tr(title)
+        out.append(sec)
+    return out

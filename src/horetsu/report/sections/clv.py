@@ -1,0 +1,89 @@
+"""CLV: P(alive) distribution, valuable customers who are cooling, predicted value, holdout fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from horetsu.report import figures, theme
+from horetsu.report.data import ReportData
+from horetsu.report.i18n import Tr
+from horetsu.report.model import Section, table
+from horetsu.report.sections._util import col
+
+CLV_COLUMNS = ["customer_id", "p_alive", "clv_12m", "monetary_total", "last_purchase", "temperature", "stage"]
+VALUABLE_QUANTILE = 0.8  # "valuable" = spent at least the 80th percentile of buyers
+ALIVE_THRESHOLD = 0.5
+COOLING_LIST = 20
+
+
+def cooling_valuable(cust: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Customers in the top spend quintile whose temperature is cooling (or P(alive) below 0.5)."""
+    spend = cust["monetary_total"].to_numpy(dtype=float)
+    threshold = float(np.nanquantile(spend, VALUABLE_QUANTILE)) if len(spend) else 0.0
+    if "temperature" in cust:
+        cooling = cust["temperature"].astype(str) == "cooling"
+    else:
+        p = cust["p_alive"].to_numpy(dtype=float)
+        cooling = pd.Series((p < ALIVE_THRESHOLD) & (p >= 0.2), index=cust.index)
+    rows = cust[cooling & (cust["monetary_total"] >= threshold)]
+    return rows.sort_values("monetary_total", ascending=False), threshold
+
+
+def holdout_frame(data: ReportData) -> tuple[pd.DataFrame, object] | None:
+    df = data.get("holdout_tracking")
+    if df is None:
+        return None
+    out = pd.DataFrame({
+        "week": df[col(df, "week", "t", "period")],
+        "actual": df[col(df, "actual", "actual_cum", "cumulative_actual")].astype(float),
+        "expected": df[col(df, "expected", "expected_cum", "cumulative_expected")].astype(float),
+    })
+    cal_end = None
+    if "calibration_end" in df.columns and len(df):
+        cal_end = df["calibration_end"].iloc[0]
+    return out.sort_values("week"), cal_end
+
+
+def build(data: ReportData, tr: Tr) -> Section:
+    sec = Section("clv", tr("sec.clv"))
+    cust = data.get("customers", columns=CLV_COLUMNS)
+    if cust is None:
+        sec.missing.append("results/customers.parquet")
+        return sec
+    if "p_alive" not in cust or "clv_12m" not in cust:
+        sec.missing.append("results/customers.parquet: p_alive, clv_12m")
+        return sec
+    p = cust["p_alive"].to_numpy(dtype=float)
+    p = p[np.isfinite(p)]
+    counts, edges = np.histogram(p, bins=20, range=(0.0, 1.0))
+    sec.chart("p_alive", figures.histogram(edges, counts, tr("fig.p_alive"), tr("ax.p_alive"), tr))
+    v = cust["clv_12m"].to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v):
+        hi = float(np.quantile(v, 0.99)) or 1.0
+        counts, edges = np.histogram(np.clip(v, 0, hi), bins=30, range=(0.0, hi))
+        sec.chart("value", figures.histogram(edges, counts, tr("fig.clv_dist"), tr("ax.clv_yen"), tr, money=True,
+                                             colour=theme.GREEN))
+    rows, threshold = cooling_valuable(cust)
+    if len(rows):
+        listed = rows.head(COOLING_LIST)
+        sec.blocks.append(f"<h3>{tr('fig.cooling_valuable')}</h3>" + table(
+            [tr("t.customer"), tr("t.monetary"), tr("t.last_purchase"), tr("t.p_alive"), tr("t.clv")],
+            [(r.customer_id, tr.yen(r.monetary_total), str(r.last_purchase)[:10] if "last_purchase" in cust else "–",
+              f"{r.p_alive:.2f}", tr.yen(r.clv_12m)) for r in listed.itertuples()],
+            numeric=(1, 3, 4),
+        ))
+    ho = holdout_frame(data)
+    if ho is not None and len(ho[0]):
+        df, cal_end = ho
+        sec.chart("holdout", figures.holdout(df, tr, cal_end))
+        actual, expected = float(df["actual"].iloc[-1]), float(df["expected"].iloc[-1])
+        err = abs(expected - actual) / actual if actual else float("nan")
+        sec.note = tr("tk.holdout", actual=tr.num(actual), expected=tr.num(expected), error=tr.pct(err))
+    else:
+        sec.missing.append("results/holdout_tracking.parquet")
+    alive = int((p >= ALIVE_THRESHOLD).sum())
+    sec.takeaway = tr("tk.clv", alive=tr.num(alive), thr=tr.yen(threshold), cooling=tr.num(len(rows)))
+    sec.action = tr("act.clv")
+    return sec

@@ -1,0 +1,151 @@
+"""RFM matrix and segments, the CPM ten cells, revenue deciles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from horetsu.report import figures
+from horetsu.report.data import ReportData
+from horetsu.report.i18n import CPM_NAMES, CPM_SEGMENTS, Tr
+from horetsu.report.model import Section
+from horetsu.report.sections._util import col, need
+
+SEGMENT_COLUMNS = ["customer_id", "frequency", "monetary_total", "rfm_r", "rfm_f", "rfm_m", "rfm_segment",
+                   "cpm_segment", "cpm_active"]
+
+RFM_SEGMENT_NAMES = {
+    "champions": ("最優良", "Champions"),
+    "loyal": ("ロイヤル", "Loyal"),
+    "potential_loyalist": ("育成候補", "Potential loyalists"),
+    "new": ("新規", "New"),
+    "promising": ("有望", "Promising"),
+    "need_attention": ("要注意", "Need attention"),
+    "about_to_sleep": ("休眠予備軍", "About to sleep"),
+    "at_risk": ("離反リスク", "At risk"),
+    "cant_lose": ("失えない顧客", "Can't lose"),
+    "hibernating": ("休眠", "Hibernating"),
+    "lost": ("離脱", "Lost"),
+}
+
+
+def _customers(data: ReportData) -> pd.DataFrame | None:
+    return data.get("customers", columns=SEGMENT_COLUMNS)
+
+
+def rfm_cells(data: ReportData) -> pd.DataFrame:
+    """rfm_r, rfm_f, customers, revenue."""
+    df = data.get("rfm_matrix")
+    if df is not None:
+        return pd.DataFrame({
+            "rfm_r": df[col(df, "rfm_r", "r")].astype(int),
+            "rfm_f": df[col(df, "rfm_f", "f")].astype(int),
+            "customers": df[col(df, "customers", "n")].astype("int64"),
+            "revenue": df[col(df, "revenue", "monetary_total", "revenue_jpy")].astype(float),
+        })
+    cust = _customers(data)
+    assert cust is not None
+    return (cust.groupby(["rfm_r", "rfm_f"], as_index=False)
+            .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum")))
+
+
+def build_rfm(data: ReportData, tr: Tr) -> Section:
+    sec = Section("rfm", tr("sec.rfm"))
+    if need(sec, data, "customers") is None:
+        return sec
+    cells = rfm_cells(data)
+    matrix = (cells.pivot_table(index="rfm_r", columns="rfm_f", values="customers", aggfunc="sum", fill_value=0)
+              .sort_index(ascending=False))
+    sec.chart("matrix", figures.rfm_matrix(matrix, tr))
+    cust = _customers(data)
+    if cust is not None and "rfm_segment" in cust:
+        seg = (cust.groupby("rfm_segment", as_index=False)
+               .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum"))
+               .sort_values("revenue", ascending=False))
+        names = [tr.pick(RFM_SEGMENT_NAMES, s) for s in seg["rfm_segment"]]
+        sec.chart("segments", figures.segment_bars(names, seg["customers"].tolist(), seg["revenue"].tolist(),
+                                                   tr("fig.rfm_segments"), tr, tr("ax.rfm_segment")))
+    n_all = float(cells["customers"].sum())
+    rev_all = float(cells["revenue"].sum())
+    top = cells[(cells["rfm_r"] >= 4) & (cells["rfm_f"] >= 4)]
+    winback = cells[(cells["rfm_r"] <= 2) & (cells["rfm_f"] >= 3)]
+    if n_all:
+        sec.takeaway = tr("tk.rfm", n=tr.num(top["customers"].sum()), share=tr.pct(top["customers"].sum() / n_all),
+                          rev_share=tr.pct(top["revenue"].sum() / rev_all if rev_all else float("nan")))
+        sec.action = tr("act.rfm", winback=tr.num(winback["customers"].sum()))
+    return sec
+
+
+def cpm_frame(data: ReportData) -> pd.DataFrame:
+    """cpm_segment, cpm_active, customers, revenue (all ten cells, zero-filled)."""
+    df = data.get("cpm_cells")
+    if df is not None:
+        out = pd.DataFrame({
+            "cpm_segment": df[col(df, "cpm_segment", "segment")].astype(str),
+            "cpm_active": df[col(df, "cpm_active", "active")].astype(bool),
+            "customers": df[col(df, "customers", "n")].astype("int64"),
+            "revenue": df[col(df, "revenue", "monetary_total", "revenue_jpy")].astype(float),
+        })
+    else:
+        cust = _customers(data)
+        assert cust is not None
+        out = (cust.assign(cpm_active=cust["cpm_active"].fillna(False).astype(bool))
+               .groupby(["cpm_segment", "cpm_active"], as_index=False)
+               .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum")))
+    grid = pd.MultiIndex.from_product([CPM_SEGMENTS, [True, False]], names=["cpm_segment", "cpm_active"]).to_frame(
+        index=False)
+    out = grid.merge(out.groupby(["cpm_segment", "cpm_active"], as_index=False)[["customers", "revenue"]].sum(),
+                     how="left", on=["cpm_segment", "cpm_active"])
+    return out.fillna({"customers": 0, "revenue": 0.0})
+
+
+def build_cpm(data: ReportData, tr: Tr) -> Section:
+    sec = Section("cpm", tr("sec.cpm"))
+    if data.get("cpm_cells") is None and need(sec, data, "customers") is None:
+        return sec
+    cells = cpm_frame(data)
+    names = {s: tr.pick(CPM_NAMES, s) for s in CPM_SEGMENTS}
+    rows = {True: tr("s.cpm_active"), False: tr("s.cpm_lapsed")}
+    for value, key, title in (("customers", "cells", "fig.cpm_cells"), ("revenue", "revenue", "fig.cpm_revenue")):
+        m = cells.pivot_table(index="cpm_active", columns="cpm_segment", values=value, aggfunc="sum", fill_value=0)
+        m = m.reindex(index=[True, False], columns=list(CPM_SEGMENTS), fill_value=0)
+        m.index = [rows[i] for i in m.index]
+        m.columns = [names[c] for c in m.columns]
+        sec.chart(key, figures.cpm_cells(m, tr(title), tr, money=value == "revenue"))
+    total = float(cells["customers"].sum())
+    first = float(cells.loc[(cells["cpm_segment"] == "first_time") & cells["cpm_active"], "customers"].sum())
+    lost_loyal = float(cells.loc[(cells["cpm_segment"] == "loyal") & ~cells["cpm_active"], "customers"].sum())
+    if total:
+        sec.takeaway = tr("tk.cpm", first=tr.num(first), first_share=tr.pct(first / total), lost_loyal=tr.num(lost_loyal))
+        sec.action = tr("act.cpm")
+    return sec
+
+
+def decile_frame(data: ReportData) -> pd.DataFrame:
+    df = data.get("deciles")
+    if df is not None:
+        out = pd.DataFrame({
+            "decile": df[col(df, "decile")].astype(int),
+            "revenue": df[col(df, "revenue", "monetary_total", "revenue_jpy")].astype(float),
+        })
+        return out.groupby("decile", as_index=False)["revenue"].sum().sort_values("decile")
+    cust = _customers(data)
+    assert cust is not None
+    m = np.sort(cust["monetary_total"].to_numpy(dtype=float))[::-1]
+    dec = (np.arange(len(m)) * 10 // max(len(m), 1)) + 1
+    return pd.DataFrame({"decile": dec, "revenue": m}).groupby("decile", as_index=False)["revenue"].sum()
+
+
+def build_deciles(data: ReportData, tr: Tr) -> Section:
+    sec = Section("deciles", tr("sec.deciles"))
+    if data.get("deciles") is None and need(sec, data, "customers") is None:
+        return sec
+    df = decile_frame(data)
+    total = float(df["revenue"].sum())
+    if not total:
+        return sec
+    share = (df["revenue"] / total).to_numpy()
+    sec.chart("revenue", figures.deciles(df["decile"].tolist(), share.tolist(), tr))
+    sec.takeaway = tr("tk.deciles", top1=tr.pct(share[0]), top2=tr.pct(share[:2].sum()))
+    sec.action = tr("act.deciles")
+    return sec

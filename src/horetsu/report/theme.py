@@ -1,0 +1,67 @@
+"""Look of the report: a colour-blind-safe palette, a Japanese font stack, a base layout.
+
+The palette is Okabe & Ito's eight colours ("Color Universal Design", 2008), which stay
+distinguishable for the common forms of colour-vision deficiency.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Okabe-Ito, in the order used for series.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, BLACK = OKABE_ITO
+GREY = "#999999"
+
+# Sequential scale for heatmaps: white → blue (readable in grey scale too).
+SEQUENTIAL = [[0.0, "#F7FBFF"], [0.25, "#C6DBEF"], [0.5, "#6BAED6"], [0.75, "#2171B5"], [1.0, "#08306B"]]
+
+# Fixed colours per relationship stage / temperature, so that every chart agrees.
+STAGE_COLOURS = {
+    "observer": GREY,
+    "landing": SKY,
+    "empathy": ORANGE,
+    "engagement": GREEN,
+    "circulation": BLUE,
+}
+TEMPERATURE_COLOURS = {"active": GREEN, "cooling": ORANGE, "lapsed": VERMILLION}
+
+FONT_STACK = (
+    '"Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", "YuGothic", "Meiryo", '
+    '"IPAGothic", "IPAexGothic", "Noto Sans CJK JP", "Noto Sans JP", sans-serif'
+)
+
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "showLink": False,
+    "showSendToCloud": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def base_layout(title: str, *, height: int = 380) -> dict[str, Any]:
+    """Layout every figure starts from (title, fonts, margins, colours)."""
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        "font": {"family": FONT_STACK, "size": 13, "color": "#222222"},
+        "colorway": list(OKABE_ITO),
+        "paper_bgcolor": "#FFFFFF",
+        "plot_bgcolor": "#FFFFFF",
+        "height": height,
+        "margin": {"l": 70, "r": 24, "t": 56, "b": 60},
+        "separators": ".,",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "hoverlabel": {"font": {"family": FONT_STACK}},
+        "xaxis": {"gridcolor": "#E5E5E5", "zeroline": False, "automargin": True},
+        "yaxis": {"gridcolor": "#E5E5E5", "zeroline": False, "automargin": True},
+    }

@@ -1,0 +1,102 @@
+"""The report opened from disk in headless Chromium (Debian's package, driven by Playwright).
+
+Checks, for ja and en: every section and chart renders (an SVG with drawn traces, a
+title, axis titles), the console stays clean, no request leaves the file, numbers on
+money axes carry thousands separators; screenshots go to the test's tmp directory.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SECTION_KEYS = ["overview", "timeline", "cohorts", "f2", "intervals", "rfm", "cpm", "deciles", "stages", "journey",
+                "clv", "actions", "quality"]
+# Charts the synthetic workspace has the data for (the gate chart needs horetsu.playbook).
+EXPECTED_CHARTS = [
+    "overview-split", "timeline-revenue", "timeline-lost", "cohorts-heatmap", "cohorts-ltv", "f2-within",
+    "f2-ladder", "intervals-categories", "rfm-matrix", "rfm-segments", "cpm-cells", "cpm-revenue",
+    "deciles-revenue", "stages-distribution", "stages-rfm_stage", "stages-flow", "stages-moves", "journey-funnel",
+    "clv-p_alive", "clv-value", "clv-holdout", "actions-reach", "quality-imports", "quality-quarantine",
+]
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+CHART_INFO_JS = """() => Array.from(document.querySelectorAll('.chart')).map(el => ({
+  id: el.id,
+  rendered: el.getAttribute('data-rendered') === '1',
+  types: (el._fullData || []).map(t => t.type),
+  svgs: el.querySelectorAll('svg.main-svg').length,
+  drawn: el.querySelectorAll('g.trace, .heatmaplayer image, g.hm image, .sankey-node, g.slice').length,
+  marks: el.querySelectorAll('g.trace path, .heatmaplayer image, g.hm image, .sankey-node rect, g.slice path').length,
+  title: (el.querySelector('.gtitle') || {}).textContent || '',
+  xtitle: (el.querySelector('.xtitle') || {}).textContent || '',
+  ytitle: (el.querySelector('.ytitle') || {}).textContent || '',
+  yticks: Array.from(el.querySelectorAll('.ytick text')).map(t => t.textContent),
+}))"""
+
+
+def _open(browser, path, shot):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"requestfailed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_function(
+        "document.querySelectorAll('.chart').length > 0 && "
+        "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart[data-rendered]').length",
+        timeout=30_000,
+    )
+    info = page.evaluate(CHART_INFO_JS)
+    sections = page.evaluate(
+        "() => Array.from(document.querySelectorAll('section[data-section]')).map(s => ({key: s.dataset.section, "
+        "title: s.querySelector('h2').textContent, takeaway: (s.querySelector('.takeaway') || {}).textContent || '',"
+        " missing: (s.querySelector('.missing') || {}).textContent || ''}))"
+    )
+    font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    page.close()
+    return info, sections, problems, requests, font
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_report_renders_offline(lang, synthetic_reports, browser, tmp_path):
+    shot = tmp_path / "screenshots" / f"report-{lang}.png"
+    info, sections, problems, requests, font = _open(browser, synthetic_reports[lang], shot)
+
+    assert problems == []
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
+    assert "IPAGothic" in font and "Hiragino Sans" in font and font.rstrip().endswith("sans-serif")
+    assert shot.stat().st_size > 50_000
+
+    assert [s["key"] for s in sections] == SECTION_KEYS
+    for s in sections:
+        assert s["title"].strip()
+    with_takeaway = {s["key"] for s in sections if s["takeaway"].strip()}
+    assert set(SECTION_KEYS) - {"actions"} <= with_takeaway  # actions' takeaway needs the gate
+
+    by_id = {c["id"]: c for c in info}
+    assert set(EXPECTED_CHARTS) <= set(by_id)
+    for c in info:
+        assert c["rendered"] and c["svgs"] >= 1, c
+        assert c["types"] and c["drawn"] >= 1 and c["marks"] >= 1, c
+        assert c["title"].strip(), c
+        if c["types"][0] in ("bar", "scatter", "heatmap") and c["id"] != "overview-split":
+            assert c["xtitle"].strip() and c["ytitle"].strip(), c
+        if lang == "ja":
+            assert JAPANESE.search(c["title"]), c["title"]
+        else:
+            assert not JAPANESE.search(c["title"] + c["xtitle"] + c["ytitle"]), c
+
+    # money axes in yen with units and thousands separators, never "1M"
+    rev = by_id["timeline-revenue"]
+    assert ("円" in rev["ytitle"]) if lang == "ja" else ("¥" in rev["ytitle"])
+    assert any("," in t for t in rev["yticks"]) and not any(t.endswith(("M", "k")) for t in rev["yticks"])
+    assert by_id["stages-flow"]["types"] == ["sankey"]
+    assert by_id["cohorts-heatmap"]["xtitle"] == ("初回購入からの経過月数（月）" if lang == "ja" else "Months since first purchase")
