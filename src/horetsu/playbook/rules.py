@@ -1,0 +1,143 @@
+"""The rules of the gate, evaluated as vectorised masks over a classified frame.
+
+Order of evaluation (the first rule that blocks is reported): timing rules, stage
+rules, thanks-first rules, frequency caps.  Each blocked row gets a rule id and a
+sentence with the facts in English and Japanese.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from horetsu.errors import UnknownTacticError
+from horetsu.stages.classifier import num_text
+from horetsu.stages.policy import STAGES, Policy, Tactic
+
+ANCHOR_TEXT: dict[str, tuple[str, str, str, str]] = {
+    # anchor: (fact en prefix, fact ja prefix, "within N days of <en>", "<ja>から")
+    "signup": ("signed up", "登録", "sign-up", "登録"),
+    "first_purchase": ("first purchase", "初回購入", "the first purchase", "初回購入"),
+    "last_purchase": ("last purchase", "最終購入", "the last purchase", "直近の購入"),
+    "subscription_start": ("subscription started", "定期購入開始", "the start of a subscription", "定期購入の開始"),
+}
+
+
+def get_tactic(policy: Policy, name: str) -> Tactic:
+    """The catalogue entry for ``name``; a clear error naming close matches otherwise."""
+    if name in policy.tactics:
+        return policy.tactics[name]
+    close = difflib.get_close_matches(name, list(policy.tactics), n=3)
+    hint_en = f"; did you mean {', '.join(close)}?" if close else f"; known tactics: {', '.join(sorted(policy.tactics))}"
+    hint_ja = f"。候補: {', '.join(close)}" if close else f"。施策: {', '.join(sorted(policy.tactics))}"
+    raise UnknownTacticError(f"unknown tactic {name!r}{hint_en}", ja=f"施策 {name!r} はカタログにありません{hint_ja}")
+
+
+def anchor_days(frame: pd.DataFrame, anchor: str) -> pd.Series:
+    def col(c: str) -> pd.Series:
+        return pd.to_numeric(frame[c], errors="coerce").astype("float64")
+
+    if anchor == "signup":
+        return pd.concat([col("reg_day"), col("first_lead_day")], axis=1).min(axis=1)
+    return col({"first_purchase": "first_order_day", "last_purchase": "last_order_day",
+                "subscription_start": "last_sub_day"}[anchor])
+
+
+@dataclass
+class Evaluation:
+    blocked: np.ndarray  # bool per row
+    rule: np.ndarray  # object: rule id or ""
+    reason: np.ndarray  # object
+    reason_ja: np.ndarray  # object
+
+
+def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool = True) -> Evaluation:
+    """Which rows of ``frame`` (a classified frame) the tactic may not reach, and why."""
+    tac = get_tactic(policy, tactic)
+    traits = set(tac.traits)
+    size = len(frame)
+    blocked = np.zeros(size, dtype=bool)
+    rule = np.full(size, "", dtype=object)
+    reason = np.full(size, "", dtype=object)
+    reason_ja = np.full(size, "", dtype=object)
+    if size == 0:
+        return Evaluation(blocked, rule, reason, reason_ja)
+    stage = frame["stage"].to_numpy()
+    stage_ja = frame["stage_ja"].astype(object)
+    d = pd.to_numeric(frame["as_of_day"]).astype("float64").reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+
+    def apply(mask: np.ndarray, rid: str, make) -> None:
+        new = mask & ~blocked
+        if not new.any():
+            return
+        blocked[new] = True
+        rule[new] = rid
+        if reasons:
+            en, ja = make()
+            reason[new] = np.asarray(en, dtype=object)[new]
+            reason_ja[new] = np.asarray(ja, dtype=object)[new]
+
+    def in_stages(stages: list[str]) -> np.ndarray:
+        return np.isin(stage, stages) if stages else np.ones(size, dtype=bool)
+
+    # 1. timing rules
+    for rid, r in policy.timing.items():
+        if r.trait not in traits:
+            continue
+        a = anchor_days(frame, r.anchor)
+        since = d - a
+        mask = in_stages(r.stages) & (a.notna() & (since >= 0) & (since < r.days)).to_numpy()
+        fact_en, fact_ja, of_en, of_ja = ANCHOR_TEXT[r.anchor]
+        s_t = num_text(since)
+        apply(mask, f"timing.{rid}", lambda s_t=s_t, r=r, fact_en=fact_en, fact_ja=fact_ja, of_en=of_en, of_ja=of_ja: (
+            fact_en + " " + s_t + " days ago; " + r.what_en + f" within {r.days} days of {of_en} at " + stage_ja,
+            fact_ja + s_t + "日前。" + of_ja + f"から{r.days}日以内のため{r.what_ja}(" + stage_ja + ")",
+        ))
+
+    # 2. stage rules: a stage forbids traits
+    for sname in STAGES:
+        st = policy.stage(sname)
+        hit = [t for t in tac.traits if t in st.forbid]
+        if not hit:
+            continue
+        tr = hit[0]
+        mask = stage == sname
+        apply(mask, f"stage.{sname}.{tr}", lambda st=st, tr=tr: (
+            frame["facts_en"] + f"; {policy.trait_label(tr)} are not used at {st.ja} ({st.en}: {st.state_en})",
+            frame["facts_ja"] + f"。{st.ja}({st.state_ja})の段階では{policy.trait_label(tr, 'ja')}は行いません",
+        ))
+
+    # 3. thanks before requests
+    for rid, r in policy.thanks.items():
+        if r.trait not in traits:
+            continue
+        contrib = pd.to_numeric(frame["last_contribution_day"], errors="coerce").astype("float64")
+        thanks_col = f"thanks_day__{rid}"
+        thanked = pd.to_numeric(frame[thanks_col], errors="coerce").astype("float64") if thanks_col in frame else pd.Series(np.nan, index=frame.index)
+        mask = in_stages(r.stages) & (contrib.notna() & (thanked.isna() | (thanked < contrib))).to_numpy()
+        c_t, t_t = num_text(d - contrib), num_text(d - thanked)
+        apply(mask, f"thanks.{rid}", lambda r=r, c_t=c_t, t_t=t_t, thanked=thanked: (
+            "last contribution " + c_t + " days ago, "
+            + np.where(thanked.notna(), "last thanked " + t_t + " days ago", "never thanked")
+            + f"; {r.what_en} at " + stage_ja,
+            "直近の貢献は" + c_t + "日前、" + np.where(thanked.notna(), "お礼は" + t_t + "日前", "お礼は未送付")
+            + f"。{r.what_ja}(" + stage_ja + ")",
+        ))
+
+    # 4. frequency caps
+    for rid, r in policy.caps.items():
+        if r.trait not in traits:
+            continue
+        col = f"cap_count__{rid}"
+        count = pd.to_numeric(frame[col], errors="coerce").fillna(0) if col in frame else pd.Series(0.0, index=frame.index)
+        mask = in_stages(r.stages) & (count >= r.max).to_numpy() if r.max > 0 else in_stages(r.stages)
+        c_t = num_text(count)
+        apply(mask, f"cap.{rid}", lambda r=r, c_t=c_t: (
+            "received " + c_t + f" {r.counted_en} in the last {r.within_days} days; {r.what_en} at " + stage_ja,
+            f"過去{r.within_days}日に" + c_t + f"{r.counted_ja}を送付済み。{r.what_ja}(" + stage_ja + ")",
+        ))
+    return Evaluation(blocked, rule, reason, reason_ja)

@@ -1,0 +1,241 @@
+"""Per-customer facts as of a date, computed as Ibis expressions over the canonical tables.
+
+Days are integers counted from 1970-01-01 on the Japanese calendar (orders use
+``order_date``, events ``event_date``; timestamps are shifted by +9 h before the day is
+taken, which is engine independent).  Cancelled, returned and refunded orders are not
+purchases.  Everything here is set-based: one query per call, no loop over customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from horetsu.stages.policy import Policy
+
+EXCLUDED_STATUSES = ("cancelled", "returned", "refunded")
+EPOCH = dt.date(1970, 1, 1)
+JST_OFFSET_S = 9 * 3600
+
+
+def to_day(value: dt.date) -> int:
+    return (value - EPOCH).days
+
+
+def from_day(day: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(day))
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date from ``None``, a ``date``, a ``datetime`` or an ISO string (YYYY-MM-DD)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            from zoneinfo import ZoneInfo
+
+            value = value.astimezone(ZoneInfo("Asia/Tokyo"))
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-")
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        from horetsu.errors import ConfigError
+
+        raise ConfigError(
+            f"invalid date {value!r}; use YYYY-MM-DD", ja=f"日付 {value!r} が正しくありません。YYYY-MM-DD で指定してください"
+        ) from None
+
+
+def _date_day(col: Any) -> Any:
+    return col.delta(ibis.date(EPOCH.year, EPOCH.month, EPOCH.day), unit="day").cast("int64")
+
+
+def _ts_day(col: Any) -> Any:
+    return ((col.epoch_seconds() + JST_OFFSET_S) / 86400).floor().cast("int64")
+
+
+def latest_day(ws: Any) -> int | None:
+    """The latest day present in the data (orders, events, registrations)."""
+    orders, events, customers = ws.table("orders"), ws.table("events"), ws.table("customers")
+    days = []
+    for expr in (
+        _date_day(orders.order_date).max(),
+        _date_day(events.event_date).max(),
+        _ts_day(customers.registered_at).max(),
+    ):
+        value = ws.con.execute(expr) if not ws.engine_url else expr.execute()
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            try:
+                days.append(int(value))
+            except (TypeError, ValueError):
+                continue
+    return max(days) if days else None
+
+
+def resolve_as_of(ws: Any, as_of: Any) -> dt.date:
+    parsed = parse_date(as_of)
+    if parsed is not None:
+        return parsed
+    day = latest_day(ws)
+    if day is None:
+        return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+    return from_day(day)
+
+
+def valid_orders(ws: Any, as_of_day: int) -> Any:
+    o = ws.table("orders")
+    o = o.filter(o.customer_id.notnull(), o.order_date.notnull())
+    o = o.filter(o.status.isnull() | ~o.status.lower().isin(EXCLUDED_STATUSES))
+    o = o.mutate(day=_date_day(o.order_date))
+    return o.filter(o.day <= as_of_day)
+
+
+def events_until(ws: Any, as_of_day: int) -> Any:
+    e = ws.table("events")
+    e = e.filter(e.customer_id.notnull(), e.event_date.notnull())
+    e = e.mutate(day=_date_day(e.event_date))
+    return e.filter(e.day <= as_of_day)
+
+
+def shop_category_count(ws: Any, as_of_day: int) -> int:
+    cats = _categories(ws, valid_orders(ws, as_of_day))
+    return int(cats.category.nunique().execute() or 0)
+
+
+def _categories(ws: Any, orders: Any) -> Any:
+    """(customer_id, category, day) for every categorised purchase."""
+    lines = ws.table("order_lines")
+    lines = lines.filter(
+        lines.category.notnull() & (lines.line_type.isnull() | (lines.line_type == "product"))
+    )
+    joined = orders.select("order_id", "customer_id", "day").join(
+        lines.select("order_id", "category"), "order_id"
+    )
+    from_lines = joined.select("customer_id", "category", "day")
+    from_orders = orders.filter(orders.category.notnull()).select("customer_id", "category", "day")
+    both = from_lines.union(from_orders, distinct=False)
+    return both.filter(both.category.strip() != "")
+
+
+def _day_of_nth(per: Any, n: int, name: str) -> Any:
+    """Day on which each customer reached their n-th distinct item (``per``: customer_id, day)."""
+    ranked = per.mutate(
+        rn=ibis.row_number().over(ibis.window(group_by=per.customer_id, order_by=[per.day]))
+    )
+    return ranked.filter(ranked.rn == n - 1).select("customer_id", **{name: ranked.day})
+
+
+def _last_event_day(events: Any, types: list[str], name: str, since_day: int | None = None) -> Any:
+    e = events.filter(events.type.isin(types or ["__none__"]))
+    if since_day is not None:
+        e = e.filter(e.day > since_day)
+    return e.group_by("customer_id").aggregate(**{name: e.day.max()})
+
+
+def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
+    """An Ibis expression with one row per customer known on ``as_of`` and their facts."""
+    d = to_day(as_of)
+    st = policy.stages
+    orders = valid_orders(ws, d)
+    events = events_until(ws, d)
+    cust = ws.table("customers")
+    cust = cust.filter(cust.customer_id.notnull()).mutate(reg_day=_ts_day(cust.registered_at))
+    cust = cust.filter(cust.reg_day.isnull() | (cust.reg_day <= d))
+    cust = cust.group_by("customer_id").aggregate(reg_day=cust.reg_day.min())
+
+    universe = (
+        cust.select("customer_id")
+        .union(orders.select("customer_id"))
+        .union(events.select("customer_id"))
+        .distinct()
+    )
+
+    order_days = orders.group_by(["customer_id", "day"]).aggregate(n=orders.count())
+    ordagg = orders.group_by("customer_id").aggregate(
+        n_orders=orders.count(),
+        first_order_day=orders.day.min(),
+        last_order_day=orders.day.max(),
+        spend_jpy=orders.total_jpy.sum(),
+    )
+    # second purchase day: the second order (two orders on one day count as two)
+    ranked = orders.mutate(
+        rn=ibis.row_number().over(
+            ibis.window(group_by=orders.customer_id, order_by=[orders.day, orders.order_id])
+        )
+    )
+    second = ranked.filter(ranked.rn == 1).select("customer_id", second_order_day=ranked.day)
+    del order_days
+
+    cats = _categories(ws, orders)
+    first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
+    catagg = first_cat.group_by("customer_id").aggregate(n_categories=first_cat.count())
+    shop_cats = shop_category_count(ws, d)
+    full_k = max(policy.journey.full_line_min_categories, math.ceil(policy.journey.full_line_share * shop_cats))
+    cat2 = _day_of_nth(first_cat, 2, "cat2_day")
+    catk = _day_of_nth(first_cat, full_k, "catk_day")
+
+    subs = ws.table("subscriptions")
+    subs = subs.filter(subs.customer_id.notnull(), subs.started_at.notnull()).mutate(
+        start_day=_ts_day(subs.started_at), end_day=_ts_day(subs.cancelled_at)
+    )
+    subs = subs.filter(subs.start_day <= d)
+    ended_unknown = subs.status.lower().isin(["cancelled", "canceled", "ended", "expired"]) & subs.end_day.isnull()
+    is_active = (subs.end_day.isnull() | (subs.end_day > d)) & ~ended_unknown.fill_null(False)
+    subagg = subs.group_by("customer_id").aggregate(
+        sub_active=is_active.cast("int64").max(),
+        first_sub_day=subs.start_day.min(),
+        last_sub_day=subs.start_day.max(),
+        n_subscriptions=subs.count(),
+    )
+
+    evagg = events.group_by("customer_id").aggregate(last_event_day=events.day.max())
+    lead = events.filter(events.type.isin(policy.journey.lead_events or ["__none__"]))
+    leadagg = lead.group_by("customer_id").aggregate(first_lead_day=lead.day.min())
+    contact = _last_event_day(events, st.empathy.contact_events, "last_contact_event_day")
+    particip = _last_event_day(events, st.engagement.participation_events, "last_participation_day")
+    advocacy = _last_event_day(events, st.circulation.advocacy_events, "last_advocacy_day")
+    adv = events.filter(events.type.isin(policy.journey.advocate_events or ["__none__"]))
+    advfirst = adv.group_by("customer_id").aggregate(first_advocate_day=adv.day.min())
+    nps = events.filter((events.type == "nps_response") & events.value.notnull())
+    npsagg = nps.group_by("customer_id").aggregate(
+        nps_last_day=nps.day.max(), nps_last_value=nps.value.argmax(nps.day)
+    )
+
+    # messages already sent (events of the sent types whose note names a tactic)
+    sent = events.filter(events.type.isin(policy.messages.sent_event_types or ["__none__"]))
+    contrib_types = sorted({t for r in policy.thanks.values() for t in r.contribution_events})
+    contribution = _last_event_day(events, contrib_types, "last_contribution_day")
+    extra: list[Any] = [contribution]
+    for rid, rule in policy.thanks.items():
+        grat = sent.filter(sent.note.isin(policy.tactics_with_trait(rule.gratitude_trait) or ["__none__"]))
+        extra.append(grat.group_by("customer_id").aggregate(**{f"thanks_day__{rid}": grat.day.max()}))
+        del rid
+    for rid, rule in policy.caps.items():
+        c = sent.filter(
+            sent.note.isin(policy.tactics_with_trait(rule.counted_trait) or ["__none__"])
+            & (sent.day > d - rule.within_days)
+        )
+        extra.append(c.group_by("customer_id").aggregate(**{f"cap_count__{rid}": c.count()}))
+
+    out = universe
+    for part in [cust, ordagg, second, catagg, cat2, catk, subagg, evagg, leadagg, contact, particip,
+                 advocacy, advfirst, npsagg, *extra]:
+        out = out.left_join(part, "customer_id")
+        out = out.select(*[c for c in out.columns if not c.endswith("_right")])
+    return out.mutate(as_of_day=ibis.literal(d, type="int64"), full_line_k=ibis.literal(full_k, type="int64"))
+
+
+def facts_table(ws: Any, as_of: dt.date, policy: Policy, customer_ids: pa.Array | None = None) -> pa.Table:
+    """Materialise :func:`customer_facts` as Arrow (optionally for some customers only)."""
+    expr = customer_facts(ws, as_of, policy)
+    if customer_ids is not None:
+        ids = ibis.memtable(pa.table({"customer_id": pa.array(customer_ids, pa.string())}))
+        expr = expr.semi_join(ids, "customer_id")
+    return expr.to_pyarrow()

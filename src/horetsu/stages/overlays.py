@@ -1,0 +1,172 @@
+"""Overlays: RFM × stage, CPM × stage, and the journey funnel by acquisition cohort.
+
+RFM records results; putting the relationship stage next to it shows which RFM cells
+hold relationships that are still forming and which hold supporters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from horetsu.errors import AnalysisError
+from horetsu.stages.classifier import classify_frame
+from horetsu.stages.facts import from_day
+from horetsu.stages.policy import JOURNEY_LABELS, JOURNEY_STEPS, STAGES, load_policy
+
+# Fixed bands (days since the last purchase; number of purchases), used when the
+# analytics results do not provide RFM scores.
+R_BANDS = ((30, 5), (90, 4), (180, 3), (365, 2))
+F_BANDS = ((10, 5), (5, 4), (3, 3), (2, 2), (1, 1))
+
+
+def _frame(ws: Any, as_of: Any, customers: Any, classified: Any) -> pd.DataFrame:
+    if classified is not None:
+        return classified.to_pandas() if isinstance(classified, pa.Table) else classified
+    frame, _ = classify_frame(ws, as_of, customers, load_policy(ws))
+    return frame
+
+
+def _customers_df(ws: Any, customers: Any) -> pd.DataFrame | None:
+    if customers is None and ws is not None and hasattr(ws, "has_results") and ws.has_results():
+        customers = ws.read_result("customers")
+    if customers is None:
+        return None
+    return customers.to_pandas() if isinstance(customers, pa.Table) else pd.DataFrame(customers)
+
+
+def rfm_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """R (1-5) and F (1-5) bands from the facts of a classified frame; 0 for non-buyers."""
+    d = pd.to_numeric(frame["as_of_day"]).astype("float64")
+    rec = d - pd.to_numeric(frame["last_order_day"], errors="coerce").astype("float64")
+    n = pd.to_numeric(frame["n_orders"], errors="coerce").fillna(0)
+    r = np.select([rec <= lim for lim, _ in R_BANDS], [score for _, score in R_BANDS], default=1)
+    f = np.select([n >= lim for lim, _ in F_BANDS], [score for _, score in F_BANDS], default=0)
+    buyer = (n >= 1).to_numpy()
+    return pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(),
+                         "rfm_r": np.where(buyer, r, 0), "rfm_f": np.where(buyer, f, 0)})
+
+
+def _crosstab(frame: pd.DataFrame, keys: list[str]) -> pa.Table:
+    counts = frame.groupby([*keys, "stage"]).size().rename("customers").reset_index()
+    wide = counts.pivot_table(index=keys, columns="stage", values="customers", fill_value=0, aggfunc="sum")
+    wide = wide.reindex(columns=list(STAGES), fill_value=0)
+    long = wide.stack().rename("customers").reset_index()
+    totals = long.groupby(keys)["customers"].transform("sum")
+    long["share_of_cell"] = long["customers"] / totals.where(totals > 0, 1)
+    long["customers"] = long["customers"].astype("int64")
+    return pa.Table.from_pandas(long, preserve_index=False)
+
+
+def rfm_by_stage(ws: Any = None, as_of: Any = None, customers: Any = None, classified: Any = None,
+                 columns: tuple[str, str] | None = None) -> pa.Table:
+    """Customers per (R, F) cell and stage: rfm_r, rfm_f, stage, customers, share_of_cell.
+
+    Uses ``rfm_r`` / ``rfm_f`` (or ``columns``) from ``customers`` when given; otherwise the
+    fixed bands of this module (R: ≤30, ≤90, ≤180, ≤365 days, older; F: 1, 2, 3-4, 5-9, 10+).
+    """
+    frame = _frame(ws, as_of, customers, classified)
+    cdf = customers.to_pandas() if isinstance(customers, pa.Table) else customers
+    rc, fc = columns or ("rfm_r", "rfm_f")
+    if isinstance(cdf, pd.DataFrame) and {rc, fc} <= set(cdf.columns):
+        cells = cdf[["customer_id", rc, fc]].rename(columns={rc: "rfm_r", fc: "rfm_f"})
+        merged = frame[["customer_id", "stage"]].merge(cells, on="customer_id", how="inner")
+    else:
+        merged = frame[["customer_id", "stage"]].merge(rfm_cells(frame), on="customer_id")
+    return _crosstab(merged, ["rfm_r", "rfm_f"])
+
+
+def cpm_by_stage(ws: Any = None, as_of: Any = None, customers: Any = None, classified: Any = None,
+                 column: str | None = None) -> pa.Table:
+    """Customers per CPM segment and stage: cpm_segment, stage, customers, share_of_cell.
+
+    The CPM segment comes from the analytics results (``customers`` or
+    ``results/customers.parquet``): ``column`` or the first of cpm_segment, cpm, cpm_class.
+    """
+    frame = _frame(ws, as_of, customers, classified)
+    cdf = _customers_df(ws, customers)
+    col = column
+    if cdf is not None and col is None:
+        col = next((c for c in ("cpm_segment", "cpm", "cpm_class") if c in cdf.columns), None)
+    if cdf is None or col is None or col not in cdf.columns:
+        raise AnalysisError(
+            "no CPM segment column in the customer results; run `horetsu analyze` first",
+            ja="顧客の分析結果に CPM 区分がありません。先に `horetsu analyze` を実行してください",
+        )
+    cells = cdf[["customer_id", col]].rename(columns={col: "cpm_segment"})
+    merged = frame[["customer_id", "stage"]].merge(cells, on="customer_id", how="inner")
+    merged["cpm_segment"] = merged["cpm_segment"].fillna("(none)").astype(str)
+    return _crosstab(merged, ["cpm_segment"])
+
+
+def journey_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """The day each customer reached each journey step (NaN when not reached)."""
+
+    def col(c: str) -> pd.Series:
+        return pd.to_numeric(frame[c], errors="coerce").astype("float64")
+
+    n = col("n_orders").fillna(0)
+    ncat = col("n_categories").fillna(0)
+    second = col("second_order_day")
+    out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy()})
+    out["lead"] = pd.concat([col("reg_day"), col("first_lead_day"), col("first_order_day")], axis=1).min(axis=1).to_numpy()
+    out["trial"] = col("first_order_day").to_numpy()
+    out["repeat"] = second.to_numpy()
+    out["subscription"] = col("first_sub_day").to_numpy()
+    out["cross_sell"] = pd.concat([second, col("cat2_day")], axis=1).max(axis=1).where((n >= 2) & (ncat >= 2)).to_numpy()
+    out["full_line"] = pd.concat([second, col("catk_day")], axis=1).max(axis=1).where(
+        (n >= 2) & (ncat >= col("full_line_k"))).to_numpy()
+    out["advocate"] = col("first_advocate_day").to_numpy()
+    return out
+
+
+def journey_funnel(ws: Any = None, as_of: Any = None, cohort: str = "month", classified: Any = None) -> pa.Table:
+    """The seven-step funnel per acquisition cohort (first contact), plus an ``all`` cohort.
+
+    A customer has reached a step when they reached it or any later step.  Columns:
+    cohort, step_no, step, step_ja, customers, share_of_cohort, conversion (from the
+    previous step), median_days_from_previous (between the two steps' dates, among
+    customers who have both).
+    """
+    frame = _frame(ws, as_of, None, classified)
+    days = journey_days(frame)
+    steps = list(JOURNEY_STEPS)
+    mat = days[steps].to_numpy()
+    reached_any = np.isfinite(mat)
+    # reached step k or any later step
+    reached = np.flip(np.logical_or.accumulate(np.flip(reached_any, axis=1), axis=1), axis=1)
+    first_contact = np.nanmin(np.where(reached_any, mat, np.nan), axis=1) if len(mat) else np.array([])
+    if cohort not in ("month", "quarter", "year"):
+        raise AnalysisError(f"cohort must be month, quarter or year, not {cohort!r}",
+                            ja="cohort は month / quarter / year のいずれかです")
+    dates = pd.to_datetime(pd.Series([from_day(x) if np.isfinite(x) else None for x in np.unique(first_contact[np.isfinite(first_contact)])], dtype="object"))
+    lookup = dict(zip(np.unique(first_contact[np.isfinite(first_contact)]), dates))
+    label_of = {"month": "%Y-%m", "quarter": None, "year": "%Y"}[cohort]
+    uniq = pd.Series(lookup)
+    if cohort == "quarter":
+        labels = uniq.dt.year.astype(str) + "Q" + uniq.dt.quarter.astype(str)
+    else:
+        labels = uniq.dt.strftime(label_of)
+    cohort_col = pd.Series(first_contact).map(labels).fillna("(unknown)").to_numpy()
+    rows = []
+    gaps = mat[:, 1:] - mat[:, :-1]
+    for name in [*sorted(set(cohort_col)), "all"]:  # cohorts: a few dozen at most
+        sel = np.ones(len(cohort_col), dtype=bool) if name == "all" else cohort_col == name
+        size = int(sel.sum())
+        prev = None
+        for k, step in enumerate(steps):
+            cnt = int(reached[sel, k].sum())
+            gap = gaps[sel, k - 1] if k else np.array([])
+            gap = gap[np.isfinite(gap)] if k else gap
+            rows.append({
+                "cohort": name, "step_no": k + 1, "step": step, "step_ja": JOURNEY_LABELS[step][0],
+                "customers": cnt,
+                "share_of_cohort": cnt / size if size else 0.0,
+                "conversion": (cnt / prev if prev else None) if k else None,
+                "median_days_from_previous": float(np.median(gap)) if k and gap.size else None,
+            })
+            prev = cnt
+    return pa.Table.from_pylist(rows)
