@@ -88,10 +88,9 @@ def score_workspace(ws: Any, as_of: Any = None) -> tuple[Any, dict[str, Any]]:
     orders = orders.filter(~orders.status.isin(list(EXCLUDED_STATUSES)) | orders.status.isnull())
     as_of_date = _to_date(as_of)
     if as_of_date is None:
-        latest = orders.order_date.max().execute()
-        if latest is None:
+        as_of_date = _to_date(orders.order_date.max().execute())
+        if as_of_date is None:
             raise AnalysisError("there are no orders to model", ja="モデル化する注文がありません")
-        as_of_date = _to_date(latest)
     expr = rfm_summary_expr(orders, "customer_id", "order_date", "total_jpy",
                             calibration_end=as_of_date, observation_end=as_of_date, unit=UNIT)
     summary = expr.to_pyarrow()

@@ -48,7 +48,7 @@ def as_ibis(table: Any) -> Any:
 
 
 def _to_date(value: Any) -> dt.date | None:
-    if value is None:
+    if value is None or str(value) in ("NaT", "nan", "None"):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
