@@ -40,3 +40,125 @@ LEGACY_ORDER_HEADERS: tuple[str, ...] = (
     "注文者電話番号3", "メールアドレス", "注文者性別", "決済方法", "商品ID", "商品名", "商品番号",
     "単価", "個数",
 )  # fmt: skip
+
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+
+from horetsu.errors import InputFileError  # noqa: E402
+from horetsu.io import normalize as nz  # noqa: E402
+from horetsu.io.presets._orders import OrderRows, build_line_export, hashed_ids  # noqa: E402
+from horetsu.io.presets.base import Columns, Parsed, Rejects  # noqa: E402
+from horetsu.io.reader import Source  # noqa: E402
+
+CANCELLED = ("900", "800", "キャンセル確定", "キャンセル確定待ち", "キャンセル", "キャンセル済み")
+SUBSCRIPTION_KINDS = ("4", "5", "定期購入", "頒布会")
+_COLS = {c: (c,) for c in (*ORDER_HEADERS, *LEGACY_ORDER_HEADERS)}
+
+
+def parse(source: Source, table: str | None = None) -> Parsed:
+    if table not in (None, "orders"):
+        raise InputFileError(
+            f"{source.path}: the rakuten preset reads order files only, not {table}",
+            ja=f"{source.path}: rakuten プリセットは受注ファイルのみ読めます（{table} は不可）",
+        )
+    cols = Columns(source, _COLS, exact=True)
+    legacy = not cols.has("注文番号") and cols.has("受注番号")
+    key_col = "受注番号" if legacy else "注文番号"
+    cols.require([key_col, "注文日時"], table="orders")
+    n = source.table.num_rows
+    g = lambda c: cols.get(c) if cols.has(c) else pa.nulls(n, pa.string())  # noqa: E731
+    rej = Rejects(n)
+    key = nz.ident(g(key_col))
+    rej.missing(key, key_col)
+    rows = OrderRows(key)
+    first = pa.array(rows.is_first)
+    ordered_at, bad = nz.timestamp(g("注文日時"))
+    rej.bad(pc.and_(first, bad), g("注文日時"), "注文日時", "not a date/time", "invalid_date")
+    rej.add(pc.and_(first, pc.is_null(ordered_at)), "missing_value", "注文日時", "required value is empty", None)
+    total_col = "合計金額(-99999=無効値)" if legacy else "合計金額"
+    if not cols.has(total_col):
+        total_col = "請求金額(-99999=無効値)" if legacy else "請求金額"
+    cols.require([total_col], table="orders")
+
+    def money(c: str, row_level: bool = False) -> pa.Array:
+        out, bad = nz.money(g(c))
+        mask = bad if row_level else pc.and_(first, bad)
+        rej.bad(mask, g(c), c, "not a yen amount", "invalid_amount")
+        return pc.if_else(pc.equal(out, -99999), pa.scalar(None, pa.int64()), out)
+
+    total = money(total_col)
+    rej.add(pc.and_(first, pc.is_null(total)), "missing_value", total_col, "required value is empty", None)
+    points = money("ポイント利用額")
+    coupon = money("クーポン利用総額")
+    shipping = money("送料(-99999=無効値)" if legacy else "送料合計")
+    price = money("単価", row_level=True)
+    qty, bad = nz.integer(g("個数"))
+    rej.bad(bad, g("個数"), "個数", "not a whole number", "invalid_quantity")
+    status_src = pc.fill_null(nz.fold(g("受注ステータス" if legacy else "ステータス")), "")
+    status = pc.if_else(pc.is_in(status_src, pa.array(CANCELLED)), "cancelled", "completed")
+    kind = pc.fill_null(nz.fold(g("注文種別")), "")
+    is_sub = pc.is_in(kind, pa.array(SUBSCRIPTION_KINDS))
+    app_no = nz.ident(g("申込番号"))
+    sub_id = pc.if_else(pc.and_(is_sub, pc.is_valid(app_no)), pc.binary_join_element_wise("rakuten:", app_no, ""),
+                        pa.scalar(None, pa.string()))  # fmt: skip
+    seq, bad = nz.integer(g("申込お届け回数"))
+    rej.bad(bad, g("申込お届け回数"), "申込お届け回数", "not a whole number", "invalid_value")
+    seq = pc.if_else(pc.is_valid(sub_id), seq, pa.scalar(None, pa.int64()))
+    # Buyers: the e-mail is a relay address, so a customer is name + phone.
+    name = nz.blank_to_null(
+        pc.binary_join_element_wise(pc.fill_null(nz.fold(g("注文者名字")), ""), pc.fill_null(nz.fold(g("注文者名前")), ""), " ")
+    )
+    phone = nz.blank_to_null(
+        pc.binary_join_element_wise(
+            pc.fill_null(nz.digits(g("注文者電話番号1")), ""),
+            pc.fill_null(nz.digits(g("注文者電話番号2")), ""),
+            pc.fill_null(nz.digits(g("注文者電話番号3")), ""),
+            "",
+        )
+    )
+    ident_src = pc.binary_join_element_wise(
+        pc.replace_substring_regex(pc.fill_null(name, ""), r"\s", ""), pc.fill_null(phone, ""), "|"
+    )
+    ident_src = pc.if_else(pc.and_(pc.is_null(name), pc.is_null(phone)), pa.scalar(None, pa.string()), ident_src)
+    customer = hashed_ids("rakuten:", ident_src)
+    rej.add(pc.and_(first, pc.is_null(customer)), "missing_value", "注文者名字/注文者電話番号1",
+            "buyer name and phone are both empty", None)  # fmt: skip
+    kana = nz.blank_to_null(pc.binary_join_element_wise(
+        pc.fill_null(nz.fold(g("注文者名字フリガナ")), ""), pc.fill_null(nz.fold(g("注文者名前フリガナ")), ""), " "))  # fmt: skip
+    postal = nz.blank_to_null(pc.binary_join_element_wise(
+        pc.fill_null(nz.digits(g("注文者郵便番号1")), ""), pc.fill_null(nz.digits(g("注文者郵便番号2")), ""), ""))  # fmt: skip
+    sku = pc.coalesce(nz.ident(g("商品番号")), nz.ident(g("商品管理番号")), nz.ident(g("商品ID")))
+    personal = ("注文者名字", "注文者名前", "注文者名字フリガナ", "注文者名前フリガナ", "注文者電話番号1", "注文者電話番号2",
+                "注文者電話番号3", "注文者メールアドレス", "メールアドレス", "注文者郵便番号1", "注文者郵便番号2",
+                "注文者住所:都市区", "注文者住所:町以降")  # fmt: skip
+    used = [cols.found[c] for c in cols.found if c in personal or c in ("注文番号", "受注番号")]
+    return build_line_export(
+        source,
+        NAME,
+        rej,
+        rows,
+        order={
+            "customer_id": customer,
+            "ordered_at": ordered_at,
+            "status": status,
+            "total_jpy": total,
+            "discount_jpy": coupon,
+            "points_used": points,
+            "shipping_jpy": shipping,
+            "channel": pa.array(["rakuten"] * n, pa.string()),
+            "subscription_id": sub_id,
+            "subscription_seq": seq,
+        },
+        customers={
+            "name": name,
+            "name_kana": kana,
+            "phone_norm": phone,
+            "postal_code": postal,
+            "prefecture": nz.fold(g("注文者住所:都道府県")),
+        },
+        line_type=pa.array(["product"] * n, pa.string()),
+        lines={"sku": sku, "product_name": nz.text(g("商品名")), "unit_price_jpy": price, "quantity": qty},
+        extra_lines=(("shipping", "shipping_jpy", 1), ("discount", "discount_jpy", -1), ("point", "points_used", -1)),
+        used=used,
+    )
