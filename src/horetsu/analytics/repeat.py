@@ -116,7 +116,7 @@ def ladder(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
         median_days=gaps.q_1_2.cast("int64"),
         p80_days=gaps.q_4_5.cast("int64"),
         mean_days=counts.mean_days,
-    )
+    ).order_by("step")
 
 
 def _category_days(ctx: Ctx) -> Any:

@@ -143,8 +143,20 @@ def customer_table(ctx: Ctx) -> tuple[Any, dict[str, Any]]:
     return t, {"rfm_cut_points": cuts, "cpm_spend_threshold_jpy": spend}
 
 
-def analyze(ws: Any, as_of: Any = None, progress: Any = None, *, exclude_statuses: Any = None) -> AnalyzeResult:
-    """Compute every analysis as of ``as_of`` and write ``results/*.parquet`` + ``results/meta.json``."""
+def analyze(
+    ws: Any,
+    as_of: Any = None,
+    progress: Any = None,
+    *,
+    exclude_statuses: Any = None,
+    models: bool = True,
+    stages: bool = True,
+) -> AnalyzeResult:
+    """Compute every analysis as of ``as_of`` and write ``results/*.parquet`` + ``results/meta.json``.
+
+    ``models`` / ``stages``: add model scores and relationship stages to ``customers``
+    when those parts of horetsu are installed (set False to skip them).
+    """
     ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
     tables: dict[str, pa.Table] = {}
     meta: dict[str, Any] = {}
@@ -204,7 +216,7 @@ def analyze(ws: Any, as_of: Any = None, progress: Any = None, *, exclude_statuse
 
     @step("models")
     def _models() -> None:
-        score = _optional("horetsu.models", "score_workspace")
+        score = _optional("horetsu.models", "score_workspace") if models else None
         if score is None:
             meta["models"] = None
             return
@@ -214,7 +226,7 @@ def analyze(ws: Any, as_of: Any = None, progress: Any = None, *, exclude_statuse
 
     @step("stages")
     def _stages() -> None:
-        classify = _optional("horetsu.stages", "classify")
+        classify = _optional("horetsu.stages", "classify") if stages else None
         if classify is None:
             meta["stages"] = None
             return
