@@ -67,11 +67,12 @@ def register(app: typer.Typer) -> None:
                 f"Wrote a sample shop ({info.customers:,} customers, seed={info.seed}, format {info.fmt}) to {info.out_dir}:",
             ),
             highlight=False,
+            soft_wrap=True,
         )
         for path in info.files:
-            console.print(f"  {path}", highlight=False)
+            console.print(f"  {path}", highlight=False, soft_wrap=True)
         console.print(
-            t(f"  真のパラメータ: {info.params_file}", f"  true parameters: {info.params_file}"), highlight=False
+            t(f"  真のパラメータ: {info.params_file}", f"  true parameters: {info.params_file}"), highlight=False, soft_wrap=True
         )
         if info.fmt == "generic":
             console.print(

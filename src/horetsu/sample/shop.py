@@ -200,7 +200,13 @@ def _subscriptions_table(subs: dict, sub_order: np.ndarray, cust_ids: pa.Array) 
 
 def _events_table(ev: dict, cust_ids: pa.Array) -> pa.Table:
     sec = to_epoch(ev["t"])
-    order = np.lexsort((ev["type"], ev["customer"], sec))
+    order = np.lexsort((ev["note"], ev["value"], ev["type"], ev["customer"], sec))
+    # Events are append-only and importers drop exact duplicates: never write one.
+    keys = [x[order] for x in (sec, ev["customer"], ev["type"], ev["value"], ev["note_table"], ev["note"])]
+    same = np.ones(len(order) - 1, bool) if len(order) else np.zeros(0, bool)
+    for k in keys:
+        same &= (k[1:] == k[:-1]) | ((k[1:] != k[1:]) & (k[:-1] != k[:-1]))  # NaN == NaN here
+    order = order[np.concatenate([[True], ~same])] if len(order) else order
 
     def col(x):
         return x[order]
