@@ -42,8 +42,19 @@ def check_rft(frequency: object, recency: object, T: object) -> tuple[np.ndarray
 
 
 def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniq, inverse = np.unique(values, return_inverse=True)
-    return uniq, inverse.astype(np.int64)
+    """Sorted distinct values and the index of each value (hash-based: O(n), no full sort)."""
+    import pandas as pd
+
+    codes, uniq = pd.factorize(values, sort=True)
+    return np.asarray(uniq, dtype=float), codes.astype(np.int64, copy=False)
+
+
+def _factorise_int(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct int64 keys in increasing order (rows stay grouped by x, then t_x) and inverse index."""
+    import pandas as pd
+
+    codes, uniq = pd.factorize(key, sort=True)
+    return np.asarray(uniq, dtype=np.int64), codes.astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ def collapse(frequency: object, recency: object, T: object, weights: object = No
     tu, ti = _factorise(t_x)
     Tu, Ti = _factorise(big_t)
     key = (xi * len(tu) + ti) * len(Tu) + Ti
-    uk, inv = np.unique(key, return_inverse=True)
+    uk, inv = _factorise_int(key)
     counts = np.bincount(inv, weights=w, minlength=len(uk))
     keep = counts > 0
     uk, counts = uk[keep], counts[keep]
@@ -105,7 +116,7 @@ def distinct(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     key = np.zeros(len(codes[0]), dtype=np.int64)
     for u, i in zip(uniques, codes, strict=True):
         key = key * len(u) + i
-    uk, inv = np.unique(key, return_inverse=True)
+    uk, inv = _factorise_int(key)
     rows = []
     rest = uk
     for u in reversed(uniques):

@@ -110,33 +110,29 @@ class BaseModel:
         )
 
     def _standard_errors(self, objective: Objective) -> dict[str, float]:
-        """Standard errors from a central-difference Hessian of the negative log-likelihood."""
+        """Standard errors from a finite-difference Hessian of the negative log-likelihood.
+
+        With an analytic gradient: forward differences of the gradient (k evaluations);
+        otherwise forward differences of the function (k(k+1)/2 + k evaluations).
+        """
         theta = self._theta_
         k = len(theta)
-        h = 1e-4
+        eye = np.eye(k)
         hess = np.empty((k, k))
         with np.errstate(all="ignore"):
             if self.analytic_gradient:
+                h = 1e-5
+                g0 = np.asarray(objective(theta)[1])
                 for i in range(k):
-                    e = np.zeros(k)
-                    e[i] = h
-                    g_plus = np.asarray(objective(theta + e)[1])
-                    g_minus = np.asarray(objective(theta - e)[1])
-                    hess[i] = (g_plus - g_minus) / (2 * h)
+                    hess[i] = (np.asarray(objective(theta + h * eye[i])[1]) - g0) / h
             else:
+                h = 1e-4
                 f0 = objective(theta)[0]
+                fi = [objective(theta + h * eye[i])[0] for i in range(k)]
                 for i in range(k):
                     for j in range(i, k):
-                        ei = np.zeros(k)
-                        ej = np.zeros(k)
-                        ei[i] = h
-                        ej[j] = h
-                        fpp = objective(theta + ei + ej)[0]
-                        fpm = objective(theta + ei - ej)[0]
-                        fmp = objective(theta - ei + ej)[0]
-                        fmm = objective(theta - ei - ej)[0]
-                        hess[i, j] = hess[j, i] = (fpp - fpm - fmp + fmm) / (4 * h * h)
-                del f0
+                        fij = objective(theta + h * (eye[i] + eye[j]))[0]
+                        hess[i, j] = hess[j, i] = (fij - fi[i] - fi[j] + f0) / (h * h)
         hess = (hess + hess.T) / 2
         try:
             cov_theta = np.linalg.inv(hess)

@@ -45,30 +45,40 @@ class BetaGeo(BaseModel):
         xv, tv, Tv = c.x_values, c.t_values, c.T_values
         xi, ti, Ti = c.x_index, c.t_index, c.T_index
         x, w = c.x, c.w
-        pos = x > 0
-        xm1 = np.where(pos, x - 1.0, 0.0)
+        # weights summed per distinct x and per distinct T: terms that depend on one column only
+        # are then dot products over distinct values, not over rows
+        w_x = np.bincount(xi, weights=w, minlength=len(xv))
+        w_T = np.bincount(Ti, weights=w, minlength=len(Tv))
+        wx_T = np.bincount(Ti, weights=w * x, minlength=len(Tv))
+        w_all = float(w.sum())
+        repeat = xv > 0
+        xm1 = np.where(repeat, xv - 1.0, 1.0)
 
         def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
             r, alpha, a, b = np.exp(theta)
-            lg = (gammaln(r + xv) - gammaln(r))[xi]
-            lb = (betaln(a, b + xv) - betaln(a, b))[xi]
             l_aT_u = np.log(alpha + Tv)
             l_at_u = np.log(alpha + tv)
-            l_aT = l_aT_u[Ti]
-            l_at = l_at_u[ti]
+            diff = l_aT_u[Ti] - l_at_u[ti]
+            # d = log(a/(b+x-1)) + (r+x)(log(α+T) - log(α+t_x)); -inf for x = 0 (single branch)
+            d_x = np.where(repeat, np.log(a) - np.log(b + xm1), -np.inf)
             rx = r + x
-            with np.errstate(divide="ignore"):
-                d = np.where(pos, np.log(a) - np.log(b + xm1) + rx * (l_aT - l_at), -np.inf)
-            ll = lg + r * np.log(alpha) + lb - rx * l_aT + np.logaddexp(0.0, d)
+            d = d_x[xi] + rx * diff
+            soft = np.logaddexp(0.0, d)
             q = expit(d)  # weight of the "dropped out after the last purchase" branch
-            inv_aT = (1.0 / (alpha + Tv))[Ti]
-            inv_at = (1.0 / (alpha + tv))[ti]
-            g_r = (digamma(r + xv) - digamma(r))[xi] + np.log(alpha) - l_aT + q * (l_aT - l_at)
-            g_alpha = r / alpha - rx * inv_aT + q * rx * (inv_aT - inv_at)
-            g_a = (digamma(a + b) - digamma(a + b + xv))[xi] + q / a
-            g_b = (digamma(b + xv) - digamma(a + b + xv) - digamma(b) + digamma(a + b))[xi] - q / (b + xm1)
-            grad = np.array([w @ g_r * r, w @ g_alpha * alpha, w @ g_a * a, w @ g_b * b])
-            return -float(w @ ll), -grad
+            wq = w * q
+            per_x = gammaln(r + xv) - gammaln(r) + betaln(a, b + xv) - betaln(a, b)
+            ll = w_x @ per_x + w_all * r * np.log(alpha) - (r * w_T + wx_T) @ l_aT_u + w @ soft
+            inv_aT_u = 1.0 / (alpha + Tv)
+            inv_at_u = 1.0 / (alpha + tv)
+            wq_x = np.bincount(xi, weights=wq, minlength=len(xv))
+            g_r = w_x @ (digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - w_T @ l_aT_u + wq @ diff
+            g_alpha = (w_all * r / alpha - (r * w_T + wx_T) @ inv_aT_u
+                       + (wq * rx) @ (inv_aT_u[Ti] - inv_at_u[ti]))
+            g_a = w_x @ (digamma(a + b) - digamma(a + b + xv)) + wq.sum() / a
+            g_b = (w_x @ (digamma(b + xv) - digamma(a + b + xv) - digamma(b) + digamma(a + b))
+                   - wq_x @ np.where(repeat, 1.0 / (b + xm1), 0.0))
+            grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+            return -float(ll), -grad
 
         return nll
 

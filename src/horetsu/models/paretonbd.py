@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, gammaln
 
-from horetsu.models._suffstats import Collapsed, collapse
+from horetsu.models._suffstats import Collapsed, collapse, distinct
 from horetsu.models.base import BaseModel
 from horetsu.models.special import log1mexp, log_pnbd_tail
 
@@ -46,24 +46,25 @@ class ParetoNBD(BaseModel):
 
     @staticmethod
     def _objective(c: Collapsed):
-        # distinct (x, t) pairs for G(t_x) and G(T)
-        pair_t = np.unique(np.stack([c.x_index, c.t_index]), axis=1, return_inverse=True)
-        pair_T = np.unique(np.stack([c.x_index, c.T_index]), axis=1, return_inverse=True)
-        (pt, inv_t), (pT, inv_T) = (pair_t[0], pair_t[1].ravel()), (pair_T[0], pair_T[1].ravel())
-        xt, tt = c.x_values[pt[0]], c.t_values[pt[1]]
-        xT, TT = c.x_values[pT[0]], c.T_values[pT[1]]
-        xv, xi, w, x = c.x_values, c.x_index, c.w, c.x
-        log_aT = np.log  # alias for readability below
+        # Everything but the final log-sum-exp depends on a distinct (x, t_x) or (x, T) pair
+        (xt, tt), inv_t = distinct(c.x, c.t_x)
+        (xT, TT), inv_T = distinct(c.x, c.T)
+        xv, xi, w = c.x_values, c.x_index, c.w
+        w_x = np.bincount(xi, weights=w, minlength=len(xv))
 
         def nll(theta: np.ndarray) -> tuple[float, None]:
             r, alpha, s, beta = np.exp(theta)
-            lg = (gammaln(r + xv) - gammaln(r))[xi]
-            alive = -(r + x) * log_aT(alpha + c.T) - s * np.log(beta + c.T)
-            g_tx = log_pnbd_tail(r, alpha, s, beta, xt, tt)[inv_t]
-            g_T = log_pnbd_tail(r, alpha, s, beta, xT, TT)[inv_T]
-            died = np.log(s) - np.log(r + s + x) + g_tx + log1mexp(g_T - g_tx)
-            ll = lg + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, died)
-            return -float(w @ ll), None
+            per_x = gammaln(r + xv) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+            alive_T = -(r + xT) * np.log(alpha + TT) - s * np.log(beta + TT)
+            shift_t = np.log(s) - np.log(r + s + xt)  # log s/(r+s+x) folded into both tails
+            g_tx = (log_pnbd_tail(r, alpha, s, beta, xt, tt) + shift_t)[inv_t]
+            g_T = (log_pnbd_tail(r, alpha, s, beta, xT, TT) + np.log(s) - np.log(r + s + xT))[inv_T]
+            # log(1 - exp(u)) in one pass: its absolute error is what matters once added to g_tx
+            u = np.minimum(g_T - g_tx, 0.0)
+            with np.errstate(divide="ignore"):
+                died = g_tx + np.log(-np.expm1(u))
+            ll = w_x @ per_x + w @ np.logaddexp(alive_T[inv_T], died)
+            return -float(ll), None
 
         return nll
 
