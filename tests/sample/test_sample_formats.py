@@ -97,3 +97,23 @@ def test_platform_layouts_are_deterministic(tmp_path, three):
         again = generate(tmp_path / fmt, customers=N, seed=11, fmt=fmt)
         for a, b in zip(three[fmt].files, again.files, strict=True):
             assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+
+
+@pytest.mark.parametrize("fmt", ["shopify", "rakuten"])
+def test_platform_layout_imports_as_the_same_orders(three, fmt, tmp_path):
+    import horetsu
+    from horetsu.io import import_files
+
+    ws = horetsu.init_workspace(tmp_path / "ws")
+    result = import_files(ws, three[fmt].files, fmt).to_dict()
+    assert result["quarantined"] == 0
+    generic = read(three["generic"].out_dir / "orders.csv")
+    orders = ws.read_arrow("orders")
+    assert orders.num_rows == generic.num_rows
+    completed = pc.equal(generic["status"], "completed")
+    assert pc.sum(pc.equal(orders["status"], "completed")).as_py() == pc.sum(completed).as_py()
+    paid = pc.sum(generic.filter(completed)["amount"]).as_py()
+    gross = paid + pc.sum(generic.filter(completed)["discount"]).as_py()
+    got = pc.sum(orders.filter(pc.equal(orders["status"], "completed"))["total_jpy"]).as_py()
+    assert got in (paid, gross)  # paid total, or the total before coupons (楽天 合計金額)
+    assert len(pc.unique(orders["customer_id"])) == len(pc.unique(generic["customer_id"]))

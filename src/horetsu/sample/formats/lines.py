@@ -1,10 +1,11 @@
 """Split each generic order into product lines for the platform layouts.
 
-An order row carries its main SKU, a quantity and the paid amount.  Platform exports
-list product lines with catalogue unit prices, so: orders with two or more items
-get a second line (another product of the same category); the difference between
-the lines' subtotal and the paid amount is shown as shipping (when the basket cost
-more) or as an extra discount (when it cost less).  ``Total`` stays the paid amount.
+An order row carries its main SKU, a quantity, the paid amount and the coupon
+discount.  Platform exports list product lines, so: orders of two or more items get
+a second line (one unit of another product of the same category, at its catalogue
+price) and the main line carries the rest of the basket.  The lines always add up
+to amount + discount, shipping is free, and ``Total`` stays the paid amount, so the
+Gamma-Gamma spend process survives the change of layout.
 """
 
 from __future__ import annotations
@@ -33,24 +34,28 @@ def split(orders: pa.Table, seed: int) -> dict[str, np.ndarray]:
     discount = orders["discount"].to_numpy()
     is_sub = orders["subscription_id"].is_valid().to_numpy(zero_copy_only=False)
 
-    # Second line: one unit of another product of the same category.
-    category = np.where(is_trial, 0, cat["category"][np.where(is_trial, 0, idx)])
+    # The basket's list value is the paid amount plus the coupon discount; lines add up to it.
+    base = amount + discount
+    # Orders of two or more items get a second line: one unit of another product of the category.
+    category = cat["category"][np.where(is_trial, 0, idx)]
     other = pick_in_groups(rng, category, products_by_category())
-    two = (qty >= 2) & ~is_trial & ~is_sub & (other != idx)
-    first_qty = np.where(two, qty - 1, qty)
+    p_other = price_all[other]
+    two = (qty >= 2) & ~is_trial & ~is_sub & (other != idx) & (p_other <= base - 100)
+    rest = np.where(two, base - p_other, base)
+    units = np.where(two, qty - 1, qty)
+    # Keep the quantity when the rest divides evenly into unit prices, else one line of one.
+    even = (units > 0) & (rest % np.maximum(units, 1) == 0) & ~is_sub & ~is_trial
+    first_qty = np.where(even, units, 1)
+    first_price = rest // first_qty
     n = len(qty)
     line_order = np.concatenate([np.arange(n), np.flatnonzero(two)])
     line_prod = np.concatenate([idx, other[two]])
     line_qty = np.concatenate([first_qty, np.ones(two.sum(), np.int64)])
-    line_price = price_all[line_prod]
-    # Subscription deliveries and trial sets are billed at their own price: one line, exact.
-    line_price[:n] = np.where(is_sub | is_trial, amount + discount, line_price[:n])
-    line_qty[:n] = np.where(is_sub | is_trial, 1, line_qty[:n])
+    line_price = np.concatenate([first_price, p_other[two]])
     order = np.argsort(line_order, kind="stable")
     line_order, line_prod, line_qty, line_price = (a[order] for a in (line_order, line_prod, line_qty, line_price))
 
     subtotal = np.bincount(line_order, weights=line_qty * line_price, minlength=n).astype(np.int64)
-    gap = amount + discount - subtotal
     first_line = np.ones(len(line_order), bool)
     first_line[1:] = line_order[1:] != line_order[:-1]
     return {
@@ -61,7 +66,7 @@ def split(orders: pa.Table, seed: int) -> dict[str, np.ndarray]:
         "line_price": line_price,
         "first_line": first_line,
         "subtotal": subtotal,
-        "shipping": np.maximum(gap, 0),
-        "discount": discount + np.maximum(-gap, 0),
+        "shipping": np.zeros(n, np.int64),
+        "discount": discount,
         "total": amount,
     }
