@@ -122,6 +122,7 @@ STAGE_RULES = [
     ("observer", "long_form", "long_mail_magazine_series", "landing"),
     ("observer", "authority_push", "authority_push", "landing"),
     ("observer", "participation_ask", "community_invite", "landing"),
+    ("observer", "referral_ask", "referral_request", "landing"),
     ("landing", "upsell", "upsell", "empathy"),
     ("landing", "success_push", "success_story_push", "empathy"),
     ("empathy", "template", "template_reply", "landing"),
@@ -148,7 +149,7 @@ def test_every_forbidden_example_of_the_method_is_a_rule():
     policy = horetsu.stages.load_policy(None)
     expected = {
         "observer": {"offer", "subscription_push", "vip_invite", "high_frequency", "long_form",
-                     "authority_push", "participation_ask"},
+                     "authority_push", "participation_ask", "referral_ask"},
         "landing": {"upsell", "success_push"},
         "empathy": {"template", "auto_response", "broadcast"},
         "engagement": {"control", "scoring", "command"},

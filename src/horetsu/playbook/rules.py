@@ -65,10 +65,10 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
     reason_ja = np.full(size, "", dtype=object)
     if size == 0:
         return Evaluation(blocked, rule, reason, reason_ja)
+    frame = frame.reset_index(drop=True)
     stage = frame["stage"].to_numpy()
     stage_ja = frame["stage_ja"].astype(object)
-    d = pd.to_numeric(frame["as_of_day"]).astype("float64").reset_index(drop=True)
-    frame = frame.reset_index(drop=True)
+    d = pd.to_numeric(frame["as_of_day"]).astype("float64")
 
     def apply(mask: np.ndarray, rid: str, make) -> None:
         new = mask & ~blocked

@@ -132,13 +132,6 @@ def _day_of_nth(per: Any, n: int, name: str) -> Any:
     return ranked.filter(ranked.rn == n - 1).select("customer_id", **{name: ranked.day})
 
 
-def _last_event_day(events: Any, types: list[str], name: str, since_day: int | None = None) -> Any:
-    e = events.filter(events.type.isin(types or ["__none__"]))
-    if since_day is not None:
-        e = e.filter(e.day > since_day)
-    return e.group_by("customer_id").aggregate(**{name: e.day.max()})
-
-
 def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
     """An Ibis expression with one row per customer known on ``as_of`` and their facts."""
     d = to_day(as_of)
@@ -157,7 +150,6 @@ def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
         .distinct()
     )
 
-    order_days = orders.group_by(["customer_id", "day"]).aggregate(n=orders.count())
     ordagg = orders.group_by("customer_id").aggregate(
         n_orders=orders.count(),
         first_order_day=orders.day.min(),
@@ -171,7 +163,6 @@ def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
         )
     )
     second = ranked.filter(ranked.rn == 1).select("customer_id", second_order_day=ranked.day)
-    del order_days
 
     cats = _categories(ws, orders)
     first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
@@ -195,40 +186,47 @@ def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
         n_subscriptions=subs.count(),
     )
 
-    evagg = events.group_by("customer_id").aggregate(last_event_day=events.day.max())
-    lead = events.filter(events.type.isin(policy.journey.lead_events or ["__none__"]))
-    leadagg = lead.group_by("customer_id").aggregate(first_lead_day=lead.day.min())
-    contact = _last_event_day(events, st.empathy.contact_events, "last_contact_event_day")
-    particip = _last_event_day(events, st.engagement.participation_events, "last_participation_day")
-    advocacy = _last_event_day(events, st.circulation.advocacy_events, "last_advocacy_day")
-    adv = events.filter(events.type.isin(policy.journey.advocate_events or ["__none__"]))
-    advfirst = adv.group_by("customer_id").aggregate(first_advocate_day=adv.day.min())
-    nps = events.filter((events.type == "nps_response") & events.value.notnull())
-    npsagg = nps.group_by("customer_id").aggregate(
-        nps_last_day=nps.day.max(), nps_last_value=nps.value.argmax(nps.day)
-    )
+    # every event-based fact in one pass (conditional aggregates), one join
+    def last(types: list[str], since: int | None = None) -> Any:
+        cond = events.type.isin(types or ["__none__"])
+        if since is not None:
+            cond = cond & (events.day > since)
+        return events.day.max(where=cond)
 
-    # messages already sent (events of the sent types whose note names a tactic)
-    sent = events.filter(events.type.isin(policy.messages.sent_event_types or ["__none__"]))
+    nps_cond = (events.type == "nps_response") & events.value.notnull()
+    sent_types = policy.messages.sent_event_types or ["__none__"]
+    is_sent = events.type.isin(sent_types)
     contrib_types = sorted({t for r in policy.thanks.values() for t in r.contribution_events})
-    contribution = _last_event_day(events, contrib_types, "last_contribution_day")
-    extra: list[Any] = [contribution]
+    ev_aggs: dict[str, Any] = {
+        "last_event_day": events.day.max(where=~is_sent),
+        "first_lead_day": events.day.min(where=events.type.isin(policy.journey.lead_events or ["__none__"])),
+        "last_contact_event_day": last(st.empathy.contact_events),
+        "last_participation_day": last(st.engagement.participation_events),
+        "last_advocacy_day": last(st.circulation.advocacy_events),
+        "first_advocate_day": events.day.min(where=events.type.isin(policy.journey.advocate_events or ["__none__"])),
+        "nps_last_day": events.day.max(where=nps_cond),
+        "nps_last_value": events.value.argmax(events.day, where=nps_cond),
+        "last_contribution_day": last(contrib_types),
+    }
+    # messages already sent: events of the sent types whose note names a tactic
     for rid, rule in policy.thanks.items():
-        grat = sent.filter(sent.note.isin(policy.tactics_with_trait(rule.gratitude_trait) or ["__none__"]))
-        extra.append(grat.group_by("customer_id").aggregate(**{f"thanks_day__{rid}": grat.day.max()}))
-        del rid
+        grat = is_sent & events.note.isin(policy.tactics_with_trait(rule.gratitude_trait) or ["__none__"])
+        ev_aggs[f"thanks_day__{rid}"] = events.day.max(where=grat)
     for rid, rule in policy.caps.items():
-        c = sent.filter(
-            sent.note.isin(policy.tactics_with_trait(rule.counted_trait) or ["__none__"])
-            & (sent.day > d - rule.within_days)
-        )
-        extra.append(c.group_by("customer_id").aggregate(**{f"cap_count__{rid}": c.count()}))
+        cond = (is_sent & events.note.isin(policy.tactics_with_trait(rule.counted_trait) or ["__none__"])
+                & (events.day > d - rule.within_days))
+        ev_aggs[f"cap_count__{rid}"] = events.day.count(where=cond)
+    evagg = events.group_by("customer_id").aggregate(**ev_aggs)
 
+    # one flat join chain (each part keyed by its own column name), one final projection
     out = universe
-    for part in [cust, ordagg, second, catagg, cat2, catk, subagg, evagg, leadagg, contact, particip,
-                 advocacy, advfirst, npsagg, *extra]:
-        out = out.left_join(part, "customer_id")
-        out = out.select(*[c for c in out.columns if not c.endswith("_right")])
+    keep = ["customer_id"]
+    for i, part in enumerate([cust, ordagg, second, catagg, cat2, catk, subagg, evagg]):
+        key = f"_k{i}"
+        part = part.rename({key: "customer_id"})
+        out = out.left_join(part, out.customer_id == part[key])
+        keep += [c for c in part.columns if c != key]
+    out = out.select(*keep)
     return out.mutate(as_of_day=ibis.literal(d, type="int64"), full_line_k=ibis.literal(full_k, type="int64"))
 
 
