@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,10 @@ ORDER_STATUS_MAP: dict[str, str] = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def norm_key(name: str) -> str:
+    """Header matching key: NFKC, lower case, no spaces, underscores or hyphens."""
+    name = unicodedata.normalize("NFKC", name)
     return name.lower().replace(" ", "").replace("_", "").replace("-", "")
 
 
@@ -40,7 +45,7 @@ class Columns:
         self.found: dict[str, str] = {}
         for canon, names in aliases.items():
             for alias in (names if exact else (canon, *names)):
-                hit = by_key.get(norm_key(nz.fold(pa.array([alias])).to_pylist()[0] or alias))
+                hit = by_key.get(norm_key(alias))
                 if hit is not None:
                     self.found[canon] = hit
                     break
@@ -133,7 +138,7 @@ def status_map(values: pa.Array, mapping: Mapping[str, str], default: str | None
     """Map status spellings (folded, lower-case) to canonical statuses; bad = unknown non-empty."""
     src = nz.fold(values)
     low = pc.utf8_lower(src)
-    keys = pa.array([nz.fold(pa.array([k])).to_pylist()[0].lower() for k in mapping])
+    keys = pa.array([unicodedata.normalize("NFKC", k).lower() for k in mapping])
     vals = pa.array(list(mapping.values()))
     mapped = pc.take(vals, pc.index_in(low, keys))
     if default is not None:

@@ -1,0 +1,49 @@
+"""``horetsu import`` on the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from horetsu.cli.app import main
+
+
+def test_json_output_is_one_object_and_nothing_else(tmp_path, data_dir, capsys):
+    src = shutil.copy(data_dir / "orders_cp932.csv", tmp_path / "o.csv")
+    code = main(["import", str(src), "--preset", "generic", "--workspace", str(tmp_path / "ws"), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(out)  # the whole of stdout is one JSON document
+    assert set(data) >= {"files", "read", "accepted", "quarantined", "duplicates"}
+    assert (data["read"], data["accepted"], data["quarantined"], data["duplicates"]) == (7, 3, 3, 1)
+    assert data["files"][0]["file"] == str(src)
+
+
+def test_table_output_names_the_counts_in_japanese(tmp_path, data_dir, capsys):
+    src = shutil.copy(data_dir / "orders_cp932.csv", tmp_path / "o.csv")
+    code = main(["--lang", "ja", "import", str(src), "-w", str(tmp_path / "ws")])
+    out = capsys.readouterr().out
+    assert code == 0
+    for label in ("読込", "取込", "隔離", "重複"):
+        assert label in out
+
+
+def test_errors_are_one_line_with_exit_code_and_no_workspace_created(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    code = main(["--lang", "en", "import", str(tmp_path / "missing.csv"), "-w", str(ws)])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "missing.csv" in err and "not found" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not ws.exists()
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    code = main(["--lang", "ja", "import", str(tmp_path / "a.csv"), "--preset", "nosuch", "-w", str(ws)])
+    err = capsys.readouterr().err
+    assert code == 4 and "nosuch" in err and "プリセット" in err
+    assert not ws.exists()
+
+
+def test_help_has_an_example(capsys):
+    code = main(["import", "--help"])
+    out = capsys.readouterr().out
+    assert code == 0 and "Example: horetsu import" in out and "--preset" in out
