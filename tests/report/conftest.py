@@ -1,134 +1,91 @@
-"""A small hand-made workspace whose results have the shapes the report reads.
+"""Workspaces for the report tests.
 
-Used until (and besides) the full pipeline: numbers are random but internally consistent,
-and the overview test recomputes every KPI from these tables independently.
+- ``shop_ws``: the sample shop (horetsu.sample) imported with horetsu.io, plus one export
+  with broken rows (so that the quarantine shows up), analysed by horetsu.analytics;
+- ``hand_ws``: four customers whose orders are written here, so the overview numbers can
+  be derived by hand;
+- ``build`` helpers: reports are built once per session and shared.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-import numpy as np
 import pyarrow as pa
-
-STAGES = ["observer", "landing", "empathy", "engagement", "circulation"]
-TEMPS = ["active", "cooling", "lapsed"]
-CPM = ["first_time", "budding", "steady", "trend", "loyal"]
-AS_OF = dt.date(2026, 6, 30)
-
-
-def synthetic_results(n: int = 600, seed: int = 7) -> dict[str, object]:
-    rng = np.random.default_rng(seed)
-    ids = [f"C{i:05d}" for i in range(n)]
-    freq = rng.geometric(0.55, n)
-    orders = freq + rng.binomial(1, 0.1, n)
-    first = np.array([AS_OF - dt.timedelta(days=int(d)) for d in rng.integers(30, 900, n)])
-    tenure = np.minimum((freq - 1) * rng.integers(20, 90, n), [(AS_OF - f).days for f in first])
-    last = np.array([f + dt.timedelta(days=int(t)) for f, t in zip(first, tenure, strict=True)])
-    recency = np.array([(AS_OF - x).days for x in last])
-    money = (freq * rng.integers(2000, 12000, n)).astype(np.int64)
-    customers = pa.table({
-        "customer_id": ids,
-        "first_purchase": pa.array(first, pa.date32()),
-        "last_purchase": pa.array(last, pa.date32()),
-        "frequency": pa.array(freq, pa.int64()),
-        "orders": pa.array(orders, pa.int64()),
-        "recency_days": pa.array(recency, pa.int64()),
-        "tenure_days": pa.array(tenure, pa.int64()),
-        "monetary_total": pa.array(money, pa.int64()),
-        "rfm_r": pa.array(rng.integers(1, 6, n), pa.int32()),
-        "rfm_f": pa.array(np.clip(freq, 1, 5), pa.int32()),
-        "rfm_m": pa.array(rng.integers(1, 6, n), pa.int32()),
-        "rfm_segment": rng.choice(["champions", "loyal", "at_risk", "hibernating", "new"], n).tolist(),
-        "cpm_segment": [CPM[min(int(f) - 1, 4)] for f in freq],
-        "cpm_active": pa.array(recency < 240),
-        "stage": rng.choice(STAGES, n, p=[0.05, 0.45, 0.25, 0.15, 0.10]).tolist(),
-        "journey_step": rng.choice(["trial", "repeat", "subscription", "cross_sell", "full_line", "advocate"], n,
-                                   p=[0.45, 0.25, 0.12, 0.1, 0.05, 0.03]).tolist(),
-        "temperature": rng.choice(TEMPS, n, p=[0.6, 0.25, 0.15]).tolist(),
-        "p_alive": rng.uniform(0, 1, n),
-        "expected_purchases_365d": rng.gamma(1.0, 0.8, n),
-        "clv_12m": rng.gamma(1.2, 4000, n),
-    })
-    months = [dt.date(2024, 1, 1) + dt.timedelta(days=31 * i) for i in range(30)]
-    months = [m.replace(day=1) for m in months]
-    timeline = pa.table({
-        "month": pa.array(months, pa.date32()),
-        "revenue_new": rng.integers(200_000, 900_000, 30),
-        "revenue_repeat": rng.integers(300_000, 1_200_000, 30),
-        "revenue_subscription": rng.integers(50_000, 300_000, 30),
-        "customers_lost": rng.integers(5, 40, 30),
-        "active_base": rng.integers(200, 400, 30),
-    })
-    coh_rows = {"cohort": [], "months_since": [], "active_share": [], "ltv": []}
-    for ci, c in enumerate(months[:18]):
-        for m in range(0, 18 - ci):
-            coh_rows["cohort"].append(c)
-            coh_rows["months_since"].append(m)
-            coh_rows["active_share"].append(1.0 if m == 0 else float(0.35 * np.exp(-m / 8) + rng.uniform(0, 0.05)))
-            coh_rows["ltv"].append(6000 + 900 * m + float(rng.uniform(0, 500)))
-    cohorts = pa.table({**coh_rows, "cohort": pa.array(coh_rows["cohort"], pa.date32())})
-    f2 = pa.table({"within_days": [30, 60, 90, 180, 365], "rate": [0.12, 0.2, 0.25, 0.31, 0.36]})
-    ladder = pa.table({"step": ["F2", "F3", "F4", "F5"], "rate": [0.36, 0.52, 0.61, 0.66],
-                       "customers": [216, 112, 68, 45]})
-    intervals = pa.table({"category": ["スキンケア", "サプリ", "ヘアケア"], "n": [400, 250, 90],
-                          "median_days": [42.0, 30.0, 61.0], "p80_days": [75.0, 48.0, 110.0]})
-    flow_rows = []
-    periods = ["2025-06-30", "2025-12-31", "2026-06-30"]
-    for a, b in zip(periods, periods[1:], strict=False):
-        for i, s in enumerate(STAGES):
-            for j, t in enumerate(STAGES):
-                if abs(i - j) <= 1:
-                    flow_rows.append((a, b, s, t, int(rng.integers(5, 80))))
-    stage_flow = pa.table(dict(zip(["period_from", "period_to", "from_stage", "to_stage", "customers"],
-                                   map(list, zip(*flow_rows, strict=True)), strict=True)))
-    movement = pa.table({"stage": STAGES, "moved_share": [0.4, 0.3, 0.25, 0.15, 0.0],
-                         "stalled_share": [0.2, 0.25, 0.2, 0.1, 0.05], "cooled_share": [0.3, 0.35, 0.2, 0.1, 0.05]})
-    weeks = np.arange(1, 79)
-    expected = np.cumsum(np.full(78, 12.0))
-    holdout = pa.table({"week": weeks, "actual": expected + rng.normal(0, 8, 78), "expected": expected,
-                        "calibration_end": np.full(78, 39)})
-    meta = '{"as_of": "%s"}' % AS_OF.isoformat()
-    return {"customers": customers, "timeline": timeline, "cohorts": cohorts, "f2": f2, "ladder": ladder,
-            "intervals_category": intervals, "stage_flow": stage_flow, "stage_movement": movement,
-            "holdout_tracking": holdout, "meta.json": meta}
-
-
-IMPORT_LOG = [
-    {"file": "/tmp/in/orders.csv", "preset": "generic", "table": "orders", "read": 1200, "accepted": 1180,
-     "quarantined": 15, "duplicates": 5, "reasons": {"bad_date": 9, "missing_customer_id": 6}},
-    {"file": "/tmp/in/customers.csv", "preset": "generic", "table": "customers", "read": 610, "accepted": 600,
-     "quarantined": 0, "duplicates": 10, "reasons": {}},
-]
-
-
-# ---------------------------------------------------------------- fixtures
-import pytest  # noqa: E402
+import pytest
 
 BROWSER_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--no-first-run", "--disable-sync", "--disable-quic",
 ]
 
+BROKEN_ORDERS = """order_id,customer_id,ordered_at,amount,status
+X1,C0000001,2024-02-30,1000,completed
+X2,,2024-03-01,1000,completed
+X3,C0000002,2024-03-02,abc,completed
+X4,C0000002,2024-03-03,,completed
+"""
+
+# (order_id, customer, JST day, yen, status) — the hand-worked shop, as of 2026-03-31
+HAND_ORDERS = [
+    ("A1", "A", "2026-01-05", 3000, "completed"),
+    ("A2", "A", "2026-02-04", 5000, "completed"),
+    ("B1", "B", "2026-01-10", 4000, "completed"),
+    ("C1", "C", "2025-12-01", 2000, "completed"),
+    ("C2", "C", "2025-12-01", 1000, "completed"),  # same day as C1: one purchase day
+    ("C3", "C", "2026-01-15", 6000, "completed"),
+    ("C4", "C", "2026-02-01", 9999, "cancelled"),  # not a purchase
+    ("C5", "C", "2026-03-31", 2000, "completed"),
+    ("D1", "D", "2025-05-01", 10000, "completed"),  # 334 days before the as-of day: lapsed
+]
+
 
 @pytest.fixture(scope="session")
-def synthetic_ws(tmp_path_factory):
-    """A workspace holding the synthetic results and an import log."""
+def shop_ws(tmp_path_factory):
     import horetsu
+    from horetsu.analytics import analyze
+    from horetsu.io import import_files
+    from horetsu.sample import generate
 
-    ws = horetsu.init_workspace(tmp_path_factory.mktemp("report_ws") / "ws")
-    ws.write_results(synthetic_results())
-    ws.write_meta("import_log.json", IMPORT_LOG)
+    root = tmp_path_factory.mktemp("report_shop")
+    info = generate(root / "in", customers=600, seed=11)
+    ws = horetsu.init_workspace(root / "ws")
+    import_files(ws, info.files, "generic")
+    broken = root / "in" / "orders-extra.csv"
+    broken.write_text(BROKEN_ORDERS, encoding="utf-8")
+    import_files(ws, [broken], "generic")
+    analyze(ws)
     return ws
 
 
 @pytest.fixture(scope="session")
-def synthetic_reports(synthetic_ws):
-    """The ja and en reports of :func:`synthetic_ws` → {lang: path}."""
+def shop_reports(shop_ws):
+    """{lang: path} of the sample shop's reports."""
     from horetsu.report import build_report
 
-    return {lang: build_report(synthetic_ws, lang=lang, out=synthetic_ws.path / f"r-{lang}.html")
-            for lang in ("ja", "en")}
+    return {lang: build_report(shop_ws, lang=lang, out=shop_ws.path / f"report-{lang}.html") for lang in ("ja", "en")}
+
+
+@pytest.fixture(scope="session")
+def hand_ws(tmp_path_factory):
+    import horetsu
+
+    jst = ZoneInfo("Asia/Tokyo")
+    days = [dt.date.fromisoformat(r[2]) for r in HAND_ORDERS]
+    orders = pa.table({
+        "order_id": [r[0] for r in HAND_ORDERS],
+        "customer_id": [r[1] for r in HAND_ORDERS],
+        "ordered_at": pa.array([dt.datetime(d.year, d.month, d.day, 12, tzinfo=jst) for d in days],
+                               pa.timestamp("us", tz="Asia/Tokyo")),
+        "order_date": pa.array(days, pa.date32()),
+        "status": [r[4] for r in HAND_ORDERS],
+        "total_jpy": [r[3] for r in HAND_ORDERS],
+        "category": ["tea"] * len(HAND_ORDERS),
+    })
+    ws = horetsu.init_workspace(tmp_path_factory.mktemp("report_hand") / "ws")
+    ws.write_tables({"orders": orders, "customers": pa.table({"customer_id": ["A", "B", "C", "D"]})})
+    return ws
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
+
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from horetsu.errors import HoretsuError
+_DERIVED: dict[tuple[str, str, str], Any] = {}
+
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -36,6 +38,23 @@ class ReportData:
         self.ws = ws
         self._cache: dict[str, pd.DataFrame | None] = {}
         self._meta: dict[str, Any] | None = None
+        self._derived: Any = None
+
+    @property
+    def derived(self) -> Any:
+        """Tables computed on demand by the stages, models and playbook parts (see :mod:`.derived`)."""
+        if self._derived is None:
+            from horetsu.report.derived import Derived
+
+            # Keyed by the results generation: building the ja and the en page reuses the work.
+            key = (str(self.ws.path), str(Path(self.ws.results_dir).resolve()), str(self.as_of))
+            cached = _DERIVED.get(key)
+            if cached is None:
+                cached = Derived(self.ws, self.as_of, self.meta.get("models") or {})
+                _DERIVED.clear()  # keep one workspace's tables at most
+                _DERIVED[key] = cached
+            self._derived = cached
+        return self._derived
 
     # ------------------------------------------------------------- results
     def has(self, name: str) -> bool:
@@ -80,13 +99,6 @@ class ReportData:
     def quarantine_files(self) -> list[Any]:
         qdir = self.ws.quarantine_dir
         return sorted(qdir.glob("*.csv")) if qdir.exists() else []
-
-    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run an optional computation of another part; ``None`` when it fails on purpose."""
-        try:
-            return fn(*args, **kwargs)
-        except HoretsuError:
-            return None
 
 
 def ensure_results(ws: Any, as_of: Any = None, progress: Any = None) -> None:

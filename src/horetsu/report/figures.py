@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from horetsu.report import theme
-from horetsu.report.i18n import TEMPERATURE_NAMES, Tr
+from horetsu.report.i18n import STAGES, TEMPERATURE_NAMES, Tr
 
 YEN_FMT = ",.0f"
 INT_FMT = ",d"
@@ -24,6 +24,9 @@ PCT_FMT = ".0%"
 
 def _fig(title: str, traces: Sequence[Any], *, height: int = 380, **layout: Any) -> go.Figure:
     base = theme.base_layout(title, height=height)
+    if sum(1 for t in traces if getattr(t, "showlegend", None) is not False) > 3:
+        # many series: a vertical legend on the right never runs into the title
+        base["legend"] = {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02}
     for axis in ("xaxis", "yaxis"):
         if axis in layout:
             base[axis] = {**base[axis], **layout.pop(axis)}
@@ -74,6 +77,28 @@ def monthly_revenue(df: pd.DataFrame, tr: Tr) -> go.Figure:
     )
 
 
+def monthly_revenue_by_kind(wide: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``wide``: index month, one column per timeline kind (new, repeat bands, subscription), yen."""
+    from horetsu.analytics.labels import TIMELINE_KINDS
+
+    colours = {"new": theme.BLUE, "repeat_2": theme.YELLOW, "repeat_3_4": theme.ORANGE, "repeat_5_9": theme.VERMILLION,
+               "repeat_10p": theme.PURPLE, "subscription": theme.GREEN}
+    x = _month_labels(pd.Series(wide.index))
+    traces = [
+        go.Bar(name=tr.pick(TIMELINE_KINDS, k), x=x, y=wide[k], marker_color=colours.get(k, theme.GREY),
+               hovertemplate=_yen_hover(tr))
+        for k in wide.columns
+        if float(wide[k].sum()) > 0
+    ]
+    return _fig(
+        tr("fig.monthly_revenue"),
+        traces,
+        barmode="stack",
+        xaxis={"title": {"text": tr("ax.month")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.revenue_yen")}, "tickformat": YEN_FMT},
+    )
+
+
 def monthly_lost(df: pd.DataFrame, tr: Tr) -> go.Figure:
     """``df``: month, lost, and optionally active_base (customers)."""
     x = _month_labels(df["month"])
@@ -91,6 +116,7 @@ def monthly_lost(df: pd.DataFrame, tr: Tr) -> go.Figure:
         layout["yaxis2"] = {
             "title": {"text": tr("s.active_base") + ("（人）" if tr.ja else "")},
             "overlaying": "y", "side": "right", "tickformat": INT_FMT, "showgrid": False,
+            "rangemode": "tozero", "tickmode": "auto",
         }
     return _fig(
         tr("fig.monthly_lost"),
@@ -106,10 +132,11 @@ def cohort_heatmap(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
     """``matrix``: index cohort month, columns months since first purchase, values shares 0..1."""
     y = _month_labels(pd.Series(matrix.index))
     z = matrix.to_numpy(dtype=float)
+    later = z[:, 1:] if z.shape[1] > 1 else z  # month 0 is 100% by definition: scale on the rest
     heat = go.Heatmap(
         z=z, x=[str(c) for c in matrix.columns], y=y, colorscale=theme.SEQUENTIAL, zmin=0,
-        zmax=float(np.nanmax(z)) if np.isfinite(z).any() else 1.0,
-        texttemplate="%{z:.0%}", textfont={"size": 10},
+        zmax=float(np.nanmax(later)) if np.isfinite(later).any() else 1.0,
+        texttemplate="%{z:.0%}" if z.shape[1] <= 13 else "", textfont={"size": 10},
         colorbar={"tickformat": PCT_FMT, "title": {"text": tr("ax.share")}},
         hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
     )
@@ -120,8 +147,8 @@ def cohort_heatmap(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
     )
 
 
-def ltv_curves(df: pd.DataFrame, tr: Tr, max_cohorts: int = 7) -> go.Figure:
-    """``df``: cohort, months_since, ltv (cumulative yen per acquired customer)."""
+def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max_cohorts: int = 7) -> go.Figure:
+    """``df``: cohort, months_since, ltv (cumulative yen per acquired customer); ``pooled``: months_since, ltv."""
     cohorts = sorted(df["cohort"].unique())
     if len(cohorts) > max_cohorts:  # evenly spaced, always including the first and the last
         idx = np.unique(np.linspace(0, len(cohorts) - 1, max_cohorts).round().astype(int))
@@ -135,14 +162,14 @@ def ltv_curves(df: pd.DataFrame, tr: Tr, max_cohorts: int = 7) -> go.Figure:
                 line={"color": theme.OKABE_ITO[i % 7], "width": 2}, marker={"size": 4}, hovertemplate=_yen_hover(tr),
             )
         )
-    mean = df.groupby("months_since", as_index=False)["ltv"].mean()
-    traces.append(
-        go.Scatter(
-            name=tr("s.all_cohorts"),
-            x=mean["months_since"], y=mean["ltv"], mode="lines",
-            line={"color": theme.BLACK, "width": 3, "dash": "dash"}, hovertemplate=_yen_hover(tr),
+    if pooled is not None and len(pooled):
+        pooled = pooled.sort_values("months_since")
+        traces.append(
+            go.Scatter(
+                name=tr("s.all_cohorts"), x=pooled["months_since"], y=pooled["ltv"], mode="lines",
+                line={"color": theme.BLACK, "width": 3, "dash": "dash"}, hovertemplate=_yen_hover(tr),
+            )
         )
-    )
     return _fig(
         tr("fig.ltv_curves"), traces,
         xaxis={"title": {"text": tr("ax.months_since")}, "dtick": 3},
@@ -224,7 +251,7 @@ def segment_bars(names: Sequence[str], customers: Sequence[float], revenue: Sequ
         xaxis={"title": {"text": axis_title}, "type": "category"},
         yaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT},
         yaxis2={"title": {"text": tr("ax.revenue_yen")}, "overlaying": "y", "side": "right",
-                "tickformat": YEN_FMT, "showgrid": False},
+                "tickformat": YEN_FMT, "showgrid": False, "rangemode": "tozero", "tickmode": "auto"},
     )
 
 
@@ -293,33 +320,35 @@ def count_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, 
 
 
 def stage_flow(flows: pd.DataFrame, tr: Tr) -> go.Figure:
-    """Sankey. ``flows``: period_from, period_to (labels), from_stage, to_stage, customers."""
-    nodes: dict[tuple[str, str], int] = {}
-    labels: list[str] = []
-    colours: list[str] = []
-    xs: list[str] = []
+    """Sankey. ``flows``: period_from, period_to (dates as text), from_stage, to_stage, customers."""
+    periods = sorted(set(flows["period_from"]) | set(flows["period_to"]))
+    col_x = {p: (0.001 + 0.998 * i / max(len(periods) - 1, 1)) for i, p in enumerate(periods)}
+    order = {s: i for i, s in enumerate(STAGES)}
+    keys = sorted({(a, s) for a, s in zip(flows["period_from"], flows["from_stage"], strict=True)}
+                  | {(b, s) for b, s in zip(flows["period_to"], flows["to_stage"], strict=True)},
+                  key=lambda k: (k[0], order.get(k[1], 99)))
+    index = {k: i for i, k in enumerate(keys)}
+    colours = [theme.STAGE_COLOURS.get(s, theme.GREY) for _, s in keys]
+    src = [index[(a, s)] for a, s in zip(flows["period_from"], flows["from_stage"], strict=True)]
+    dst = [index[(b, s)] for b, s in zip(flows["period_to"], flows["to_stage"], strict=True)]
 
-    def node(period: str, stage: str) -> int:
-        key = (period, stage)
-        if key not in nodes:
-            nodes[key] = len(labels)
-            labels.append(f"{tr.stage(stage)} ({period})")
-            colours.append(theme.STAGE_COLOURS.get(stage, theme.GREY))
-            xs.append(period)
-        return nodes[key]
+    def rgba(c: str) -> str:
+        return f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},0.35)"
 
-    src = [node(str(a), str(s)) for a, s in zip(flows["period_from"], flows["from_stage"], strict=True)]
-    dst = [node(str(b), str(s)) for b, s in zip(flows["period_to"], flows["to_stage"], strict=True)]
-    link_col = [colours[i].replace("#", "") for i in src]
-    link_rgba = [f"rgba({int(c[0:2], 16)},{int(c[2:4], 16)},{int(c[4:6], 16)},0.35)" for c in link_col]
     sankey = go.Sankey(
         arrangement="snap",
         valueformat=",d",
         valuesuffix="人" if tr.ja else " customers",
-        node={"label": labels, "color": colours, "pad": 14, "thickness": 16},
-        link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]], "color": link_rgba},
+        node={"label": [tr.stage(s) for _, s in keys], "color": colours, "pad": 14, "thickness": 16,
+              "x": [col_x[p] for p, _ in keys], "customdata": [p for p, _ in keys],
+              "hovertemplate": "%{label} (%{customdata}): %{value:,d}<extra></extra>"},
+        link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]],
+              "color": [rgba(colours[i]) for i in src]},
     )
-    return _fig(tr("fig.stage_flow"), [sankey], height=480)
+    heads = [{"x": col_x[p], "y": 1.06, "xref": "paper", "yref": "paper", "text": p, "showarrow": False,
+              "xanchor": "left" if i == 0 else ("right" if i == len(periods) - 1 else "center"),
+              "font": {"size": 12, "color": "#444444"}} for i, p in enumerate(periods)]
+    return _fig(tr("fig.stage_flow"), [sankey], height=480, annotations=heads, margin={"l": 20, "r": 20, "t": 80, "b": 20})
 
 
 def stage_moves(df: pd.DataFrame, tr: Tr) -> go.Figure:

@@ -29,7 +29,12 @@ def _section_html(sec: Section, tr: Tr) -> str:
     parts = [f'<section class="report-section" id="sec-{esc(sec.key)}" data-section="{esc(sec.key)}">',
              f"<h2>{esc(sec.title)}</h2>"]
     if sec.missing:
-        parts.append(f'<p class="missing">{esc(tr("page.missing", names=", ".join(sec.missing)))}</p>')
+        text = tr("page.missing", names=", ".join(sec.missing))
+        if any(m.startswith("results/") for m in sec.missing):
+            text += " " + tr("page.hint.analyze")
+        elif any(m.startswith("import_log") for m in sec.missing):
+            text += " " + tr("page.hint.import")
+        parts.append(f'<p class="missing">{esc(text)}</p>')
     if sec.takeaway:
         parts.append(f'<p class="takeaway"><b>{esc(tr("page.takeaway"))}</b>{esc(sec.takeaway)}</p>')
     if sec.action:

@@ -21,9 +21,14 @@ LABELS: Labels = {
     "page.toc": ("目次", "Contents"),
     "page.takeaway": ("要点", "Takeaway"),
     "page.action": ("打ち手", "What to do"),
-    "page.missing": (
-        "この節の元データがありません（{names}）。`horetsu analyze` を実行してから作り直してください。",
-        "The data for this section is missing ({names}). Run `horetsu analyze`, then build the report again.",
+    "page.missing": ("この節の元データがありません（{names}）。", "The data for this section is missing ({names})."),
+    "page.hint.analyze": (
+        "`horetsu analyze` を実行してからレポートを作り直してください。",
+        "Run `horetsu analyze`, then build the report again.",
+    ),
+    "page.hint.import": (
+        "`horetsu import` でデータを取り込むと表示されます。",
+        "It appears once data is loaded with `horetsu import`.",
     ),
     "page.empty": ("この節に表示できるデータがありません。", "There is no data to show in this section."),
     "page.definitions": ("定義", "Definitions"),
@@ -72,8 +77,10 @@ LABELS: Labels = {
     "s.customers": ("顧客数", "Customers"),
     "s.revenue": ("売上", "Revenue"),
     "s.median": ("中央値", "Median"),
-    "s.all_cohorts": ("全コホート平均", "All cohorts (mean)"),
+    "s.all_cohorts": ("全コホート（加重平均）", "All cohorts (pooled)"),
     "s.cumulative": ("累積", "Cumulative"),
+    "s.all_categories": ("全カテゴリ", "All categories"),
+    "s.no_purchase": ("（購入なし）", "(no purchase)"),
     "s.p80": ("80パーセンタイル", "80th percentile"),
     "ax.month": ("月", "Month"),
     "ax.revenue_yen": ("売上（円）", "Revenue (¥)"),
@@ -93,7 +100,7 @@ LABELS: Labels = {
     "ax.rfm_segment": ("RFMセグメント", "RFM segment"),
     "ax.p_alive": ("生存確率 P(alive)", "P(alive)"),
     "ax.clv_yen": ("今後12か月の予測額（円）", "Predicted 12-month value (¥)"),
-    "ax.week": ("週（週）", "Week"),
+    "ax.week": ("経過週数（週）", "Weeks since the start of the data"),
     "ax.cum_repeat": ("累積リピート購入数（回）", "Cumulative repeat purchases"),
     "ax.step": ("ステップ", "Step"),
     "ax.cell": ("セル", "Cell"),
@@ -158,6 +165,7 @@ LABELS: Labels = {
     "t.duplicates": ("重複", "Duplicates"),
     "t.reason": ("理由", "Reason"),
     "t.rows": ("行数", "Rows"),
+    "t.quarantine_files": ("隔離フォルダのファイル", "Files in the quarantine folder"),
     "t.category": ("カテゴリ", "Category"),
     "t.median": ("中央値", "Median"),
     "t.p80": ("80%点", "80th pct"),
@@ -202,8 +210,8 @@ LABELS: Labels = {
         "If recent cohorts run below older ones, acquisition or the first experience changed: look there first.",
     ),
     "tk.f2": (
-        "初回購入者の{never}がまだ2回目を買っていません。2回目を買った人の多くは{days}日以内に戻っています。",
-        "{never} of first-time buyers have not bought again; most who do return within {days} days.",
+        "初回購入者の{never}がまだ2回目を買っていません。2回目を買った人の半数は{days}日以内に戻っています。",
+        "{never} of first-time buyers have not bought again; half of those who do return within {days} days.",
     ),
     "act.f2": (
         "初回購入から{days}日以内に、使い方の案内やフォローの連絡を届けてください（割引より先に安心を）。",
@@ -266,8 +274,8 @@ LABELS: Labels = {
         "Contact the valuable customers who are cooling personally and first, not through a broadcast.",
     ),
     "tk.holdout": (
-        "検証期間のリピート購入数は、実績{actual}回に対して予測{expected}回（差{error}）でした。",
-        "Over the holdout period the model expected {expected} repeat purchases against {actual} actual ({error} off).",
+        "直近{weeks}週を検証期間として取り分けてモデルを当てはめると、その期間のリピート購入数は実績{actual}回に対して予測{expected}回（差{error}）でした。",
+        "With the last {weeks} weeks held out, the model expected {expected} repeat purchases in them against {actual} actual ({error} off).",
     ),
     "tk.actions": (
         "「{tactic}」を全員に送ると、今日は{blocked}人（{share}）がゲートで止められます。",
@@ -291,6 +299,14 @@ LABELS: Labels = {
     ),
     "act.quality_clean": ("取り込みに問題はありません。", "The import needs no attention."),
     "t.goal": ("目指すこと", "Goal"),
+    "t.current": ("現在の顧客数", "Now in stage"),
+    "note.movement": (
+        "1年前・半年前・現在のスナップショットから計算。「次へ進んだ」は次のスナップショット（半年後）までに上のステージへ移った割合、"
+        "「停滞」は上へ進んだ人の80%点より長く留まっている（離脱していない）顧客、「冷えた」はそのステージにいる間に離脱した割合です。",
+        "From snapshots a year ago, half a year ago and now. Moved up: share who reached a higher stage by the next "
+        "snapshot (half a year later); stalled: customers (not lapsed) in the stage longer than 80% of those who moved up; cooled: share "
+        "who lapsed while in the stage.",
+    ),
     "t.state": ("顧客の状態", "State"),
     "t.cooling": ("冷えている顧客へ", "For cooling customers"),
     "t.reason_top": ("主な理由", "Main reason"),
@@ -321,6 +337,16 @@ TEMPERATURE_NAMES: Labels = {
     "active": ("活発", "Active"),
     "cooling": ("冷えつつある", "Cooling"),
     "lapsed": ("離脱", "Lapsed"),
+}
+# Kinds of quarantine reasons written by horetsu.io (unknown kinds are shown as they are).
+REASON_NAMES: Labels = {
+    "missing_value": ("必須項目が空", "Required value missing"),
+    "invalid_date": ("日付として読めない", "Not a date"),
+    "invalid_amount": ("金額として読めない", "Not a yen amount"),
+    "invalid_quantity": ("数量として読めない", "Not a quantity"),
+    "invalid_value": ("値が正しくない", "Invalid value"),
+    "unknown_status": ("不明な注文ステータス", "Unknown order status"),
+    "unknown_event_type": ("不明なイベント種別", "Unknown event type"),
 }
 CPM_SEGMENTS = ("first_time", "budding", "steady", "trend", "loyal")
 CPM_NAMES: Labels = {

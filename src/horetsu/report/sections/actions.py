@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from horetsu.errors import HoretsuError
 from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import STAGES, Tr
@@ -41,32 +40,18 @@ def _name(policy: dict[str, Any], kind: str, key: str, tr: Tr) -> str:
     return key
 
 
-def _gate_counts(ws: Any, tactics: tuple[str, ...], tr: Tr) -> pd.DataFrame | None:
-    try:
-        from horetsu.playbook.gate import gate  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    rows = []
-    for tactic in tactics:
-        try:
-            res = gate(ws, tactic)
-        except HoretsuError:
-            continue
-        blocked = _arrow_or_pandas(res.blocked)
-        allowed = _arrow_or_pandas(res.allowed)
-        top_rule = ""
-        if len(blocked) and "rule" in blocked:
-            top_rule = str(blocked["rule"].value_counts().index[0])
-        rows.append({"tactic": tactic, "allowed": len(allowed), "blocked": len(blocked), "rule": top_rule})
-    return pd.DataFrame(rows) if rows else None
-
-
-def _arrow_or_pandas(x: Any) -> pd.DataFrame:
-    if isinstance(x, pd.DataFrame):
-        return x
-    if hasattr(x, "to_pandas"):
-        return x.to_pandas()
-    return pd.DataFrame(x)
+def rule_label(policy: dict[str, Any], rule: str, tr: Tr) -> str:
+    """A readable name for a rule id: ``stage.<stage>.<trait>`` or ``<group>.<name>`` of the policy."""
+    parts = rule.split(".")
+    if len(parts) == 3 and parts[0] == "stage":
+        return f"{tr.stage(parts[1])}: {_name(policy, 'traits', parts[2], tr)}"
+    if len(parts) == 2:
+        entry = (policy.get(parts[0]) or {}).get(parts[1]) or {}
+        if isinstance(entry, dict):
+            text = entry.get(f"what_{tr.lang}") or entry.get(f"why_{tr.lang}")
+            if text:
+                return str(text)
+    return rule
 
 
 def build(data: ReportData, tr: Tr) -> Section:
@@ -109,8 +94,8 @@ def build(data: ReportData, tr: Tr) -> Section:
         sec.chart("reach", figures.horizontal_bars(
             [_name(policy, "tactics", t, tr) for t, _ in items], {tr("s.customers"): [n for _, n in items]},
             tr("fig.action_reach"), tr("ax.customers"), tr("ax.tactic"), tr, colours=(theme.GREEN,)))
-    gated = _gate_counts(data.ws, COMMON_TACTICS, tr)
-    if gated is None:
+    gated = data.derived.gate_counts(COMMON_TACTICS)
+    if gated is None or not len(gated):
         sec.missing.append("horetsu.playbook.gate")
     else:
         names = [_name(policy, "tactics", t, tr) for t in gated["tactic"]]
@@ -119,7 +104,7 @@ def build(data: ReportData, tr: Tr) -> Section:
             tr("fig.gate_blocked"), tr("ax.customers"), tr("ax.tactic"), tr, colours=(theme.BLUE, theme.VERMILLION)))
         sec.blocks.append(table(
             [tr("t.tactic"), tr("s.allowed"), tr("t.blocked"), tr("t.rule")],
-            [(n, tr.num(r.allowed), tr.num(r.blocked), r.rule or "–") for n, r in zip(names, gated.itertuples(),
+            [(n, tr.num(r.allowed), tr.num(r.blocked), rule_label(policy, r.rule, tr) if r.rule else "–") for n, r in zip(names, gated.itertuples(),
                                                                                         strict=True)],
             numeric=(1, 2)))
         worst = gated.loc[gated["blocked"].idxmax()]

@@ -8,8 +8,8 @@ import pandas as pd
 from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
-from horetsu.report.model import Section, table
-from horetsu.report.sections._util import col
+from horetsu.report.model import Section, esc, table
+from horetsu.report.derived import HOLDOUT_WEEKS
 
 CLV_COLUMNS = ["customer_id", "p_alive", "clv_12m", "monetary_total", "last_purchase", "temperature", "stage"]
 VALUABLE_QUANTILE = 0.8  # "valuable" = spent at least the 80th percentile of buyers
@@ -30,19 +30,15 @@ def cooling_valuable(cust: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     return rows.sort_values("monetary_total", ascending=False), threshold
 
 
-def holdout_frame(data: ReportData) -> tuple[pd.DataFrame, object] | None:
-    df = data.get("holdout_tracking")
-    if df is None:
+def holdout_frame(data: ReportData) -> tuple[pd.DataFrame, float, dict[str, float]] | None:
+    """Cumulative repeat purchases per week, actual vs the model; the calibration end; totals."""
+    rep = data.derived.holdout()
+    if rep is None:
         return None
-    out = pd.DataFrame({
-        "week": df[col(df, "week", "t", "period")],
-        "actual": df[col(df, "actual", "actual_cum", "cumulative_actual")].astype(float),
-        "expected": df[col(df, "expected", "expected_cum", "cumulative_expected")].astype(float),
-    })
-    cal_end = None
-    if "calibration_end" in df.columns and len(df):
-        cal_end = df["calibration_end"].iloc[0]
-    return out.sort_values("week"), cal_end
+    tr_ = rep.tracking
+    df = pd.DataFrame({"week": tr_["period"].to_numpy(), "actual": tr_["actual_cum"].astype(float).to_numpy(),
+                       "expected": tr_["expected_cum"].astype(float).to_numpy()})
+    return df, float(rep.calibration_periods), dict(rep.totals)
 
 
 def build(data: ReportData, tr: Tr) -> Section:
@@ -68,7 +64,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     rows, threshold = cooling_valuable(cust)
     if len(rows):
         listed = rows.head(COOLING_LIST)
-        sec.blocks.append(f"<h3>{tr('fig.cooling_valuable')}</h3>" + table(
+        sec.blocks.append(f"<h3>{esc(tr('fig.cooling_valuable'))}</h3>" + table(
             [tr("t.customer"), tr("t.monetary"), tr("t.last_purchase"), tr("t.p_alive"), tr("t.clv")],
             [(r.customer_id, tr.yen(r.monetary_total), str(r.last_purchase)[:10] if "last_purchase" in cust else "–",
               f"{r.p_alive:.2f}", tr.yen(r.clv_12m)) for r in listed.itertuples()],
@@ -76,13 +72,14 @@ def build(data: ReportData, tr: Tr) -> Section:
         ))
     ho = holdout_frame(data)
     if ho is not None and len(ho[0]):
-        df, cal_end = ho
+        df, cal_end, totals = ho
         sec.chart("holdout", figures.holdout(df, tr, cal_end))
-        actual, expected = float(df["actual"].iloc[-1]), float(df["expected"].iloc[-1])
+        actual, expected = totals["actual_holdout"], totals["expected_holdout"]
         err = abs(expected - actual) / actual if actual else float("nan")
-        sec.note = tr("tk.holdout", actual=tr.num(actual), expected=tr.num(expected), error=tr.pct(err))
+        sec.note = tr("tk.holdout", actual=tr.num(actual), expected=tr.num(expected), error=tr.pct(err),
+                      weeks=tr.num(HOLDOUT_WEEKS))
     else:
-        sec.missing.append("results/holdout_tracking.parquet")
+        sec.missing.append("horetsu.models.holdout_report")
     alive = int((p >= ALIVE_THRESHOLD).sum())
     sec.takeaway = tr("tk.clv", alive=tr.num(alive), thr=tr.yen(threshold), cooling=tr.num(len(rows)))
     sec.action = tr("act.clv")

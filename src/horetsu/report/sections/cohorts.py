@@ -1,4 +1,4 @@
-"""Cohort heatmap (share still buying) and LTV curves (cumulative revenue per acquired customer)."""
+"""Cohort heatmap (share of each cohort buying per month) and LTV curves."""
 
 from __future__ import annotations
 
@@ -9,39 +9,42 @@ from horetsu.report import figures
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
 from horetsu.report.model import Section
-from horetsu.report.sections._util import col, has_col
 
-MAX_MONTHS = 24  # columns shown in the heatmap
+MAX_MONTHS = 12  # columns shown in the heatmap (labelled cells stay readable)
+MAX_LTV_MONTHS = 24  # length of the LTV curves
 MAX_COHORTS = 24  # most recent cohorts shown
 
 
+def _overall(df: pd.DataFrame) -> pd.DataFrame:
+    if "split" in df.columns:
+        df = df[df["split"].astype(str) == "all"]
+    return df
+
+
 def frame(data: ReportData) -> pd.DataFrame | None:
-    """cohort, months_since, active_share, ltv — overall (not split by category/channel)."""
+    """cohort, months_since, active_share, ltv for the whole base; only complete months."""
     df = data.get("cohorts")
     if df is None:
         return None
-    for split in ("first_category", "channel", "split", "dimension"):
-        if split in df.columns:  # keep the overall rows only
-            df = df[df[split].isna() | (df[split].astype(str).isin(["", "all", "__all__"]))]
-    out = pd.DataFrame({
-        "cohort": pd.to_datetime(df[col(df, "cohort", "cohort_month", "acquisition_month")]),
-        "months_since": df[col(df, "months_since", "month_index", "period")].astype(int),
-        "active_share": df[col(df, "active_share", "active_rate", "retention")].astype(float),
+    df = _overall(df)
+    if "complete" in df.columns:
+        df = df[df["complete"].astype(bool)]
+    return pd.DataFrame({
+        "cohort": pd.to_datetime(df["cohort"]),
+        "months_since": df["months_since"].astype(int),
+        "cohort_size": df["cohort_size"].astype("int64"),
+        "active_share": df["active_share"].astype(float),
+        "ltv": df["ltv"].astype(float),
     })
-    if has_col(df, "ltv", "cum_revenue_per_customer", "ltv_per_customer", "cumulative_revenue_per_customer"):
-        out["ltv"] = df[col(df, "ltv", "cum_revenue_per_customer", "ltv_per_customer",
-                            "cumulative_revenue_per_customer")].astype(float)
-    else:
-        ltv = data.get("cohort_ltv")
-        if ltv is not None:
-            lt = pd.DataFrame({
-                "cohort": pd.to_datetime(ltv[col(ltv, "cohort", "cohort_month", "acquisition_month")]),
-                "months_since": ltv[col(ltv, "months_since", "month_index", "period")].astype(int),
-                "ltv": ltv[col(ltv, "ltv", "cum_revenue_per_customer", "ltv_per_customer",
-                               "cumulative_revenue_per_customer")].astype(float),
-            })
-            out = out.merge(lt, on=["cohort", "months_since"], how="left")
-    return out
+
+
+def pooled(data: ReportData) -> pd.DataFrame | None:
+    """months_since, ltv pooled over all cohorts old enough (``results/cohort_ltv``)."""
+    df = data.get("cohort_ltv")
+    if df is None:
+        return None
+    df = _overall(df)
+    return pd.DataFrame({"months_since": df["months_since"].astype(int), "ltv": df["ltv"].astype(float)})
 
 
 def build(data: ReportData, tr: Tr) -> Section:
@@ -50,21 +53,25 @@ def build(data: ReportData, tr: Tr) -> Section:
     if df is None:
         sec.missing.append("results/cohorts.parquet")
         return sec
+    if not len(df):
+        return sec
     recent = sorted(df["cohort"].unique())[-MAX_COHORTS:]
     shown = df[df["cohort"].isin(recent) & (df["months_since"] <= MAX_MONTHS)]
     matrix = shown.pivot_table(index="cohort", columns="months_since", values="active_share", aggfunc="first")
-    matrix = matrix.sort_index()
-    sec.chart("heatmap", figures.cohort_heatmap(matrix, tr))
-    m3 = df.loc[df["months_since"] == 3, "active_share"]
-    m3_mean = float(m3.mean()) if len(m3) else float("nan")
-    ltv12 = float("nan")
-    if "ltv" in df and df["ltv"].notna().any():
-        sec.chart("ltv", figures.ltv_curves(shown.dropna(subset=["ltv"]), tr))
-        v = df.loc[df["months_since"] == 12, "ltv"]
-        ltv12 = float(v.mean()) if len(v) else float("nan")
-    else:
+    sec.chart("heatmap", figures.cohort_heatmap(matrix.sort_index(), tr))
+    pool = pooled(data)
+    if pool is None:
         sec.missing.append("results/cohort_ltv.parquet")
-    if np.isfinite(m3_mean) or np.isfinite(ltv12):
-        sec.takeaway = tr("tk.cohorts", m3=tr.pct(m3_mean), ltv12=tr.yen(ltv12))
-        sec.action = tr("act.cohorts")
+    curves = df[df["cohort"].isin(recent) & (df["months_since"] <= MAX_LTV_MONTHS)]
+    sec.chart("ltv", figures.ltv_curves(curves, tr,
+                                        pooled=None if pool is None else pool[pool["months_since"] <= MAX_LTV_MONTHS]))
+    # customer-weighted mean over cohorts old enough to have month 3
+    m3 = df[df["months_since"] == 3]
+    m3_share = float(np.average(m3["active_share"], weights=m3["cohort_size"])) if m3["cohort_size"].sum() else float("nan")
+    if pool is not None and (pool["months_since"] == 12).any():
+        ltv12 = float(pool.loc[pool["months_since"] == 12, "ltv"].iloc[0])
+    else:
+        ltv12 = float("nan")
+    sec.takeaway = tr("tk.cohorts", m3=tr.pct(m3_share), ltv12=tr.yen(ltv12))
+    sec.action = tr("act.cohorts")
     return sec

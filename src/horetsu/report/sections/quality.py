@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 
 from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
-from horetsu.report.i18n import Tr
-from horetsu.report.model import Section, table
+from horetsu.report.i18n import REASON_NAMES, Tr
+from horetsu.report.model import Section, esc, table
 
 
 def reasons(data: ReportData) -> Counter[str]:
-    """Quarantine reasons summed over the import log (falls back to the quarantine CSVs)."""
+    """Quarantine reason kinds summed over the import log."""
     total: Counter[str] = Counter()
     for entry in data.import_log():
         for reason, n in (entry.get("reasons") or {}).items():
             total[str(reason)] += int(n)
-    if not total:
-        for path in data.quarantine_files():
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-            for c in ("reason_kind", "reason", "_reason"):
-                if c in df.columns:
-                    total.update(df[c].tolist())
-                    break
     return total
+
+
+def quarantine_rows(data: ReportData) -> list[tuple[str, int]]:
+    """(file name, rows) of the CSVs in the quarantine folder, where the rejected rows wait."""
+    out = []
+    for path in data.quarantine_files():
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = sum(1 for _ in csv.reader(fh)) - 1
+        out.append((path.name, max(rows, 0)))
+    return out
 
 
 def build(data: ReportData, tr: Tr) -> Section:
@@ -50,12 +53,16 @@ def build(data: ReportData, tr: Tr) -> Section:
     if why:
         items = why.most_common(12)
         sec.chart("quarantine", figures.horizontal_bars(
-            [k for k, _ in items], {tr("t.rows"): [v for _, v in items]}, tr("fig.quarantine"), tr("ax.rows"),
+            [tr.pick(REASON_NAMES, k) for k, _ in items], {tr("t.rows"): [v for _, v in items]}, tr("fig.quarantine"), tr("ax.rows"),
             tr("ax.reason"), tr, colours=(theme.VERMILLION,)))
+    files = quarantine_rows(data)
+    if files:
+        sec.blocks.append(f"<h3>{esc(tr('t.quarantine_files'))}</h3>" + table(
+            [tr("t.file"), tr("t.rows")], [(n, tr.num(r)) for n, r in files], numeric=(1,)))
     read, acc, quar = sum(num["read"]), sum(num["accepted"]), sum(num["quarantined"])
     if quar:
         sec.takeaway = tr("tk.quality", read=tr.num(read), accepted=tr.num(acc), quarantined=tr.num(quar),
-                          reason=why.most_common(1)[0][0] if why else "–")
+                          reason=tr.pick(REASON_NAMES, why.most_common(1)[0][0]) if why else "–")
         sec.action = tr("act.quality")
     else:
         sec.takeaway = tr("tk.quality_clean", read=tr.num(read), accepted=tr.num(acc))

@@ -9,43 +9,28 @@ from horetsu.report import figures
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
 from horetsu.report.model import Section, table
-from horetsu.report.sections._util import col
-
-SPLITS = ("cohort", "first_category", "category", "channel", "split", "dimension")
-
-
-def _overall(df: pd.DataFrame) -> pd.DataFrame:
-    for split in SPLITS:
-        if split in df.columns:
-            df = df[df[split].isna() | df[split].astype(str).isin(["", "all", "__all__"])]
-    return df
 
 
 def f2_curve(data: ReportData) -> pd.DataFrame | None:
-    """within_days, rate (share of first-time buyers with a second purchase within that many days)."""
+    """within_days, rate: share of first-time buyers (old enough) who bought again within that many days."""
     df = data.get("f2")
     if df is None:
         return None
-    df = _overall(df)
-    out = pd.DataFrame({
-        "within_days": df[col(df, "within_days", "days", "window_days")].astype(int),
-        "rate": df[col(df, "rate", "f2_rate", "share")].astype(float),
-    })
-    return out.groupby("within_days", as_index=False)["rate"].mean().sort_values("within_days")
+    out = pd.DataFrame({"within_days": df["window_days"].astype(int), "rate": df["rate"].astype(float)})
+    return out.dropna().sort_values("within_days").reset_index(drop=True)
 
 
 def ladder_frame(data: ReportData) -> pd.DataFrame | None:
-    """step label, rate (conversion from the previous step), customers reaching the step."""
+    """step label (F2..), rate (conversion from the previous step), customers reaching the step."""
     df = data.get("ladder")
     if df is None:
         return None
-    df = _overall(df)
-    step = df[col(df, "step", "to_step", "purchase_number")]
-    labels = [f"F{int(s)}" if str(s).isdigit() else str(s) for s in step]
+    df = df[df["step"].astype(int) >= 2].sort_values("step")
     return pd.DataFrame({
-        "step": labels,
-        "rate": df[col(df, "rate", "conversion", "share")].astype(float).to_numpy(),
-        "customers": df[col(df, "customers", "to_customers", "reached")].astype("int64").to_numpy(),
+        "step": [f"F{int(s)}" for s in df["step"]],
+        "rate": df["conversion"].astype(float).to_numpy(),
+        "customers": df["customers"].astype("int64").to_numpy(),
+        "median_days": df["median_days"].astype(float).to_numpy() if "median_days" in df else np.nan,
     })
 
 
@@ -60,9 +45,11 @@ def build_f2(data: ReportData, tr: Tr) -> Section:
     if curve is not None and len(curve):
         sec.chart("within", figures.f2_within(curve["within_days"].tolist(), curve["rate"].tolist(), tr))
         final = float(curve["rate"].iloc[-1])
-        # "most who return do so within N days": the first window holding half of the final rate.
-        reached = curve[curve["rate"] >= final / 2]
-        days = int(reached["within_days"].iloc[0]) if len(reached) else int(curve["within_days"].iloc[-1])
+        if lad is not None and len(lad) and np.isfinite(lad["median_days"].iloc[0]):
+            days = int(round(float(lad["median_days"].iloc[0])))  # median days from 1st to 2nd purchase
+        else:  # the first window holding half of the final rate
+            reached = curve[curve["rate"] >= final / 2]
+            days = int(reached["within_days"].iloc[0]) if len(reached) else int(curve["within_days"].iloc[-1])
         never = 1.0 - final
         cust = data.get("customers", columns=["frequency"])
         if cust is not None and len(cust):
@@ -75,28 +62,32 @@ def build_f2(data: ReportData, tr: Tr) -> Section:
     return sec
 
 
-def intervals_frame(data: ReportData) -> pd.DataFrame | None:
+def intervals_frame(data: ReportData, tr: Tr) -> pd.DataFrame | None:
+    """category (the all-purchases row first), intervals, median_days, p80_days."""
     df = data.get("intervals_category")
     if df is None:
         return None
     out = pd.DataFrame({
-        "category": df[col(df, "category")].astype(str),
-        "n": df[col(df, "n", "intervals", "count")].astype("int64"),
-        "median_days": df[col(df, "median_days", "median", "p50_days")].astype(float),
-        "p80_days": df[col(df, "p80_days", "p80", "q80_days")].astype(float),
+        "category": df["category"],
+        "n": df["intervals"].astype("int64"),
+        "median_days": df["median_days"].astype(float),
+        "p80_days": df["p80_days"].astype(float),
     })
-    return out[out["n"] > 0].sort_values("n", ascending=False).reset_index(drop=True)
+    out["all"] = out["category"].isna()  # the row with no category covers every purchase day
+    out["category"] = out["category"].astype(object).where(~out["all"], tr("s.all_categories")).astype(str)
+    out = out[out["n"] > 0].sort_values(["all", "n"], ascending=[False, False])
+    return out.reset_index(drop=True)
 
 
 def build_intervals(data: ReportData, tr: Tr) -> Section:
     sec = Section("intervals", tr("sec.intervals"))
-    df = intervals_frame(data)
+    df = intervals_frame(data, tr)
     if df is None:
         sec.missing.append("results/intervals_category.parquet")
         return sec
     if not len(df):
         return sec
-    top = df.head(15)
+    top = df.head(16)
     sec.chart("categories", figures.intervals(top, tr))
     rows = [
         (r.category, tr.num(r.n), tr.days(r.median_days), tr.days(r.p80_days),
@@ -105,7 +96,8 @@ def build_intervals(data: ReportData, tr: Tr) -> Section:
     ]
     sec.blocks.append(table([tr("t.category"), tr("t.n"), tr("t.median"), tr("t.p80"), tr("t.follow_up")], rows,
                             numeric=(1, 2, 3)))
-    main = df.iloc[0]
+    cats = df[~df["all"]]
+    main = cats.iloc[0] if len(cats) else df.iloc[0]  # the category with the most repurchases
     if np.isfinite(main["median_days"]):
         sec.takeaway = tr("tk.intervals", category=main["category"], median=tr.days(main["median_days"]),
                           p80=tr.days(main["p80_days"]))

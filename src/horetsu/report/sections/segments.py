@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from horetsu.analytics import labels as _labels
 from horetsu.report import figures
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import CPM_NAMES, CPM_SEGMENTS, Tr
@@ -14,19 +15,8 @@ from horetsu.report.sections._util import col, need
 SEGMENT_COLUMNS = ["customer_id", "frequency", "monetary_total", "rfm_r", "rfm_f", "rfm_m", "rfm_segment",
                    "cpm_segment", "cpm_active"]
 
-RFM_SEGMENT_NAMES = {
-    "champions": ("最優良", "Champions"),
-    "loyal": ("ロイヤル", "Loyal"),
-    "potential_loyalist": ("育成候補", "Potential loyalists"),
-    "new": ("新規", "New"),
-    "promising": ("有望", "Promising"),
-    "need_attention": ("要注意", "Need attention"),
-    "about_to_sleep": ("休眠予備軍", "About to sleep"),
-    "at_risk": ("離反リスク", "At risk"),
-    "cant_lose": ("失えない顧客", "Can't lose"),
-    "hibernating": ("休眠", "Hibernating"),
-    "lost": ("離脱", "Lost"),
-}
+# Segment names come from analytics, the part that defines the segments.
+RFM_SEGMENT_NAMES = _labels.RFM_SEGMENTS
 
 
 def _customers(data: ReportData) -> pd.DataFrame | None:
@@ -51,17 +41,19 @@ def rfm_cells(data: ReportData) -> pd.DataFrame:
 
 def build_rfm(data: ReportData, tr: Tr) -> Section:
     sec = Section("rfm", tr("sec.rfm"))
-    if need(sec, data, "customers") is None:
+    if data.get("rfm_matrix") is None and need(sec, data, "customers") is None:
         return sec
     cells = rfm_cells(data)
     matrix = (cells.pivot_table(index="rfm_r", columns="rfm_f", values="customers", aggfunc="sum", fill_value=0)
               .sort_index(ascending=False))
     sec.chart("matrix", figures.rfm_matrix(matrix, tr))
-    cust = _customers(data)
-    if cust is not None and "rfm_segment" in cust:
+    seg = data.get("rfm_segments")
+    if seg is None:
+        cust = _customers(data)
         seg = (cust.groupby("rfm_segment", as_index=False)
-               .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum"))
-               .sort_values("revenue", ascending=False))
+               .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum"))) if cust is not None else None
+    if seg is not None and len(seg):
+        seg = seg.sort_values("revenue", ascending=False)
         names = [tr.pick(RFM_SEGMENT_NAMES, s) for s in seg["rfm_segment"]]
         sec.chart("segments", figures.segment_bars(names, seg["customers"].tolist(), seg["revenue"].tolist(),
                                                    tr("fig.rfm_segments"), tr, tr("ax.rfm_segment")))

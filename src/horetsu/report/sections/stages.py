@@ -6,9 +6,9 @@ import pandas as pd
 
 from horetsu.report import figures
 from horetsu.report.data import ReportData
-from horetsu.report.i18n import JOURNEY_NAMES, JOURNEY_STEPS, STAGES, TEMPERATURES, Tr
+from horetsu.report.derived import MOVE_WINDOW_DAYS
+from horetsu.report.i18n import JOURNEY_NAMES, STAGES, TEMPERATURES, Tr
 from horetsu.report.model import Section, table
-from horetsu.report.sections._util import col, has_col
 from horetsu.report.sections.segments import RFM_SEGMENT_NAMES
 
 STAGE_COLUMNS = ["customer_id", "stage", "journey_step", "temperature", "rfm_segment", "monetary_total"]
@@ -26,35 +26,31 @@ def _stage_customers(sec: Section, data: ReportData) -> pd.DataFrame | None:
 
 
 def flows(data: ReportData) -> pd.DataFrame | None:
-    """period_from, period_to, from_stage, to_stage, customers."""
-    df = data.get("stage_flow")
-    if df is None:
-        df = data.get("stage_transitions")
+    """period_from, period_to, from_stage, to_stage, customers (stage snapshots a year apart)."""
+    df = data.derived.stage_flow()
     if df is None:
         return None
-    out = pd.DataFrame({
-        "period_from": df[col(df, "period_from", "from_date", "date_from")].astype(str).str[:10],
-        "period_to": df[col(df, "period_to", "to_date", "date_to")].astype(str).str[:10],
-        "from_stage": df[col(df, "from_stage", "stage_from")].astype(str),
-        "to_stage": df[col(df, "to_stage", "stage_to")].astype(str),
-        "customers": df[col(df, "customers", "n", "count")].astype("int64"),
-    })
+    out = df[["period_from", "period_to", "from_stage", "to_stage", "customers"]]
     return out[out["customers"] > 0]
 
 
 def movement(data: ReportData) -> pd.DataFrame | None:
-    """stage, moved_share, stalled_share, cooled_share."""
-    df = data.get("stage_movement")
+    """stage, moved_share (up by the next snapshot), stalled_share, cooled_share, median_days, stalled."""
+    df = data.derived.movement()
     if df is None:
         return None
-    out = pd.DataFrame({"stage": df[col(df, "stage")].astype(str)})
-    for key, names in (("moved_share", ("moved_share", "moved_up_90d", "moved_90", "moved_up_share")),
-                       ("stalled_share", ("stalled_share", "stalled_rate")),
-                       ("cooled_share", ("cooled_share", "cooled_rate", "lapsed_share"))):
-        if has_col(df, *names):
-            out[key] = df[col(df, *names)].astype(float)
+    current = df["current"].astype(float).where(df["current"] > 0)
+    out = pd.DataFrame({
+        "stage": df["stage"].astype(str),
+        "moved_share": df[f"moved_up_within_{MOVE_WINDOW_DAYS}d"].astype(float),
+        "stalled_share": (df["stalled"].astype(float) / current).fillna(0.0),
+        "cooled_share": df["cooled_share"].astype(float),
+        "median_days": df["median_days_before_moving_up"].astype(float),
+        "stalled": df["stalled"].astype("int64"),
+        "current": df["current"].astype("int64"),
+    })
     order = {s: i for i, s in enumerate(STAGES)}
-    return out.sort_values("stage", key=lambda s: s.map(order).fillna(99))
+    return out.sort_values("stage", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
 
 
 def build_stages(data: ReportData, tr: Tr) -> Section:
@@ -70,7 +66,9 @@ def build_stages(data: ReportData, tr: Tr) -> Section:
                             [t for t in counts.columns if t not in TEMPERATURES], fill_value=0)
     sec.chart("distribution", figures.stage_distribution(counts, tr))
     if "rfm_segment" in cust:
-        m = pd.crosstab(cust["rfm_segment"].map(lambda s: tr.pick(RFM_SEGMENT_NAMES, s)), cust["stage"])
+        seg = cust["rfm_segment"].astype(object).where(cust["rfm_segment"].notna(), "__none__")
+        names = {s: (tr("s.no_purchase") if s == "__none__" else tr.pick(RFM_SEGMENT_NAMES, s)) for s in seg.unique()}
+        m = pd.crosstab(seg.map(names), cust["stage"])
         m = m.reindex(columns=[s for s in STAGES if s in m.columns])
         m.columns = [tr.stage(s) for s in m.columns]
         sec.chart("rfm_stage", figures.count_heatmap(m, tr("fig.rfm_stage"), tr("ax.stage"), tr("ax.rfm_segment"), tr))
@@ -78,12 +76,18 @@ def build_stages(data: ReportData, tr: Tr) -> Section:
     if fl is not None and len(fl):
         sec.chart("flow", figures.stage_flow(fl, tr))
     else:
-        sec.missing.append("results/stage_flow.parquet")
+        sec.missing.append("horetsu.stages.stage_history")
     mv = movement(data)
     if mv is not None and len(mv):
         sec.chart("moves", figures.stage_moves(mv, tr))
+        sec.blocks.append(table(
+            [tr("t.stage"), tr("t.current"), tr("s.moved"), tr("s.stalled"), tr("s.cooled")],
+            [(tr.stage(r.stage), tr.num(r.current), tr.pct(r.moved_share), tr.num(r.stalled), tr.pct(r.cooled_share))
+             for r in mv.itertuples()],
+            numeric=(1, 2, 3, 4)))
+        sec.note = tr("note.movement")
     else:
-        sec.missing.append("results/stage_movement.parquet")
+        sec.missing.append("horetsu.stages.movement_stats")
 
     totals = counts.sum(axis=1)
     top = str(totals.idxmax())
@@ -102,51 +106,36 @@ def build_stages(data: ReportData, tr: Tr) -> Section:
     return sec
 
 
-def funnel_frame(data: ReportData, cust: pd.DataFrame | None) -> pd.DataFrame | None:
-    """step, customers (reached the step or beyond), conversion, median_days."""
-    df = data.get("funnel")
-    if df is not None:
-        df = df.copy()
-        for split in ("cohort", "acquisition_cohort"):
-            if split in df.columns:
-                df = df[df[split].isna() | df[split].astype(str).isin(["", "all", "__all__"])]
-        out = pd.DataFrame({
-            "step": df[col(df, "step", "journey_step")].astype(str),
-            "customers": df[col(df, "customers", "reached", "n")].astype("int64"),
-        })
-        if has_col(df, "median_days", "median_days_from_previous"):
-            out["median_days"] = df[col(df, "median_days", "median_days_from_previous")].astype(float)
-    elif cust is not None and "journey_step" in cust:
-        rank = cust["journey_step"].map({s: i for i, s in enumerate(JOURNEY_STEPS)})
-        out = pd.DataFrame({"step": list(JOURNEY_STEPS),
-                            "customers": [int((rank >= i).sum()) for i in range(len(JOURNEY_STEPS))]})
-    else:
+def funnel_frame(data: ReportData) -> pd.DataFrame | None:
+    """step, customers (reached the step or a later one), conversion, median_days (all cohorts)."""
+    df = data.derived.funnel()
+    if df is None:
         return None
-    order = {s: i for i, s in enumerate(JOURNEY_STEPS)}
-    out = out.sort_values("step", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
-    prev = out["customers"].shift(1)
-    out["conversion"] = out["customers"] / prev.where(prev > 0)
-    return out
+    df = df[df["cohort"].astype(str) == "all"].sort_values("step_no")
+    return pd.DataFrame({
+        "step": df["step"].astype(str).to_numpy(),
+        "customers": df["customers"].astype("int64").to_numpy(),
+        "conversion": df["conversion"].astype(float).to_numpy(),
+        "median_days": df["median_days_from_previous"].astype(float).to_numpy(),
+    })
 
 
 def build_journey(data: ReportData, tr: Tr) -> Section:
     sec = Section("journey", tr("sec.journey"))
-    cust = data.get("customers", columns=STAGE_COLUMNS)
-    df = funnel_frame(data, cust)
+    df = funnel_frame(data)
     if df is None:
-        sec.missing.append("results/funnel.parquet")
+        sec.missing.append("horetsu.stages.journey_funnel")
         return sec
     names = [tr.pick(JOURNEY_NAMES, s) for s in df["step"]]
     sec.chart("funnel", figures.funnel(names, df["customers"].tolist(), tr))
     rows = []
     for name, r in zip(names, df.itertuples(), strict=True):
-        md = getattr(r, "median_days", None)
-        rows.append((name, tr.num(r.customers), tr.pct(r.conversion), tr.days(md) if md is not None else "–"))
+        rows.append((name, tr.num(r.customers), tr.pct(r.conversion), tr.days(r.median_days)))
     sec.blocks.append(table([tr("t.step"), tr("t.customers"), tr("t.conversion"), tr("t.median_days")], rows,
                             numeric=(1, 2, 3)))
     conv = df["conversion"].iloc[1:]
     if conv.notna().any():
-        i = int(conv.idxmin())
+        i = int(conv.idxmin())  # index labels are positions (0..6)
         sec.takeaway = tr("tk.journey", a=names[i - 1], b=names[i], conv=tr.pct(df["conversion"].iloc[i]))
         sec.action = tr("act.journey")
     return sec

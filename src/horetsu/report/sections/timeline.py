@@ -1,4 +1,4 @@
-"""Sales on the time axis: monthly revenue by new / repeat / subscription; customers lost."""
+"""Sales on the time axis: monthly revenue by new / repeat band / subscription; customers lost."""
 
 from __future__ import annotations
 
@@ -8,25 +8,38 @@ from horetsu.report import figures
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
 from horetsu.report.model import Section
-from horetsu.report.sections._util import col
 
 KINDS = ("new", "repeat", "subscription")
+# ``results/timeline`` kinds in stacking order; repeat purchases come in purchase-count bands.
+TIMELINE_KINDS = ("new", "repeat_2", "repeat_3_4", "repeat_5_9", "repeat_10p", "subscription")
 
 
-def frame(data: ReportData) -> pd.DataFrame | None:
-    """``results/timeline`` as month, new, repeat, subscription (yen), lost, active_base (customers)."""
+def kinds_frame(data: ReportData) -> pd.DataFrame | None:
+    """month × kind revenue (yen), wide, every kind present as a column."""
     df = data.get("timeline")
     if df is None:
         return None
-    out = pd.DataFrame({"month": pd.to_datetime(df[col(df, "month", "period")])})
-    for k in KINDS:
-        out[k] = df[col(df, f"revenue_{k}", f"{k}_revenue")].astype(float).fillna(0.0).to_numpy()
-    lost = [c for c in ("customers_lost", "lost_customers", "lost") if c in df.columns]
-    if lost:
-        out["lost"] = df[lost[0]].fillna(0).astype("int64").to_numpy()
-    active = [c for c in ("active_base", "active_customers") if c in df.columns]
-    if active:
-        out["active_base"] = df[active[0]].fillna(0).astype("int64").to_numpy()
+    wide = df.pivot_table(index="month", columns="kind", values="revenue", aggfunc="sum", fill_value=0)
+    extra = [k for k in wide.columns if k not in TIMELINE_KINDS]
+    wide = wide.reindex(columns=[*TIMELINE_KINDS, *extra], fill_value=0).astype(float)
+    wide.index = pd.to_datetime(wide.index)
+    return wide.sort_index()
+
+
+def frame(data: ReportData) -> pd.DataFrame | None:
+    """month, new, repeat, subscription (yen), lost, active_base (customers)."""
+    wide = kinds_frame(data)
+    if wide is None:
+        return None
+    rep = [c for c in wide.columns if c not in ("new", "subscription")]
+    out = pd.DataFrame({"month": wide.index, "new": wide["new"].to_numpy(), "repeat": wide[rep].sum(axis=1).to_numpy(),
+                        "subscription": wide["subscription"].to_numpy()})
+    base = data.get("timeline_base")
+    if base is not None:
+        b = pd.DataFrame({"month": pd.to_datetime(base["month"]), "lost": base["lost_customers"].astype("int64"),
+                          "active_base": base["active_base"].astype("int64")})
+        out = out.merge(b, on="month", how="outer").fillna({"new": 0.0, "repeat": 0.0, "subscription": 0.0})
+        out[["lost", "active_base"]] = out[["lost", "active_base"]].fillna(0).astype("int64")
     return out.sort_values("month").reset_index(drop=True)
 
 
@@ -39,13 +52,16 @@ def revenue_split(data: ReportData) -> dict[str, float] | None:
 
 def build(data: ReportData, tr: Tr) -> Section:
     sec = Section("timeline", tr("sec.timeline"))
+    wide = kinds_frame(data)
     df = frame(data)
-    if df is None:
+    if wide is None or df is None:
         sec.missing.append("results/timeline.parquet")
         return sec
-    sec.chart("revenue", figures.monthly_revenue(df, tr))
+    sec.chart("revenue", figures.monthly_revenue_by_kind(wide, tr))
     if "lost" in df:
         sec.chart("lost", figures.monthly_lost(df, tr))
+    else:
+        sec.missing.append("results/timeline_base.parquet")
     last = df.tail(12)
     total = float(last[list(KINDS)].to_numpy().sum())
     repeat_share = float((last["repeat"].sum() + last["subscription"].sum()) / total) if total else float("nan")
