@@ -126,19 +126,20 @@ def journey_days(frame: pd.DataFrame) -> pd.DataFrame:
 def journey_funnel(ws: Any = None, as_of: Any = None, cohort: str = "month", classified: Any = None) -> pa.Table:
     """The seven-step funnel per acquisition cohort (first contact), plus an ``all`` cohort.
 
-    A customer has reached a step when they reached it or any later step.  Columns:
-    cohort, step_no, step, step_ja, customers, share_of_cohort, conversion (from the
-    previous step), median_days_from_previous (between the two steps' dates, among
-    customers who have both).
+    A customer has reached a step when they reached it or any later step, on the first
+    day they reached it or a later one.  Columns: cohort, step_no, step, step_ja,
+    customers, share_of_cohort, conversion (from the previous step),
+    median_days_from_previous (between those days, among customers who reached both).
     """
     frame = _frame(ws, as_of, None, classified)
     days = journey_days(frame)
     steps = list(JOURNEY_STEPS)
-    mat = days[steps].to_numpy()
-    reached_any = np.isfinite(mat)
-    # reached step k or any later step
-    reached = np.flip(np.logical_or.accumulate(np.flip(reached_any, axis=1), axis=1), axis=1)
-    first_contact = np.nanmin(np.where(reached_any, mat, np.nan), axis=1) if len(mat) else np.array([])
+    raw = days[steps].to_numpy(dtype="float64")
+    # the day a customer reached step k *or any later step* (steps do not always come in
+    # order: a subscription may start before a second order); non-decreasing along k
+    mat = np.flip(np.fmin.accumulate(np.flip(raw, axis=1), axis=1), axis=1) if len(raw) else raw
+    reached = np.isfinite(mat)
+    first_contact = mat[:, 0] if len(mat) else np.array([])
     if cohort not in ("month", "quarter", "year"):
         raise AnalysisError(f"cohort must be month, quarter or year, not {cohort!r}",
                             ja="cohort は month / quarter / year のいずれかです")
