@@ -1,0 +1,99 @@
+"""``horetsu gate`` (split an audience for a tactic) and ``horetsu tactics`` (the catalogue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from horetsu.cli.common import WorkspaceOpt, console, progress, state, t
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Send date YYYY-MM-DD (default: the latest day in the data). / 送付日"),
+]
+
+
+def rule_table(counts: dict[str, int], title: str) -> Table:
+    table = Table(title=title)
+    table.add_column(t("ルール", "Rule"))
+    table.add_column(t("人数", "Customers"), justify="right")
+    for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(rule, f"{n:,}")
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("gate")
+    def gate(
+        tactic: Annotated[str, typer.Option("--tactic", help="Tactic name from the catalogue (see `horetsu tactics`). / 施策名")],
+        out: Annotated[Path, typer.Option("--out", help="Allowed customers CSV. / 実施してよい顧客のCSV")],
+        blocked: Annotated[Path, typer.Option("--blocked", help="Blocked customers CSV (customer_id, stage, rule, reason). / 止めた顧客のCSV")],
+        audience: Annotated[Path | None, typer.Option("--audience", help="CSV with a customer_id column (default: every customer). / 対象者CSV")] = None,
+        as_of: AsOf = None,
+        override: Annotated[str | None, typer.Option("--override", help="Let blocked customers through; the reason is written to the audit log. / 理由を記録して上書き")] = None,
+        workspace: WorkspaceOpt = None,
+    ) -> None:
+        """Refuse a tactic for customers at the wrong stage or moment. / 段階とタイミングに合わない施策を止めます。
+
+        Example: horetsu gate --tactic discount_coupon --out allowed.csv --blocked blocked.csv
+        """
+        from horetsu.playbook.gate import gate as run_gate
+        from horetsu.playbook.gate import write_gate_csv
+        from horetsu.workspace import open_workspace
+
+        ws = open_workspace(workspace)
+        with progress(t("顧客の段階を判定しています", "Classifying customers")):
+            result = run_gate(ws, tactic, audience=audience, as_of=as_of, override=override)
+        write_gate_csv(result, out, blocked, lang=state.get_lang())
+        console.print(t(
+            f"{result.as_of} 時点 施策 {tactic}: 実施可 {result.n_allowed:,} 人 / 停止 {result.n_blocked:,} 人",
+            f"{tactic} as of {result.as_of}: {result.n_allowed:,} allowed, {result.n_blocked:,} blocked",
+        ))
+        if result.rule_counts:
+            console.print(rule_table(result.rule_counts, t("停止の理由", "Blocked by rule")))
+        if result.overridden and result.n_blocked:
+            console.print(t(
+                f"上書き: 停止対象 {result.n_blocked:,} 人も実施可に含めました。記録: {ws.audit_log}",
+                f"Override: the {result.n_blocked:,} blocked customers are included in {out}; logged in {ws.audit_log}",
+            ))
+        console.print(t(f"出力: {out}, {blocked}", f"Wrote {out} and {blocked}"))
+
+    @app.command("tactics")
+    def tactics(
+        stage: Annotated[str | None, typer.Option("--stage", help="Only tactics recommended or forbidden at this stage. / 段階で絞り込み")] = None,
+        workspace: WorkspaceOpt = None,
+    ) -> None:
+        """List the tactic catalogue and where each tactic is forbidden. / 施策カタログと禁止される段階を表示します。
+
+        Example: horetsu tactics --stage observer
+        """
+        from horetsu.errors import ConfigError
+        from horetsu.stages.policy import STAGES, load_policy
+        from horetsu.workspace import open_workspace
+
+        from horetsu.config import CONFIG_FILE, default_workspace_path
+
+        root = workspace or default_workspace_path()
+        policy = load_policy(open_workspace(root)) if (Path(root) / CONFIG_FILE).exists() else load_policy(None)
+        if stage is not None and stage not in STAGES:
+            raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}",
+                              ja=f"段階 {stage!r} はありません。段階: {', '.join(STAGES)}")
+        lang = state.get_lang()
+        table = Table(title=t("施策カタログ", "Tactic catalogue"))
+        table.add_column(t("施策", "Tactic"))
+        table.add_column(t("名前", "Name"))
+        table.add_column(t("禁止される段階", "Forbidden at"))
+        table.add_column(t("推奨される段階", "Recommended at"))
+        for name, tac in policy.tactics.items():
+            forbidden = [s for s in STAGES if set(tac.traits) & set(policy.stage(s).forbid)]
+            recommended = [s for s in STAGES if name in policy.stage(s).recommend]
+            if stage and stage not in forbidden + recommended:
+                continue
+            label = tac.ja if lang == "ja" else tac.en
+            stage_names = [policy.stage(s).ja if lang == "ja" else s for s in forbidden]
+            rec_names = [policy.stage(s).ja if lang == "ja" else s for s in recommended]
+            table.add_row(name, label, ", ".join(stage_names), ", ".join(rec_names))
+        console.print(table)

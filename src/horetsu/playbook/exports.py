@@ -1,0 +1,128 @@
+"""Export allowed audiences: Shopify / Klaviyo CSVs for segments and a LINE-friendly list.
+
+Only customers the gate allowed are exported (the caller passes a :class:`GateResult`),
+and only those with a contact point and consent for the channel: e-mail for Shopify and
+Klaviyo (``accepts_email`` not false), LINE (``accepts_line`` not false).  Skipped
+customers are counted, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from horetsu.errors import ConfigError
+
+FORMATS = ("shopify", "klaviyo", "line")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
+
+SHOPIFY_HEADERS = ("Customer ID", "First Name", "Last Name", "Email", "Phone", "Accepts Email Marketing", "Tags")
+KLAVIYO_HEADERS = ("Email", "Phone Number", "First Name", "Last Name", "External ID", "horetsu_stage",
+                   "horetsu_tactic")
+LINE_HEADERS = ("顧客ID", "氏名", "電話番号", "メールアドレス", "ステージ", "施策", "施策名")
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    fmt: str
+    encoding: str
+    rows: int
+    skipped_no_consent: int
+    skipped_no_contact: int
+    replaced_characters: int = 0
+
+
+def _split_name(name: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Japanese order: family name first.  "山田 太郎" → last 山田, first 太郎."""
+    parts = name.fillna("").astype(str).str.strip().str.split(r"[ \u3000]+", n=1, regex=True)
+    last = parts.str[0].fillna("")
+    first = parts.str[1].fillna("")
+    return first.astype(object), last.astype(object)
+
+
+def _atomic_write(text: str, path: Path, encoding: str) -> int:
+    """Write ``text``; returns how many characters CP932 could not encode (as ``?``)."""
+    replaced = 0
+    if encoding == "cp932":
+        bad = {ch for ch in set(text) if ord(ch) > 127 and _not_cp932(ch)}  # distinct characters only
+        replaced = sum(text.count(ch) for ch in bad)
+        data = text.encode("cp932", errors="replace")
+    else:
+        data = text.encode(encoding)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return replaced
+
+
+def _not_cp932(ch: str) -> bool:
+    try:
+        ch.encode("cp932")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def export_audience(
+    ws: Any, result: Any, fmt: str, path: Any, *, encoding: str | None = None, tactic: str | None = None
+) -> ExportResult:
+    """Write the allowed customers of ``result`` (a GateResult) in ``fmt`` to ``path``."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; use {', '.join(FORMATS)}",
+                          ja=f"出力形式 {fmt!r} はありません。{', '.join(FORMATS)} から選んでください")
+    enc = (encoding or "utf-8").lower().replace("_", "-")
+    if enc in ("shift-jis", "sjis", "shift_jis", "windows-31j"):
+        enc = "cp932"
+    if enc not in ENCODINGS:
+        raise ConfigError(f"unknown encoding {encoding!r}; use {', '.join(ENCODINGS)}",
+                          ja=f"文字コード {encoding!r} は使えません。{', '.join(ENCODINGS)} から選んでください")
+    tactic = tactic or getattr(result, "tactic", "")
+    allowed = result.allowed.to_pandas() if hasattr(result, "allowed") else pd.DataFrame(result)
+    cust = ws.read_arrow("customers").to_pandas()
+    cust = cust.drop_duplicates("customer_id")
+    cols = ["customer_id", "email_norm", "phone_norm", "name", "accepts_email", "accepts_line"]
+    df = allowed.merge(cust[cols], on="customer_id", how="left")
+    channel_ok = df["accepts_line"] if fmt == "line" else df["accepts_email"]
+    consent = channel_ok.astype("boolean").fillna(True).astype(bool)  # unknown consent: not refused
+    if fmt == "line":
+        contact = df["phone_norm"].fillna("").astype(str).str.len().gt(0) | df["email_norm"].fillna("").astype(str).str.len().gt(0)
+        contact |= df["name"].fillna("").astype(str).str.len().gt(0)
+    else:
+        contact = df["email_norm"].fillna("").astype(str).str.contains("@", regex=False)
+    no_consent = int((~consent).sum())
+    no_contact = int((consent & ~contact).sum())
+    df = df[consent & contact].reset_index(drop=True)
+    first, last = _split_name(df["name"])
+    if fmt == "shopify":
+        out = pd.DataFrame({
+            "Customer ID": df["customer_id"], "First Name": first, "Last Name": last, "Email": df["email_norm"],
+            "Phone": df["phone_norm"], "Accepts Email Marketing": "yes",
+            "Tags": "horetsu:" + str(tactic) + ", horetsu-stage:" + df["stage"].astype(str),
+        }, columns=list(SHOPIFY_HEADERS))
+    elif fmt == "klaviyo":
+        out = pd.DataFrame({
+            "Email": df["email_norm"], "Phone Number": df["phone_norm"], "First Name": first, "Last Name": last,
+            "External ID": df["customer_id"], "horetsu_stage": df["stage"], "horetsu_tactic": tactic,
+        }, columns=list(KLAVIYO_HEADERS))
+    else:
+        from horetsu.stages.policy import STAGES, load_policy
+
+        policy = load_policy(ws)
+        ja_stage = {s: policy.stage(s).ja for s in STAGES}
+        tac_ja = policy.tactics[tactic].ja if tactic in policy.tactics else ""
+        out = pd.DataFrame({
+            "顧客ID": df["customer_id"], "氏名": df["name"], "電話番号": df["phone_norm"],
+            "メールアドレス": df["email_norm"], "ステージ": df["stage"].map(ja_stage), "施策": tactic,
+            "施策名": tac_ja,
+        }, columns=list(LINE_HEADERS))
+    text = out.to_csv(index=False, lineterminator="\r\n" if enc != "utf-8" else "\n")
+    p = Path(path)
+    replaced = _atomic_write(text, p, enc)
+    return ExportResult(p, fmt, enc, len(out), no_consent, no_contact, replaced)
