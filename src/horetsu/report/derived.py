@@ -32,10 +32,14 @@ EXCLUDED = ("cancelled", "returned", "refunded")
 
 
 def _soft(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run another part's computation; ``None`` (the section then names what is missing) if it fails."""
     try:
         return fn(*args, **kwargs)
     except (HoretsuError, ImportError) as exc:
-        log.info("report: %s unavailable: %s", getattr(fn, "__name__", fn), exc)
+        log.info("report: %s unavailable: %s", getattr(fn, "__qualname__", fn), exc)
+        return None
+    except Exception as exc:  # noqa: BLE001 - one failing part must not take the whole report down
+        log.warning("report: %s failed: %r", getattr(fn, "__qualname__", fn), exc)
         return None
 
 

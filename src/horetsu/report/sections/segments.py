@@ -10,7 +10,7 @@ from horetsu.report import figures
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import CPM_NAMES, CPM_SEGMENTS, Tr
 from horetsu.report.model import Section
-from horetsu.report.sections._util import col, need
+from horetsu.report.sections._util import col, need, need_columns
 
 SEGMENT_COLUMNS = ["customer_id", "frequency", "monetary_total", "rfm_r", "rfm_f", "rfm_m", "rfm_segment",
                    "cpm_segment", "cpm_active"]
@@ -39,9 +39,17 @@ def rfm_cells(data: ReportData) -> pd.DataFrame:
             .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum")))
 
 
+def _fallback_ok(sec: Section, data: ReportData, result: str, *columns: str) -> bool:
+    """``result`` exists, or the customer table has the columns to compute it from."""
+    if data.get(result) is not None:
+        return True
+    got = need(sec, data, "customers")
+    return got is not None and need_columns(sec, _customers(data), "customers", *columns)
+
+
 def build_rfm(data: ReportData, tr: Tr) -> Section:
     sec = Section("rfm", tr("sec.rfm"))
-    if data.get("rfm_matrix") is None and need(sec, data, "customers") is None:
+    if not _fallback_ok(sec, data, "rfm_matrix", "rfm_r", "rfm_f", "monetary_total"):
         return sec
     cells = rfm_cells(data)
     matrix = (cells.pivot_table(index="rfm_r", columns="rfm_f", values="customers", aggfunc="sum", fill_value=0)
@@ -50,6 +58,8 @@ def build_rfm(data: ReportData, tr: Tr) -> Section:
     seg = data.get("rfm_segments")
     if seg is None:
         cust = _customers(data)
+        if cust is not None and "rfm_segment" not in cust:
+            cust = None
         seg = (cust.groupby("rfm_segment", as_index=False)
                .agg(customers=("customer_id", "size"), revenue=("monetary_total", "sum"))) if cust is not None else None
     if seg is not None and len(seg):
@@ -93,7 +103,7 @@ def cpm_frame(data: ReportData) -> pd.DataFrame:
 
 def build_cpm(data: ReportData, tr: Tr) -> Section:
     sec = Section("cpm", tr("sec.cpm"))
-    if data.get("cpm_cells") is None and need(sec, data, "customers") is None:
+    if not _fallback_ok(sec, data, "cpm_cells", "cpm_segment", "cpm_active", "monetary_total"):
         return sec
     cells = cpm_frame(data)
     names = {s: tr.pick(CPM_NAMES, s) for s in CPM_SEGMENTS}
@@ -130,7 +140,7 @@ def decile_frame(data: ReportData) -> pd.DataFrame:
 
 def build_deciles(data: ReportData, tr: Tr) -> Section:
     sec = Section("deciles", tr("sec.deciles"))
-    if data.get("deciles") is None and need(sec, data, "customers") is None:
+    if not _fallback_ok(sec, data, "deciles", "monetary_total"):
         return sec
     df = decile_frame(data)
     total = float(df["revenue"].sum())
