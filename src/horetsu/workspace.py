@@ -186,6 +186,16 @@ class Workspace:
         for name in names or tuple(schema.TABLES):
             con.create_table(name, self.read_arrow(name), overwrite=True)
 
+    def attach(self, con: Any) -> "Workspace":
+        """Use an open Ibis connection as the engine (e.g. ``ibis.pyspark.connect(spark)``).
+
+        The canonical tables are then read from that connection by name (see :meth:`publish`).
+        """
+        self._con = con
+        self.engine_url = self.engine_url or f"{con.name}://attached"
+        self._views.clear()
+        return self
+
     def refresh(self) -> None:
         """Forget cached table expressions (after a write by another process)."""
         self._views.clear()

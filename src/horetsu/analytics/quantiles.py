@@ -64,5 +64,5 @@ def bucket(value: Any, cuts: Sequence[Any]) -> Any:
     for c in cuts:
         if c is None:
             continue
-        score = score + (value > ibis.literal(c)).cast("int64")
+        score = score + ibis.ifelse(value > ibis.literal(c), 1, 0).cast("int64")  # PostgreSQL: no bool→bigint cast
     return score

@@ -53,7 +53,7 @@ def spells(ctx: Ctx) -> Any:
     d = numbered_days(ctx)
     d = d.mutate(new_spell=(d.day_no == 1) | (d.gap_days >= lapse))
     w = ibis.window(group_by=d.customer_id, order_by=d.order_date, rows=(None, 0))
-    d = d.mutate(spell=d.new_spell.cast("int64").sum().over(w))
+    d = d.mutate(spell=ibis.ifelse(d.new_spell, 1, 0).cast("int64").sum().over(w))
     s = d.group_by(["customer_id", "spell"]).aggregate(start=d.order_date.min(), last=d.order_date.max())
     return s.mutate(lapse_date=s.last + ibis.interval(days=lapse))
 
