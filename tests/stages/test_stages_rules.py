@@ -183,7 +183,7 @@ def test_invalid_policy_names_file_key_and_problem(shop, make_ws, toml, key, wor
         classify(ws, AS_OF)
     msg = str(info.value)
     assert msg.startswith(str(ws.config_path))
-    assert f"[{key}]" in msg and words in msg
+    assert f": {key}: " in msg and words in msg
     assert isinstance(info.value, ConfigError) and isinstance(info.value, ValueError)
 
 

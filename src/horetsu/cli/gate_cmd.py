@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
                               ja=f"段階 {stage!r} はありません。段階: {', '.join(STAGES)}")
         lang = state.get_lang()
         table = Table(title=t("施策カタログ", "Tactic catalogue"))
-        table.add_column(t("施策", "Tactic"))
+        table.add_column(t("施策", "Tactic"), no_wrap=True, min_width=max(map(len, policy.tactics)))
         table.add_column(t("名前", "Name"))
         table.add_column(t("禁止される段階", "Forbidden at"))
         table.add_column(t("推奨される段階", "Recommended at"))

@@ -117,13 +117,13 @@ def load_plan(path: Any, policy: Policy) -> Plan:
         first = exc.errors()[0]
         loc = list(first["loc"])
         key = "campaign" + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc[1:])
-        raise ConfigError(f"{p}: [{key}] {first['msg']}", ja=f"{p}: [{key}] の値が正しくありません: {first['msg']}") from None
+        raise ConfigError(f"{p}: {key}: {first['msg']}", ja=f"{p}: {key}: 値が正しくありません: {first['msg']}") from None
     for i, c in enumerate(plan.campaign):
         try:
             get_tactic(policy, c.tactic)
         except Exception as exc:
-            exc.message_en = f"{p}: [campaign[{i}].tactic] {exc.message_en}"  # type: ignore[attr-defined]
-            exc.message_ja = f"{p}: [campaign[{i}].tactic] {exc.message_ja}"  # type: ignore[attr-defined]
+            exc.message_en = f"{p}: campaign[{i}].tactic: {exc.message_en}"  # type: ignore[attr-defined]
+            exc.message_ja = f"{p}: campaign[{i}].tactic: {exc.message_ja}"  # type: ignore[attr-defined]
             exc.args = (exc.message_en,)
             raise
     return plan

@@ -225,9 +225,11 @@ def _has_path(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
 
 
 def _fail(file: Any, key: str, what_en: str, what_ja: str | None = None) -> PolicyError:
+    # no square brackets around the key: the CLI prints messages through Rich, whose
+    # markup would swallow "[policy.x.y]" as a style tag
     return PolicyError(
-        f"{file}: [{key}] {what_en}",
-        ja=f"{file}: [{key}] ポリシーが正しくありません: {what_ja or what_en}",
+        f"{file}: {key}: {what_en}",
+        ja=f"{file}: {key}: ポリシーが正しくありません: {what_ja or what_en}",
     )
 
 
