@@ -200,10 +200,13 @@ def _subscriptions_table(subs: dict, sub_order: np.ndarray, cust_ids: pa.Array) 
 
 def _events_table(ev: dict, cust_ids: pa.Array) -> pa.Table:
     sec = to_epoch(ev["t"])
-    order = np.lexsort((ev["note"], ev["value"], ev["type"], ev["customer"], sec))
+    # One int64 sort key (time, customer, type) instead of a many-key lexsort.
+    n_cust = np.int64(len(cust_ids))
+    key = ((sec - sec.min(initial=0)) * n_cust + ev["customer"]) * 16 + ev["type"]
+    order = np.lexsort((ev["note"], ev["value"], key))
     # Events are append-only and importers drop exact duplicates: never write one.
-    keys = [x[order] for x in (sec, ev["customer"], ev["type"], ev["value"], ev["note_table"], ev["note"])]
-    same = np.ones(len(order) - 1, bool) if len(order) else np.zeros(0, bool)
+    keys = [x[order] for x in (key, ev["value"], ev["note_table"], ev["note"])]
+    same = np.ones(max(len(order) - 1, 0), bool)
     for k in keys:
         same &= (k[1:] == k[:-1]) | ((k[1:] != k[1:]) & (k[:-1] != k[:-1]))  # NaN == NaN here
     order = order[np.concatenate([[True], ~same])] if len(order) else order
