@@ -48,9 +48,32 @@ def nfkc(arr: pa.Array) -> pa.Array:
     return pc.utf8_normalize(arr, "NFKC")
 
 
+def _mask_np(mask: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def on_subset(arr: pa.Array, mask: pa.Array, fn) -> pa.Array:
+    """``fn`` applied only to the rows where ``mask`` is true; other rows unchanged."""
+    m = _mask_np(mask)
+    if not m.any():
+        return arr
+    if m.all():
+        return fn(arr)
+    idx = pa.array(np.flatnonzero(m))
+    return pc.replace_with_mask(arr, pa.array(m), fn(arr.take(idx)).cast(arr.type))
+
+
+def non_ascii(arr: pa.Array) -> pa.Array:
+    return pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
+
+
 def fold(arr: pa.Array) -> pa.Array:
     """Trimmed, NFKC-normalised where safe (see module doc), empty → null."""
     arr = blank_to_null(arr)
+    return on_subset(arr, non_ascii(arr), _fold_unicode)
+
+
+def _fold_unicode(arr: pa.Array) -> pa.Array:
     unsafe = pc.fill_null(pc.match_substring_regex(arr, _UNSAFE), False)
     if not pc.any(unsafe).as_py():
         return blank_to_null(nfkc(arr))
@@ -60,7 +83,7 @@ def fold(arr: pa.Array) -> pa.Array:
 def ident(arr: pa.Array) -> pa.Array:
     """An identifier: folded, hyphen variants → '-', spaces inside kept."""
     arr = fold(arr)
-    return pc.replace_substring_regex(arr, _HYPHENS_NO_CHOON, "-")
+    return on_subset(arr, non_ascii(arr), lambda a: pc.replace_substring_regex(a, _HYPHENS_NO_CHOON, "-"))
 
 
 def text(arr: pa.Array) -> pa.Array:
@@ -81,6 +104,17 @@ def _bad(parsed: pa.Array, source: pa.Array) -> pa.Array:
 def money(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Integer yen from ``￥１，２８０`` / ``1,280円`` / ``¥1,280`` / ``△500`` / ``1280.00``."""
     src = blank_to_null(arr)
+    quick = pc.replace_substring(pc.replace_substring(src, ",", ""), "円", "")
+    plain = pc.fill_null(pc.match_substring_regex(quick, r"^-?\d{1,15}$"), False)
+    fast = pc.cast(pc.if_else(plain, quick, pa.scalar(None, pa.string())), pa.int64())
+    rest = pc.and_(pc.is_valid(src), pc.invert(plain))
+    if not _mask_np(rest).any():
+        return fast, pa.array(np.zeros(len(src), dtype=bool))
+    out = on_subset(fast, rest, lambda _: _money_slow(src.filter(rest)))
+    return out, _bad(out, src)
+
+
+def _money_slow(src: pa.Array) -> pa.Array:
     s = nfkc(src)
     s = pc.replace_substring_regex(s, r"[¥\\円,\s]|JPY|jpy|税込|税抜", "")
     s = pc.replace_substring_regex(s, r"^[△▲]", "-")
@@ -89,18 +123,26 @@ def money(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     s = pc.if_else(ok, s, pa.scalar(None, pa.string()))
     as_float = pc.cast(s, pa.float64())
     rounded = pc.round(as_float, 0, round_mode="half_towards_infinity")
-    out = pc.cast(rounded, pa.int64())
-    return out, _bad(out, src)
+    return pc.cast(rounded, pa.int64())
 
 
 def integer(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """A whole number (quantities, counts): ``３`` → 3, ``1,000`` → 1000, ``2.0`` → 2."""
     src = blank_to_null(arr)
+    plain = pc.fill_null(pc.match_substring_regex(src, r"^-?\d{1,15}$"), False)
+    fast = pc.cast(pc.if_else(plain, src, pa.scalar(None, pa.string())), pa.int64())
+    rest = pc.and_(pc.is_valid(src), pc.invert(plain))
+    if not _mask_np(rest).any():
+        return fast, pa.array(np.zeros(len(src), dtype=bool))
+    out = on_subset(fast, rest, lambda _: _integer_slow(src.filter(rest)))
+    return out, _bad(out, src)
+
+
+def _integer_slow(src: pa.Array) -> pa.Array:
     s = pc.replace_substring(nfkc(src), ",", "")
     ok = pc.fill_null(pc.match_substring_regex(s, r"^[-+]?\d{1,15}(\.0+)?$"), False)
     s = pc.if_else(ok, pc.replace_substring_regex(s, r"\.0+$", ""), pa.scalar(None, pa.string()))
-    out = pc.cast(s, pa.int64())
-    return out, _bad(out, src)
+    return pc.cast(s, pa.int64())
 
 
 def number(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -162,14 +204,59 @@ def _era_to_western(s: pa.Array) -> pa.Array:
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
+_FAST = (("%Y-%m-%d %H:%M:%S", 19), ("%Y-%m-%d %H:%M", 16), ("%Y-%m-%d", 10))
+
+
+def _fast_local(src: pa.Array) -> pa.Array:
+    """Zero-padded ASCII ``YYYY-MM-DD[ HH:MM[:SS]]`` (``/`` or ``-``) → naive local time; else null.
+
+    The format of the first value is tried on every row; the other formats only on what is left.
+    """
+    s = pc.replace_substring(src, "/", "-")
+    n = pc.utf8_length(s)
+    first = pc.drop_null(n)
+    order = list(_FAST)
+    if len(first):
+        order.sort(key=lambda f: f[1] != first[0].as_py())
+    parsed = pa.nulls(len(s), pa.timestamp("us"))
+    for fmt, length in order:
+        todo = pc.and_(pc.equal(n, length), pc.is_null(parsed))
+        parsed = on_subset(parsed, todo, lambda _, fmt=fmt, todo=todo: pc.strptime(s.filter(todo), format=fmt, unit="us", error_is_null=True))
+    valid = pc.is_valid(parsed)
+    if not _mask_np(valid).any():
+        return parsed
+    day = _int(pc.if_else(valid, pc.utf8_slice_codeunits(s, 8, 10), pa.scalar(None, pa.string())))
+    month = _int(pc.if_else(valid, pc.utf8_slice_codeunits(s, 5, 7), pa.scalar(None, pa.string())))
+    ok = pc.and_(pc.equal(pc.day(parsed), day), pc.equal(pc.month(parsed), month))
+    return pc.if_else(pc.fill_null(ok, False), parsed, pa.scalar(None, parsed.type))
+
+
+def _to_jst(local: pa.Array, offset_min: np.ndarray | int) -> pa.Array:
+    local_us = np.asarray(pc.fill_null(pc.cast(local, pa.int64()), 0).to_numpy(zero_copy_only=False))
+    off_us = np.asarray(offset_min, dtype=np.int64) * 60_000_000
+    mask = np.asarray(pc.is_null(local).to_numpy(zero_copy_only=False))
+    utc = pa.array(local_us - off_us, type=pa.int64(), mask=mask)
+    return utc.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us", tz=TZ))
+
+
 def timestamp(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """See :func:`_timestamp_slow`; common zero-padded spellings take a fast path."""
+    src = blank_to_null(arr)
+    fast = _to_jst(_fast_local(src), 540)
+    rest = pc.and_(pc.is_valid(src), pc.is_null(fast))
+    if not _mask_np(rest).any():
+        return fast, pa.array(np.zeros(len(src), dtype=bool))
+    out = on_subset(fast, rest, lambda _: _timestamp_slow(src.filter(rest)))
+    return out, _bad(out, src)
+
+
+def _timestamp_slow(src: pa.Array) -> pa.Array:
     """Timezone-aware JST timestamps from the usual Japanese and ISO spellings.
 
     Accepted: ``2024/01/05 10:00``, ``2024-01-05T10:00:00+09:00``, ``2024-01-05 10:00:00 +0900``,
     ``2024年1月5日``, ``令和6年1月5日``, ``R6.1.5``, ``H31/4/30``, ``20240105``.  Values without an
     offset are Japan time.
     """
-    src = blank_to_null(arr)
     s = nfkc(src)
     s = pc.replace_substring_regex(s, _HYPHENS_NO_CHOON, "-")
     s = _era_to_western(s)
@@ -207,11 +294,7 @@ def timestamp(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     is_utc = pc.is_in(pc.fill_null(tzs, ""), pa.array(["Z", "UTC", "GMT"]))
     offset = pc.if_else(pc.or_(is_utc, pc.is_valid(tzs)), offset, 540)
     offset = pc.if_else(pc.equal(pc.fill_null(tzs, ""), "JST"), 540, offset)
-    local_us = np.asarray(pc.fill_null(pc.cast(parsed, pa.int64()), 0).to_numpy(zero_copy_only=False))
-    off_us = np.asarray(offset.to_numpy(zero_copy_only=False), dtype=np.int64) * 60_000_000
-    utc = pa.array(local_us - off_us, type=pa.int64(), mask=np.asarray(pc.is_null(parsed).to_numpy(zero_copy_only=False)))
-    out = utc.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us", tz=TZ))
-    return out, _bad(out, src)
+    return _to_jst(parsed, np.asarray(offset.to_numpy(zero_copy_only=False), dtype=np.int64))
 
 
 def jst_date(ts: pa.Array) -> pa.Array:

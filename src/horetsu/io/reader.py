@@ -143,6 +143,9 @@ def _slow_parse(text: str, delimiter: str, ncols: int) -> tuple[list[list[str]],
 def _drop_blank(table: pa.Table, lines: np.ndarray) -> tuple[pa.Table, np.ndarray]:
     if table.num_rows == 0 or table.num_columns == 0:
         return table, lines
+    first_empty = pc.equal(pc.utf8_trim_whitespace(table.column(0)), "")
+    if not pc.any(first_empty).as_py():
+        return table, lines
     blank = None
     for col in table.columns:
         empty = pc.equal(pc.utf8_trim_whitespace(col), "")
@@ -246,11 +249,11 @@ def read_source(
         )
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
+    def parse(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                use_threads=False, column_names=tmp_names, skip_rows=1 if has_header else 0, block_size=32 << 20
+                use_threads=threads, column_names=tmp_names, skip_rows=1 if has_header else 0, block_size=16 << 20
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
@@ -261,6 +264,15 @@ def read_source(
                 quoted_strings_can_be_null=False,
             ),
         )
+
+    try:
+        # Parallel first; a file with malformed records is parsed again in one thread,
+        # which is what reports their record numbers.
+        table = parse(True)
+        if invalid:
+            invalid.clear()
+            invalid_lines.clear()
+            table = parse(False)
         if -1 in invalid_lines:
             raise pa.ArrowInvalid("record numbers unknown")
         lines = _record_numbers(table.num_rows, invalid_lines) - (0 if has_header else 1)

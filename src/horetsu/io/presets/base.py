@@ -147,6 +147,18 @@ def status_map(values: pa.Array, mapping: Mapping[str, str], default: str | None
     return mapped, bad
 
 
+def is_unique(keys: pa.Array) -> bool:
+    """True when no value repeats (nulls count as values); sort-based, cheaper than hashing here."""
+    n = len(keys)
+    if n < 2:
+        return True
+    if keys.null_count > 1:
+        return False
+    s = keys.take(pc.sort_indices(keys))
+    same = pc.equal(s.slice(1), s.slice(0, n - 1))
+    return not pc.any(same).as_py()
+
+
 def exact_duplicates(table: pa.Table, key: pa.Array, valid: np.ndarray) -> np.ndarray:
     """Rows identical in every column to an earlier valid row with the same key."""
     n = table.num_rows
@@ -154,9 +166,9 @@ def exact_duplicates(table: pa.Table, key: pa.Array, valid: np.ndarray) -> np.nd
     if n == 0:
         return dup
     keys = pc.if_else(pa.array(valid), key, pa.scalar(None, pa.string()))
-    vc = pc.value_counts(keys.drop_null())
-    if len(vc) == n - int(pc.sum(pc.is_null(keys)).as_py() or 0) and pc.max(vc.field("counts")).as_py() in (None, 1):
+    if is_unique(keys.drop_null()):
         return dup
+    vc = pc.value_counts(keys.drop_null())
     repeated = vc.filter(pc.greater(vc.field("counts"), 1)).field("values")
     cand = np.flatnonzero(np.asarray(pc.fill_null(pc.is_in(keys, repeated), False).to_numpy(zero_copy_only=False)))
     sub = table.take(pa.array(cand)).append_column("__row", pa.array(cand, pa.int64()))
@@ -173,6 +185,8 @@ def group_first(keys: pa.Array, order: np.ndarray | None = None) -> tuple[np.nda
     """Indices of the first row of each key (in row order) and, per row, its rank within the key (0-based)."""
     n = len(keys)
     idx = np.arange(n, dtype=np.int64)
+    if n == 0 or is_unique(keys):
+        return idx, np.zeros(n, dtype=np.int64)
     t = pa.table({"k": keys, "i": pa.array(idx)})
     sorted_t = t.sort_by([("k", "ascending"), ("i", "ascending")])
     ks = sorted_t.column("k")
