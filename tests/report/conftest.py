@@ -67,8 +67,8 @@ def shop_reports(shop_ws):
     return {lang: build_report(shop_ws, lang=lang, out=shop_ws.path / f"report-{lang}.html") for lang in ("ja", "en")}
 
 
-@pytest.fixture(scope="session")
-def hand_ws(tmp_path_factory):
+@pytest.fixture
+def hand_ws(tmp_path):
     import horetsu
 
     jst = ZoneInfo("Asia/Tokyo")
@@ -83,7 +83,7 @@ def hand_ws(tmp_path_factory):
         "total_jpy": [r[3] for r in HAND_ORDERS],
         "category": ["tea"] * len(HAND_ORDERS),
     })
-    ws = horetsu.init_workspace(tmp_path_factory.mktemp("report_hand") / "ws")
+    ws = horetsu.init_workspace(tmp_path / "hand")
     ws.write_tables({"orders": orders, "customers": pa.table({"customer_id": ["A", "B", "C", "D"]})})
     return ws
 

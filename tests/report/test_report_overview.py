@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pyarrow.compute as pc
+import pytest
 import pyarrow.parquet as pq
 
 KPI_RE = re.compile(r'data-kpi="([^"]+)"><div class="kpi-label">[^<]*</div><div class="kpi-value">([^<]*)<')
@@ -75,3 +76,28 @@ def test_overview_matches_results_of_sample_shop(shop_ws, shop_reports):
     assert new + rep + sub == total  # the split covers all revenue, nothing twice
     assert kpi["clv_12m"] == f"{round(pc.sum(cust['clv_12m']).as_py()):,}円"
     assert sub > 0 and rep > 0 and new > 0
+
+
+def test_overview_as_of_an_earlier_day(hand_ws, tmp_path):
+    """``as_of`` re-runs the analysis for that day: later orders do not exist yet."""
+    from horetsu.report import build_report
+
+    html = build_report(hand_ws, lang="en", out=tmp_path / "feb.html", as_of="2026-02-28").read_text(encoding="utf-8")
+    kpi = overview_values(html)
+    # On 2026-02-28 C5 (2026-03-31) has not happened: purchase days A 2, B 1, C 2, D 1.
+    assert kpi["customers"] == "4"
+    assert kpi["active"] == "3"  # D: 303 days since 2025-05-01
+    assert kpi["f2_rate"] == "50.0%"
+    assert kpi["repeat_rate"] == "33.3%"  # (6 - 4) / 6
+    assert kpi["revenue_total"] == "¥31,000"
+    assert kpi["revenue_repeat"] == "¥11,000"  # A 5,000 + C 6,000
+    assert "As of 2026-02-28" in html
+
+
+def test_invalid_as_of_is_a_clear_error(hand_ws, tmp_path):
+    from horetsu.errors import ConfigError
+    from horetsu.report import build_report
+
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        build_report(hand_ws, lang="en", out=tmp_path / "x.html", as_of="2026-13-45")
+    assert not (tmp_path / "x.html").exists()

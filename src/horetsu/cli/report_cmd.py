@@ -42,6 +42,6 @@ def register(app: typer.Typer) -> None:
             state.lang = lang
         ws = open_workspace(workspace)
         chosen = lang or ws.settings.lang or state.get_lang()
-        with progress(t("レポートを作成中…", "Building the report…")):
-            path = build_report(ws, lang=chosen, out=out, as_of=as_of)
+        with progress(t("レポートを作成中…", "Building the report…"), total=1) as bar:
+            path = build_report(ws, lang=chosen, out=out, as_of=as_of, progress=bar)
         console.print(t(f"レポートを書き出しました: {path}", f"Report written: {path}"), highlight=False, soft_wrap=True)

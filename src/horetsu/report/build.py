@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 from horetsu.errors import ConfigError
-from horetsu.report.data import ReportData, ensure_results
+from horetsu.report.data import ReportData, _as_date, ensure_results
 from horetsu.report.html import render
 from horetsu.report.i18n import Tr
-from horetsu.report.sections import build_all
+from horetsu.report.sections import SECTIONS, build_all
 
 
 def default_path(ws: Any, lang: str) -> Path:
@@ -30,8 +29,10 @@ def build_report(ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, 
     ensure_results(ws, as_of=as_of, progress=progress)
     data = ReportData(ws)
     tr = Tr(lang)
-    sections = build_all(data, tr)
-    as_of_day = data.as_of or (dt.date.fromisoformat(str(as_of)[:10]) if as_of else None)
+    if progress is not None:
+        progress.update(total=len(SECTIONS), completed=0)
+    sections = build_all(data, tr, progress)
+    as_of_day = data.as_of or _as_date(as_of)
     customers = data.get("customers", columns=["customer_id"])
     subtitle = tr("page.subtitle", as_of=as_of_day.isoformat() if as_of_day else "–",
                   customers=tr.num(len(customers) if customers is not None else 0))

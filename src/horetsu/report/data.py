@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from horetsu.errors import ConfigError
+
 _DERIVED: dict[tuple[str, str, str], Any] = {}
 
 
@@ -28,7 +30,12 @@ def _as_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value)[:10])
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ConfigError(
+            f"invalid date {value!r}; use YYYY-MM-DD", ja=f"日付 {value!r} が正しくありません。YYYY-MM-DD の形式で指定してください"
+        ) from None
 
 
 class ReportData:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
@@ -42,9 +43,12 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
 )
 
 
-def build_all(data: ReportData, tr: Tr) -> list[Section]:
+def build_all(data: ReportData, tr: Tr, progress: Any = None) -> list[Section]:
+    """Every section in page order; ``progress`` (optional) advances once per section."""
     out = []
     for key, title, builder in SECTIONS:
+        if progress is not None:
+            progress.update(description=tr(title))
         try:
             sec = builder(data, tr)
         except (KeyError, ValueError, TypeError, IndexError) as exc:
@@ -53,4 +57,6 @@ def build_all(data: ReportData, tr: Tr) -> list[Section]:
             sec = Section(key, tr(title), missing=[f"{type(exc).__name__}: {exc}"])
         sec.key, sec.title = key, tr(title)
         out.append(sec)
+        if progress is not None:
+            progress.advance(1)
     return out
