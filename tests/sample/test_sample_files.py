@@ -139,3 +139,20 @@ def test_bad_arguments_raise_typed_errors(tmp_path):
         generate(tmp_path, customers=10, fmt="amazon")
     with pytest.raises(ConfigError):
         generate(tmp_path, customers=0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+def test_tiny_shops_are_written_whole(tmp_path, n):
+    # With so few customers some tables are empty (no subscriber, no buyer at all).
+    for fmt in ("generic", "shopify", "rakuten"):
+        info = generate(tmp_path / fmt, customers=n, seed=n, fmt=fmt)
+        assert all(p.stat().st_size > 0 for p in info.files)
+    customers = read(tmp_path / "generic" / "customers.csv")
+    assert customers.num_rows == n
+    orders = read(tmp_path / "generic" / "orders.csv")
+    assert set(orders["customer_id"].to_pylist()) <= set(customers["customer_id"].to_pylist())
+
+
+def test_negative_seed_is_a_typed_error(tmp_path):
+    with pytest.raises(ConfigError):
+        generate(tmp_path, customers=10, seed=-1)

@@ -59,6 +59,11 @@ def generate(
             f"--customers must be a positive whole number, got {customers!r}",
             ja=f"--customers には正の整数を指定してください（{customers!r}）",
         )
+    if not isinstance(seed, int) or seed < 0:
+        raise ConfigError(
+            f"--seed must be a whole number >= 0, got {seed!r}",
+            ja=f"--seed には 0 以上の整数を指定してください（{seed!r}）",
+        )
     params = params or TrueParams()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

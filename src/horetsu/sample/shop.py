@@ -76,7 +76,7 @@ def simulate(customers: int, seed: int, params: TrueParams, progress: Progress |
     sub_order = np.lexsort((subs["customer"], subs["start"]))  # subscription numbers follow start
     sub_number = np.empty(len(sub_order), np.int64)
     sub_number[sub_order] = np.arange(len(sub_order))
-    sub_ids = ids("S", len(sub_order))
+    sub_ids = ids("S", max(len(sub_order), 1))  # one spare id keeps take() valid with no subscriptions
     tables = Shop(
         customers=_customers_table(cust, channel, cust_ids),
         orders=_orders_table(rng, one_off, twins, deliveries, sub_number, cust, cust_ids, sub_ids),
