@@ -220,8 +220,14 @@ def _fast_local(src: pa.Array) -> pa.Array:
         order.sort(key=lambda f: f[1] != first[0].as_py())
     parsed = pa.nulls(len(s), pa.timestamp("us"))
     for fmt, length in order:
-        todo = pc.and_(pc.equal(n, length), pc.is_null(parsed))
-        parsed = on_subset(parsed, todo, lambda _, fmt=fmt, todo=todo: pc.strptime(s.filter(todo), format=fmt, unit="us", error_is_null=True))
+        todo = _mask_np(pc.and_(pc.equal(n, length), pc.is_null(parsed)))
+        if not todo.any():
+            continue
+        if todo.all():
+            parsed = pc.strptime(s, format=fmt, unit="us", error_is_null=True)
+            continue
+        sub = pc.strptime(s.filter(pa.array(todo)), format=fmt, unit="us", error_is_null=True)
+        parsed = pc.replace_with_mask(parsed, pa.array(todo), sub)
     valid = pc.is_valid(parsed)
     if not _mask_np(valid).any():
         return parsed

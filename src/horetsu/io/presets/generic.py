@@ -185,8 +185,12 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     keys = pc.if_else(pa.array(valid), order_id, pa.scalar(None, pa.string()))
     take = pa.array(keep_idx)
 
+    everything = len(keep_idx) == n
+
     def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
-        return arr.take(take) if arr is not None else pa.nulls(len(keep_idx), typ)
+        if arr is None:
+            return pa.nulls(len(keep_idx), typ)
+        return arr if everything else arr.take(take)
 
     used = [cols.found[c] for c in cols.found]
     rows = pa.table(
@@ -264,8 +268,12 @@ def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed
     keep_idx = np.flatnonzero(valid & ~dup)
     take = pa.array(keep_idx)
 
+    everything = len(keep_idx) == n
+
     def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
-        return arr.take(take) if arr is not None else pa.nulls(len(keep_idx), typ)
+        if arr is None:
+            return pa.nulls(len(keep_idx), typ)
+        return arr if everything else arr.take(take)
 
     t = pa.table(
         {
@@ -363,8 +371,12 @@ def parse_subscriptions(source: Source, cols: Columns, preset: str = NAME) -> Pa
     keep_idx = np.flatnonzero(valid & ~dup)
     take = pa.array(keep_idx)
 
+    everything = len(keep_idx) == n
+
     def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
-        return arr.take(take) if arr is not None else pa.nulls(len(keep_idx), typ)
+        if arr is None:
+            return pa.nulls(len(keep_idx), typ)
+        return arr if everything else arr.take(take)
 
     st = k(status)
     canc = k(cancelled, schema.TS)
