@@ -91,3 +91,32 @@ def test_bgnbd_heavy_buyers_stay_finite():
     ep = m.expected_purchases(np.array([[1.0], [10.0], [52.0]]), x, np.array([99.0, 499.0]), np.array([100.0, 500.0]))
     assert np.all(np.isfinite(ep))
     assert np.all(np.diff(ep, axis=0) > 0)  # more time, more purchases
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(10.58, 11.67), (20.0, 3.0)])
+def test_tail_gradient_matches_finite_differences(alpha, beta):
+    from horetsu.models.special import log_pnbd_tail_grad
+
+    r, s = 0.55, 0.61
+    x, t = np.array([0.0, 2.0, 40.0]), np.array([0.0, 30.43, 12.0])
+    value, grad = log_pnbd_tail_grad(r, alpha, s, beta, x, t)
+    np.testing.assert_allclose(value, log_pnbd_tail(r, alpha, s, beta, x, t), rtol=1e-13)
+    base = np.array([r, alpha, s, beta])
+    for i in range(4):
+        h = 1e-6 * base[i]
+        up, down = base.copy(), base.copy()
+        up[i] += h
+        down[i] -= h
+        num = (log_pnbd_tail(*up, x, t) - log_pnbd_tail(*down, x, t)) / (2 * h)
+        np.testing.assert_allclose(grad[i], num, rtol=1e-6, atol=1e-8)
+
+
+def test_pareto_nbd_objective_gradient_matches_finite_differences(cdnow_summary):
+    from horetsu.models._suffstats import collapse
+
+    s = cdnow_summary
+    f = ParetoNBD._objective(collapse(s["frequency"], s["recency"], s["T"]))
+    theta = np.log([0.5, 3.0, 0.7, 20.0])
+    _, grad = f(theta)
+    num = [(f(theta + 1e-6 * e)[0] - f(theta - 1e-6 * e)[0]) / 2e-6 for e in np.eye(4)]
+    np.testing.assert_allclose(grad, num, rtol=1e-6)

@@ -7,10 +7,10 @@ exponential with rate μ ~ Gamma(s, β).  With G(t) from
 
     L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^-(r+x) (β+T)^-s + s/(r+s+x) · (G(t_x) - G(T)) ]
 
-evaluated as a log-sum-exp of two log terms; G is computed once per distinct
-(x, t) pair.  There is no closed-form gradient (it would need derivatives of 2F1
-with respect to its parameters), so the optimiser uses finite differences of this
-cheap objective.
+evaluated as a log-sum-exp of two log terms; G and its gradient are computed
+once per distinct (x, t) pair.  The gradient is analytic except for the
+derivatives of the bounded series 2F1(1, b; c; z) with respect to b and c, which
+are central differences (see :mod:`horetsu.models.special`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, gammaln
+from scipy.special import digamma, expit, gammaln
 
 from horetsu.models._suffstats import Collapsed, collapse, distinct
 from horetsu.models.base import BaseModel
-from horetsu.models.special import log1mexp, log_pnbd_tail
+from horetsu.models.special import log1mexp, log_pnbd_tail, log_pnbd_tail_grad
 
 
 def _log_terms(r: float, alpha: float, s: float, beta: float, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
@@ -39,32 +39,59 @@ class ParetoNBD(BaseModel):
     """Pareto/NBD model. ``params_`` = {r, alpha, s, beta}; time in the unit of the summary."""
 
     param_names = ("r", "alpha", "s", "beta")
-    analytic_gradient = False
 
     def _default_init(self) -> np.ndarray:
         return np.array([0.5, 10.0, 0.5, 10.0])
 
     @staticmethod
     def _objective(c: Collapsed):
-        # Everything but the final log-sum-exp depends on a distinct (x, t_x) or (x, T) pair
+        # Everything but the final log-sum-exp depends on a distinct (x, t_x) or (x, T) pair,
+        # so the gradient is assembled from per-row weights summed per pair (bincount).
         (xt, tt), inv_t = distinct(c.x, c.t_x)
         (xT, TT), inv_T = distinct(c.x, c.T)
         xv, xi, w = c.x_values, c.x_index, c.w
         w_x = np.bincount(xi, weights=w, minlength=len(xv))
+        n_t, n_T = len(xt), len(xT)
 
-        def nll(theta: np.ndarray) -> tuple[float, None]:
+        def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
             r, alpha, s, beta = np.exp(theta)
             per_x = gammaln(r + xv) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-            alive_T = -(r + xT) * np.log(alpha + TT) - s * np.log(beta + TT)
-            shift_t = np.log(s) - np.log(r + s + xt)  # log s/(r+s+x) folded into both tails
-            g_tx = (log_pnbd_tail(r, alpha, s, beta, xt, tt) + shift_t)[inv_t]
-            g_T = (log_pnbd_tail(r, alpha, s, beta, xT, TT) + np.log(s) - np.log(r + s + xT))[inv_T]
-            # log(1 - exp(u)) in one pass: its absolute error is what matters once added to g_tx
-            u = np.minimum(g_T - g_tx, 0.0)
-            with np.errstate(divide="ignore"):
-                died = g_tx + np.log(-np.expm1(u))
-            ll = w_x @ per_x + w @ np.logaddexp(alive_T[inv_T], died)
-            return -float(ll), None
+            la_T, lb_T = np.log(alpha + TT), np.log(beta + TT)
+            alive_T = -(r + xT) * la_T - s * lb_T
+            # log s/(r+s+x), folded into both tails
+            shift_t = np.log(s) - np.log(r + s + xt)
+            shift_T = np.log(s) - np.log(r + s + xT)
+            g_t, dg_t = log_pnbd_tail_grad(r, alpha, s, beta, xt, tt)
+            g_T, dg_T = log_pnbd_tail_grad(r, alpha, s, beta, xT, TT)
+            g_t = g_t + shift_t
+            g_T = g_T + shift_T
+            gt_row = g_t[inv_t]
+            u = np.minimum(g_T[inv_T] - gt_row, 0.0)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                em1 = np.expm1(-u)  # 1/ρ with ρ = e^u / (1 - e^u); 0 when t_x = T
+                # log(1 - e^u) = log(e^-u - 1) + u, accurate near 0; ≈ -e^u far below
+                died = gt_row + np.where(u < -30.0, -np.exp(u), np.log(em1) + u)
+                alive = alive_T[inv_T]
+                ll_rows = np.logaddexp(alive, died)
+                p_alive = np.exp(alive - ll_rows)
+                wd = w * (1.0 - p_alive)
+                rho = np.where(em1 > 0, 1.0 / em1, 0.0)
+            ll = w_x @ per_x + w @ ll_rows
+            # per-pair weights of d(alive), d(g_t) and d(g_T)
+            c_alive = np.bincount(inv_T, weights=w * p_alive, minlength=n_T)
+            c_t = np.bincount(inv_t, weights=wd * (1.0 + rho), minlength=n_t)
+            c_T = np.bincount(inv_T, weights=wd * rho, minlength=n_T)
+            d_shift_t = np.stack([-1.0 / (r + s + xt), 0 * xt, 1.0 / s - 1.0 / (r + s + xt), 0 * xt])
+            d_shift_T = np.stack([-1.0 / (r + s + xT), 0 * xT, 1.0 / s - 1.0 / (r + s + xT), 0 * xT])
+            d_alive = np.stack([-la_T, -(r + xT) / (alpha + TT), -lb_T, -s / (beta + TT)])
+            d_per_x = np.array([
+                w_x @ (digamma(r + xv) - digamma(r)) + w_x.sum() * np.log(alpha),
+                w_x.sum() * r / alpha,
+                w_x.sum() * np.log(beta),
+                w_x.sum() * s / beta,
+            ])
+            grad = d_per_x + d_alive @ c_alive + (dg_t + d_shift_t) @ c_t - (dg_T + d_shift_T) @ c_T
+            return -float(ll), -grad * np.array([r, alpha, s, beta])
 
         return nll
 
