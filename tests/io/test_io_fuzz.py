@@ -61,12 +61,14 @@ def _run(tmp_path_factory, data: bytes, table: str | None = "orders"):
     return res
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=3000))
 def test_random_bytes_never_crash(tmp_path_factory, data):
     _run(tmp_path_factory, data)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(row, max_size=30), st.sampled_from(ENCODINGS), st.booleans())
 def test_random_tables_in_random_encodings_add_up(tmp_path_factory, rows, encoding, quote_all):
@@ -81,6 +83,7 @@ def test_random_tables_in_random_encodings_add_up(tmp_path_factory, rows, encodi
     assert res["read"] >= len(nonblank) - sum(1 for r in rows if any("\r" in c or "\n" in c for c in r))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(alphabet=st.sampled_from(list('ab,"\n\r1２令髙;\t ')), max_size=40), max_size=20))
 def test_broken_quoting_adds_up(tmp_path_factory, lines):

@@ -9,6 +9,8 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 import horetsu
 from horetsu.io import import_files
 
@@ -38,6 +40,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_leaves_previous_state_readable(tmp_path):
     ws = horetsu.init_workspace(tmp_path / "ws")
     h = ["order_id", "customer_id", "ordered_at", "amount", "sku", "quantity"]

@@ -87,9 +87,9 @@ def transcode(path: Path, encodings: list[str]) -> tuple[bytes, str, bool]:
         except UnicodeDecodeError:
             continue
         return out.getvalue(), name, False
-    name = encodings[0]
-    data = path.read_bytes().decode(name, errors="replace").encode("utf-8")
-    return data, name, True
+    raw = path.read_bytes()
+    name = enc.least_damaging(raw, encodings)
+    return raw.decode(name, errors="replace").encode("utf-8"), name, True
 
 
 def _unique(names: list[str]) -> list[str]:
