@@ -182,7 +182,7 @@ def gate(
 
         raise ConfigError("an override needs a reason", ja="上書きには理由が必要です")
     ids = _audience_ids(audience)
-    frame, day = classify_frame(ws, as_of, customers, policy)
+    frame, day = classify_frame(ws, as_of, customers, policy, evidence=False)
     frame = check_audience(frame, ids, day)
     result = gate_frame(frame, policy, tactic, day, override=override)
     if override and result.n_blocked:

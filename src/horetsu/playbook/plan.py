@@ -177,7 +177,7 @@ def check_plan(ws: Any, path: Any, progress: Any = None) -> PlanReport:
     for i in order:  # campaigns: a handful; each check is vectorised over customers
         c = plan.campaign[i]
         if c.send_date not in frames:
-            frames[c.send_date] = classify_frame(ws, c.send_date, None, policy)[0]
+            frames[c.send_date] = classify_frame(ws, c.send_date, None, policy, evidence=False)[0]
         frame = frames[c.send_date]
         if c.audience is not None:
             audience_path = Path(c.audience)

@@ -55,7 +55,10 @@ class Evaluation:
 
 
 def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool = True) -> Evaluation:
-    """Which rows of ``frame`` (a classified frame) the tactic may not reach, and why."""
+    """Which rows of ``frame`` (a classified frame) the tactic may not reach, and why.
+
+    Reasons are built only for the rows a rule blocks (string work is the costly part).
+    """
     tac = get_tactic(policy, tactic)
     traits = set(tac.traits)
     size = len(frame)
@@ -67,7 +70,6 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
         return Evaluation(blocked, rule, reason, reason_ja)
     frame = frame.reset_index(drop=True)
     stage = frame["stage"].to_numpy()
-    stage_ja = frame["stage_ja"].astype(object)
     d = pd.to_numeric(frame["as_of_day"]).astype("float64")
 
     def apply(mask: np.ndarray, rid: str, make) -> None:
@@ -77,26 +79,34 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
         blocked[new] = True
         rule[new] = rid
         if reasons:
-            en, ja = make()
-            reason[new] = np.asarray(en, dtype=object)[new]
-            reason_ja[new] = np.asarray(ja, dtype=object)[new]
+            sub = frame[new].reset_index(drop=True)
+            en, ja = make(sub, d[new].reset_index(drop=True))
+            reason[new] = np.asarray(en, dtype=object)
+            reason_ja[new] = np.asarray(ja, dtype=object)
 
     def in_stages(stages: list[str]) -> np.ndarray:
         return np.isin(stage, stages) if stages else np.ones(size, dtype=bool)
+
+    def num(sub: pd.DataFrame, col: str) -> pd.Series:
+        if col not in sub:
+            return pd.Series(np.nan, index=sub.index)
+        return pd.to_numeric(sub[col], errors="coerce").astype("float64")
 
     # 1. timing rules
     for rid, r in policy.timing.items():
         if r.trait not in traits:
             continue
-        a = anchor_days(frame, r.anchor)
-        since = d - a
-        mask = in_stages(r.stages) & (a.notna() & (since >= 0) & (since < r.days)).to_numpy()
+        since = d - anchor_days(frame, r.anchor)
+        mask = in_stages(r.stages) & (since.notna() & (since >= 0) & (since < r.days)).to_numpy()
         fact_en, fact_ja, of_en, of_ja = ANCHOR_TEXT[r.anchor]
-        s_t = num_text(since)
-        apply(mask, f"timing.{rid}", lambda s_t=s_t, r=r, fact_en=fact_en, fact_ja=fact_ja, of_en=of_en, of_ja=of_ja: (
-            fact_en + " " + s_t + " days ago; " + r.what_en + f" within {r.days} days of {of_en} at " + stage_ja,
-            fact_ja + s_t + "日前。" + of_ja + f"から{r.days}日以内のため{r.what_ja}(" + stage_ja + ")",
-        ))
+
+        def timing_text(sub, dd, r=r, fact_en=fact_en, fact_ja=fact_ja, of_en=of_en, of_ja=of_ja):
+            s_t = num_text(dd - anchor_days(sub, r.anchor))
+            sj = sub["stage_ja"].astype(object)
+            return (fact_en + " " + s_t + " days ago; " + r.what_en + f" within {r.days} days of {of_en} at " + sj,
+                    fact_ja + s_t + "日前。" + of_ja + f"から{r.days}日以内のため{r.what_ja}(" + sj + ")")
+
+        apply(mask, f"timing.{rid}", timing_text)
 
     # 2. stage rules: a stage forbids traits
     for sname in STAGES:
@@ -105,39 +115,53 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
         if not hit:
             continue
         tr = hit[0]
-        mask = stage == sname
-        apply(mask, f"stage.{sname}.{tr}", lambda st=st, tr=tr: (
-            frame["facts_en"] + f"; {policy.trait_label(tr)} are not used at {st.ja} ({st.en}: {st.state_en})",
-            frame["facts_ja"] + f"。{st.ja}({st.state_ja})の段階では{policy.trait_label(tr, 'ja')}は行いません",
-        ))
+
+        def stage_text(sub, dd, st=st, tr=tr):
+            if "facts_en" in sub:
+                fen, fja = sub["facts_en"].astype(object), sub["facts_ja"].astype(object)
+            else:
+                from horetsu.stages.classifier import facts_text
+
+                fen, fja = facts_text(sub, policy)
+            return (fen + f"; {policy.trait_label(tr)} are not used at {st.ja} ({st.en}: {st.state_en})",
+                    fja + f"。{st.ja}({st.state_ja})の段階では{policy.trait_label(tr, 'ja')}は行いません")
+
+        apply(stage == sname, f"stage.{sname}.{tr}", stage_text)
 
     # 3. thanks before requests
     for rid, r in policy.thanks.items():
         if r.trait not in traits:
             continue
-        contrib = pd.to_numeric(frame["last_contribution_day"], errors="coerce").astype("float64")
         thanks_col = f"thanks_day__{rid}"
-        thanked = pd.to_numeric(frame[thanks_col], errors="coerce").astype("float64") if thanks_col in frame else pd.Series(np.nan, index=frame.index)
+        contrib, thanked = num(frame, "last_contribution_day"), num(frame, thanks_col)
         mask = in_stages(r.stages) & (contrib.notna() & (thanked.isna() | (thanked < contrib))).to_numpy()
-        c_t, t_t = num_text(d - contrib), num_text(d - thanked)
-        apply(mask, f"thanks.{rid}", lambda r=r, c_t=c_t, t_t=t_t, thanked=thanked: (
-            "last contribution " + c_t + " days ago, "
-            + np.where(thanked.notna(), "last thanked " + t_t + " days ago", "never thanked")
-            + f"; {r.what_en} at " + stage_ja,
-            "直近の貢献は" + c_t + "日前、" + np.where(thanked.notna(), "お礼は" + t_t + "日前", "お礼は未送付")
-            + f"。{r.what_ja}(" + stage_ja + ")",
-        ))
+
+        def thanks_text(sub, dd, r=r, thanks_col=thanks_col):
+            c_t = num_text(dd - num(sub, "last_contribution_day"))
+            th = num(sub, thanks_col)
+            t_t = num_text(dd - th)
+            sj = sub["stage_ja"].astype(object)
+            has = th.notna().to_numpy()
+            return ("last contribution " + c_t + " days ago, "
+                    + np.where(has, "last thanked " + t_t + " days ago", "never thanked") + f"; {r.what_en} at " + sj,
+                    "直近の貢献は" + c_t + "日前、" + np.where(has, "お礼は" + t_t + "日前", "お礼は未送付")
+                    + f"。{r.what_ja}(" + sj + ")")
+
+        apply(mask, f"thanks.{rid}", thanks_text)
 
     # 4. frequency caps
     for rid, r in policy.caps.items():
         if r.trait not in traits:
             continue
         col = f"cap_count__{rid}"
-        count = pd.to_numeric(frame[col], errors="coerce").fillna(0) if col in frame else pd.Series(0.0, index=frame.index)
-        mask = in_stages(r.stages) & (count >= r.max).to_numpy() if r.max > 0 else in_stages(r.stages)
-        c_t = num_text(count)
-        apply(mask, f"cap.{rid}", lambda r=r, c_t=c_t: (
-            "received " + c_t + f" {r.counted_en} in the last {r.within_days} days; {r.what_en} at " + stage_ja,
-            f"過去{r.within_days}日に" + c_t + f"{r.counted_ja}を送付済み。{r.what_ja}(" + stage_ja + ")",
-        ))
+        count = num(frame, col).fillna(0)
+        mask = in_stages(r.stages) & (count >= r.max).to_numpy()
+
+        def cap_text(sub, dd, r=r, col=col):
+            c_t = num_text(num(sub, col).fillna(0))
+            sj = sub["stage_ja"].astype(object)
+            return ("received " + c_t + f" {r.counted_en} in the last {r.within_days} days; {r.what_en} at " + sj,
+                    f"過去{r.within_days}日に" + c_t + f"{r.counted_ja}を送付済み。{r.what_ja}(" + sj + ")")
+
+        apply(mask, f"cap.{rid}", cap_text)
     return Evaluation(blocked, rule, reason, reason_ja)

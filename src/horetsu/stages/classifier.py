@@ -49,8 +49,10 @@ def _f(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_numeric(frame[col], errors="coerce").astype("float64")
 
 
-def decide(frame: pd.DataFrame, policy: Policy, customers: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Add stage, journey and temperature columns (and their evidence) to a facts frame."""
+def decide(
+    frame: pd.DataFrame, policy: Policy, customers: pd.DataFrame | None = None, *, evidence: bool = True
+) -> pd.DataFrame:
+    """Add stage, journey and temperature columns (and, with ``evidence``, the sentences)."""
     f = frame.reset_index(drop=True).copy()
     st, jp, tp = policy.stages, policy.journey, policy.temperature
     d = _f(f, "as_of_day")
@@ -106,8 +108,10 @@ def decide(frame: pd.DataFrame, policy: Policy, customers: pd.DataFrame | None =
     ]
     f["journey_step"] = np.select(j_conds, list(reversed(JOURNEY_STEPS[1:])), default="lead")
 
+    f["sub_active"] = sub_active
     _temperature(f, policy, customers, d, n, sub_active)
-    _evidence(f, policy, d, n, n_cat, sub_active)
+    if evidence:
+        add_evidence(f, policy)
     return f
 
 
@@ -147,7 +151,81 @@ def _temperature(
     f["_quiet_days"] = quiet
 
 
-def _evidence(f: pd.DataFrame, policy: Policy, d: pd.Series, n: pd.Series, n_cat: pd.Series, sub_active: np.ndarray) -> None:
+def facts_text(f: pd.DataFrame, policy: Policy) -> tuple[pd.Series, pd.Series]:
+    """The facts behind a stage as short sentences (English, Japanese), vectorised.
+
+    Works on any subset of a decided frame (the gate builds them for blocked rows only).
+    """
+    f = f.reset_index(drop=True)
+    parts = _fact_parts(f)
+    return parts["facts_en"], parts["facts_ja"]
+
+
+def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
+    """Add ``facts_en/_ja`` and ``stage_evidence/_ja`` (rule, facts and temperature) in place."""
+    parts = _fact_parts(f)
+    rule_en = {
+        "circulation.advocacy": "referral or testimonial",
+        "circulation.nps_promoter": "NPS promoter with loyal buying",
+        "engagement.subscription": "active subscription",
+        "engagement.cross_category": "repeat buying across categories",
+        "engagement.participation": "participation",
+        "empathy.repeat_purchase": "repeat purchase",
+        "empathy.personal_contact": "personal two-way contact",
+        "landing.first_purchase": "first purchase",
+        "observer.no_purchase": "contact without a purchase",
+    }
+    rule_ja = {
+        "circulation.advocacy": "紹介・お客様の声",
+        "circulation.nps_promoter": "推奨者かつ継続購入",
+        "engagement.subscription": "定期購入中",
+        "engagement.cross_category": "複数カテゴリのリピート",
+        "engagement.participation": "参加",
+        "empathy.repeat_purchase": "リピート購入",
+        "empathy.personal_contact": "個別のやり取り",
+        "landing.first_purchase": "初回購入",
+        "observer.no_purchase": "購入前の接点",
+    }
+    head_en = (f["stage"].map({s: policy.stage(s).en for s in STAGES}) + " ("
+               + f["stage_rule"].map(rule_en) + "): ").astype(object).to_numpy()
+    head_ja = (f["stage_ja"] + "(" + f["stage_rule"].map(rule_ja) + "): ").astype(object).to_numpy()
+    rec, n = parts["rec"], parts["n"]
+    sub_active = f["sub_active"].to_numpy(dtype=bool)
+    ratio = f["_temp_ratio"]
+    ratio_t = ratio.round(1).astype(str).where(ratio.notna(), "").astype(object)
+    interval_t = num_text(f["expected_interval_days"])
+    quiet_t = num_text(f["_quiet_days"])
+    temp = f["temperature"].astype(object)
+    t_ja = temp.map({"active": "活発", "cooling": "冷えつつある", "lapsed": "離脱"})
+    buyer = (n >= 1).to_numpy()
+    p = f["p_alive"]
+    p_t = p.round(2).astype(str).astype(object)
+    p_en = np.where(p.notna() & buyer, ", P(alive) " + p_t, "")
+    p_ja = np.where(p.notna() & buyer, "、生存確率 " + p_t, "")
+    temp_en = np.where(
+        sub_active & buyer, temp + ": subscription running",
+        np.where(buyer, temp + ": " + rec + " days since the last purchase, " + ratio_t + "x the usual "
+                 + interval_t + "-day interval" + p_en,
+                 temp + ": no contact for " + quiet_t + " days"),
+    )
+    temp_ja = np.where(
+        sub_active & buyer, "温度 " + t_ja + ": 定期購入が継続中",
+        np.where(buyer, "温度 " + t_ja + ": 最終購入から" + rec + "日、普段の間隔" + interval_t + "日の" + ratio_t
+                 + "倍" + p_ja,
+                 "温度 " + t_ja + ": 接点なし" + quiet_t + "日"),
+    )
+    f["facts_en"] = parts["facts_en"].to_numpy()
+    f["facts_ja"] = parts["facts_ja"].to_numpy()
+    f["stage_evidence"] = head_en + parts["facts_en"].to_numpy() + "; " + temp_en
+    f["stage_evidence_ja"] = head_ja + parts["facts_ja"].to_numpy() + "。" + temp_ja
+
+
+def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
+    f = f.reset_index(drop=True)
+    d = _f(f, "as_of_day")
+    n = _f(f, "n_orders").fillna(0)
+    n_cat = _f(f, "n_categories").fillna(0)
+    sub_active = f["sub_active"].to_numpy(dtype=bool) if "sub_active" in f else (_f(f, "sub_active").fillna(0) > 0).to_numpy()
     rec = num_text(d - _f(f, "last_order_day"))
     n_t = num_text(n)
     ncat_t = num_text(n_cat)
@@ -206,61 +284,13 @@ def _evidence(f: pd.DataFrame, policy: Policy, d: pd.Series, n: pd.Series, n_cat
         ],
         default="",
     )
-    rule_en = {
-        "circulation.advocacy": "referral or testimonial",
-        "circulation.nps_promoter": "NPS promoter with loyal buying",
-        "engagement.subscription": "active subscription",
-        "engagement.cross_category": "repeat buying across categories",
-        "engagement.participation": "participation",
-        "empathy.repeat_purchase": "repeat purchase",
-        "empathy.personal_contact": "personal two-way contact",
-        "landing.first_purchase": "first purchase",
-        "observer.no_purchase": "contact without a purchase",
-    }
-    rule_ja = {
-        "circulation.advocacy": "紹介・お客様の声",
-        "circulation.nps_promoter": "推奨者かつ継続購入",
-        "engagement.subscription": "定期購入中",
-        "engagement.cross_category": "複数カテゴリのリピート",
-        "engagement.participation": "参加",
-        "empathy.repeat_purchase": "リピート購入",
-        "empathy.personal_contact": "個別のやり取り",
-        "landing.first_purchase": "初回購入",
-        "observer.no_purchase": "購入前の接点",
-    }
-    head_en = f["stage"].map({s: policy.stage(s).en for s in STAGES}) + " (" + f["stage_rule"].map(rule_en) + "): "
-    head_ja = f["stage_ja"] + "(" + f["stage_rule"].map(rule_ja) + "): "
-    extra_en_s = pd.Series(extra_en, dtype=object)
-    extra_ja_s = pd.Series(extra_ja, dtype=object)
-    sep_en = np.where(extra_en_s != "", "; ", "")
-    sep_ja = np.where(extra_ja_s != "", "、", "")
-    # temperature facts
-    ratio = f["_temp_ratio"]
-    ratio_t = ratio.round(1).astype(str).where(ratio.notna(), "")
-    interval_t = num_text(f["expected_interval_days"])
-    quiet_t = num_text(f["_quiet_days"])
-    temp = f["temperature"]
-    t_ja = temp.map({"active": "活発", "cooling": "冷えつつある", "lapsed": "離脱"})
-    buyer = (n >= 1).to_numpy()
-    p = f["p_alive"]
-    p_t = p.round(2).astype(str)
-    p_en = np.where(p.notna() & buyer, ", P(alive) " + p_t, "")
-    p_ja = np.where(p.notna() & buyer, "、生存確率 " + p_t, "")
-    temp_en = np.where(
-        sub_active & buyer, temp + ": subscription running",
-        np.where(buyer, temp + ": " + rec + " days since the last purchase, " + ratio_t + "x the usual "
-                 + interval_t + "-day interval" + p_en,
-                 temp + ": no contact for " + quiet_t + " days"),
-    )
-    temp_ja = np.where(
-        sub_active & buyer, "温度 " + t_ja + ": 定期購入が継続中",
-        np.where(buyer, "温度 " + t_ja + ": 最終購入から" + rec + "日、普段の間隔" + interval_t + "日の" + ratio_t + "倍" + p_ja,
-                 "温度 " + t_ja + ": 接点なし" + quiet_t + "日"),
-    )
-    f["facts_en"] = (purch_en + "; " + sub_en + sep_en + extra_en_s).astype(object)
-    f["facts_ja"] = (purch_ja + "、" + sub_ja + sep_ja + extra_ja_s).astype(object)
-    f["stage_evidence"] = (head_en + purch_en + "; " + sub_en + sep_en + extra_en_s + "; " + temp_en).astype(object)
-    f["stage_evidence_ja"] = (head_ja + purch_ja + "、" + sub_ja + sep_ja + extra_ja_s + "。" + temp_ja).astype(object)
+    extra_en = np.asarray(extra_en, dtype=object)
+    extra_ja = np.asarray(extra_ja, dtype=object)
+    sep_en = np.where(extra_en != "", "; ", "").astype(object)
+    sep_ja = np.where(extra_ja != "", "、", "").astype(object)
+    facts_en = pd.Series(np.asarray(purch_en, dtype=object) + "; " + np.asarray(sub_en, dtype=object) + sep_en + extra_en)
+    facts_ja = pd.Series(np.asarray(purch_ja, dtype=object) + "、" + np.asarray(sub_ja, dtype=object) + sep_ja + extra_ja)
+    return {"facts_en": facts_en, "facts_ja": facts_ja, "rec": rec, "n": n}
 
 
 def _customers_frame(customers: Any) -> pd.DataFrame | None:
@@ -275,13 +305,16 @@ def _customers_frame(customers: Any) -> pd.DataFrame | None:
 
 
 def classify_frame(
-    ws: Any, as_of: Any = None, customers: Any = None, policy: Policy | None = None
+    ws: Any, as_of: Any = None, customers: Any = None, policy: Policy | None = None, *, evidence: bool = True
 ) -> tuple[pd.DataFrame, dt.date]:
-    """Facts plus decisions for every customer known on ``as_of`` (a pandas frame)."""
+    """Facts plus decisions for every customer known on ``as_of`` (a pandas frame).
+
+    ``evidence=False`` skips the sentences (history snapshots and the gate do not need
+    them for every customer)."""
     policy = policy or load_policy(ws)
     day = resolve_as_of(ws, as_of)
     facts = facts_table(ws, day, policy).to_pandas()
-    frame = decide(facts, policy, _customers_frame(customers))
+    frame = decide(facts, policy, _customers_frame(customers), evidence=evidence)
     return frame.sort_values("customer_id", kind="stable").reset_index(drop=True), day
 
 

@@ -87,7 +87,7 @@ def stage_history(
         progress.update(total=len(dates))
     parts = []
     for day in dates:  # one set-based query per snapshot date
-        frame, _ = classify_frame(ws, day, None, policy)
+        frame, _ = classify_frame(ws, day, None, policy, evidence=False)
         part = frame[["customer_id", "stage", "journey_step", "temperature"]].copy()
         part.insert(1, "as_of", day)
         parts.append(part)
@@ -270,8 +270,8 @@ def transition_matrix(ws: Any, start: Any, end: Any = None, customers: Any = Non
     d1 = parse_date(start)
     if d1 is None:
         raise AnalysisError("transition_matrix needs a start date", ja="開始日を指定してください")
-    before, _ = classify_frame(ws, d1, None, policy)
-    after, _ = classify_frame(ws, end, customers, policy)
+    before, _ = classify_frame(ws, d1, None, policy, evidence=False)
+    after, _ = classify_frame(ws, end, customers, policy, evidence=False)
     return transitions(before, after)
 
 
@@ -294,7 +294,7 @@ def stage_distribution(ws: Any = None, as_of: Any = None, customers: Any = None,
     """Customers per stage and temperature: stage, stage_ja, temperature, customers, share."""
     policy: Policy = load_policy(ws)
     if classified is None:
-        frame, _ = classify_frame(ws, as_of, customers, policy)
+        frame, _ = classify_frame(ws, as_of, customers, policy, evidence=False)
     else:
         frame = classified.to_pandas() if isinstance(classified, pa.Table) else classified
     grid = pd.MultiIndex.from_product([list(STAGES), ["active", "cooling", "lapsed"]], names=["stage", "temperature"])

@@ -26,7 +26,7 @@ F_BANDS = ((10, 5), (5, 4), (3, 3), (2, 2), (1, 1))
 def _frame(ws: Any, as_of: Any, customers: Any, classified: Any) -> pd.DataFrame:
     if classified is not None:
         return classified.to_pandas() if isinstance(classified, pa.Table) else classified
-    frame, _ = classify_frame(ws, as_of, customers, load_policy(ws))
+    frame, _ = classify_frame(ws, as_of, customers, load_policy(ws), evidence=False)
     return frame
 
 
