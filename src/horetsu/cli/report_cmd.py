@@ -41,7 +41,8 @@ def register(app: typer.Typer) -> None:
                 raise ConfigError("--lang must be ja or en", ja="--lang は ja か en です")
             state.lang = lang
         ws = open_workspace(workspace)
-        chosen = lang or ws.settings.lang or state.get_lang()
+        # --lang here, then `horetsu --lang`, then the workspace setting, then the locale
+        chosen = lang or state.lang or ws.settings.lang or state.get_lang()
         with progress(t("レポートを作成中…", "Building the report…"), total=1) as bar:
             path = build_report(ws, lang=chosen, out=out, as_of=as_of, progress=bar)
         console.print(t(f"レポートを書き出しました: {path}", f"Report written: {path}"), highlight=False, soft_wrap=True)

@@ -33,9 +33,11 @@ def build_report(ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, 
         progress.update(total=len(SECTIONS), completed=0)
     sections = build_all(data, tr, progress)
     as_of_day = data.as_of or _as_date(as_of)
-    customers = data.get("customers", columns=["customer_id"])
-    subtitle = tr("page.subtitle", as_of=as_of_day.isoformat() if as_of_day else "–",
-                  customers=tr.num(len(customers) if customers is not None else 0))
+    customers = data.get("customers", columns=["customer_id", "frequency"])
+    n_all = len(customers) if customers is not None else 0
+    buyers = int((customers["frequency"] >= 1).sum()) if customers is not None and "frequency" in customers else 0
+    subtitle = tr("page.subtitle", as_of=as_of_day.isoformat() if as_of_day else "–", customers=tr.num(n_all),
+                  buyers=tr.num(buyers))
     text = render(sections, tr, subtitle=subtitle)
     path = Path(out) if out is not None else default_path(ws, lang)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -191,6 +191,37 @@ def f2_within(days: Sequence[int], shares: Sequence[float], tr: Tr) -> go.Figure
     )
 
 
+def f2_by_category(categories: Sequence[str], rates: Sequence[float], eligible: Sequence[int], days: int,
+                   tr: Tr) -> go.Figure:
+    """F2 conversion within ``days`` per first-purchase category (horizontal bars)."""
+    bar = go.Bar(
+        y=list(categories), x=list(rates), orientation="h", marker_color=theme.SKY,
+        text=[f"{tr.pct(r)} (n={tr.num(n)})" for r, n in zip(rates, eligible, strict=True)], textposition="auto",
+        hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+    )
+    return _fig(
+        tr("fig.f2_category", days=days), [bar], height=max(300, 34 * len(categories) + 150),
+        xaxis={"title": {"text": tr("ax.share")}, "tickformat": PCT_FMT},
+        yaxis={"title": {"text": tr("ax.first_category")}, "type": "category", "autorange": "reversed"},
+        showlegend=False,
+    )
+
+
+def ltv_by_split(df: pd.DataFrame, title: str, tr: Tr) -> go.Figure:
+    """``df``: split_value, months_since, ltv — one line per acquisition channel or first category."""
+    traces = []
+    for i, (name, part) in enumerate(df.groupby("split_value", sort=True)):
+        part = part.sort_values("months_since")
+        traces.append(go.Scatter(name=str(name), x=part["months_since"], y=part["ltv"], mode="lines",
+                                 line={"color": theme.OKABE_ITO[i % len(theme.OKABE_ITO)], "width": 2},
+                                 hovertemplate=_yen_hover(tr)))
+    return _fig(
+        title, traces,
+        xaxis={"title": {"text": tr("ax.months_since")}, "dtick": 3},
+        yaxis={"title": {"text": tr("ax.ltv_yen")}, "tickformat": YEN_FMT},
+    )
+
+
 def ladder(steps: Sequence[str], rates: Sequence[float], counts: Sequence[int], tr: Tr) -> go.Figure:
     bar = go.Bar(
         x=list(steps), y=list(rates), marker_color=theme.GREEN,

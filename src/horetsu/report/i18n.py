@@ -16,7 +16,10 @@ from horetsu.i18n import Labels
 LABELS: Labels = {
     # page
     "page.title": ("顧客の時間軸レポート", "Customer time-axis report"),
-    "page.subtitle": ("基準日 {as_of}・顧客 {customers} 人", "As of {as_of} · {customers} customers"),
+    "page.subtitle": (
+        "基準日 {as_of}・顧客 {customers} 人（うち購入者 {buyers} 人）",
+        "As of {as_of} · {customers} customers, {buyers} of them buyers",
+    ),
     "page.generated": ("horetsu {version} で作成", "Made with horetsu {version}"),
     "page.toc": ("目次", "Contents"),
     "page.takeaway": ("要点", "Takeaway"),
@@ -118,6 +121,9 @@ LABELS: Labels = {
     "fig.cohort_heatmap": ("コホート別 継続購入率", "Share of each cohort buying, by month since first purchase"),
     "fig.ltv_curves": ("コホート別 LTV 曲線", "LTV curves by cohort"),
     "fig.f2_within": ("初回購入から N 日以内の F2 転換率", "Second purchase within N days of the first"),
+    "fig.f2_category": ("初回購入カテゴリ別 {days}日以内のF2転換率", "Second purchase within {days} days, by first category"),
+    "fig.ltv_channel": ("獲得チャネル別 LTV 曲線（全コホート）", "LTV curves by acquisition channel (all cohorts)"),
+    "ax.first_category": ("初回購入カテゴリ", "First-purchase category"),
     "fig.ladder": ("リピートの階段（F2→F5）", "The repeat ladder (F2 to F5)"),
     "fig.intervals": ("カテゴリ別 再購入までの日数", "Days to repurchase by category"),
     "fig.rfm_matrix": ("R × F マトリクス（顧客数）", "R × F matrix (customers)"),

@@ -65,6 +65,12 @@ def build(data: ReportData, tr: Tr) -> Section:
     curves = df[df["cohort"].isin(recent) & (df["months_since"] <= MAX_LTV_MONTHS)]
     sec.chart("ltv", figures.ltv_curves(curves, tr,
                                         pooled=None if pool is None else pool[pool["months_since"] <= MAX_LTV_MONTHS]))
+    ltv_all = data.get("cohort_ltv")
+    if ltv_all is not None and "split" in ltv_all.columns:
+        ch = ltv_all[(ltv_all["split"].astype(str) == "channel") & ltv_all["split_value"].notna()
+                     & (ltv_all["months_since"] <= MAX_LTV_MONTHS)]
+        if ch["split_value"].nunique() > 1:
+            sec.chart("ltv_channel", figures.ltv_by_split(ch, tr("fig.ltv_channel"), tr))
     # customer-weighted mean over cohorts old enough to have month 3
     m3 = df[df["months_since"] == 3]
     m3_share = float(np.average(m3["active_share"], weights=m3["cohort_size"])) if m3["cohort_size"].sum() else float("nan")

@@ -11,6 +11,9 @@ from horetsu.report.i18n import Tr
 from horetsu.report.model import Section, table
 
 
+F2_CATEGORY_WINDOW = 90  # days: long enough for most repurchases, short enough to act on
+
+
 def f2_curve(data: ReportData) -> pd.DataFrame | None:
     """within_days, rate: share of first-time buyers (old enough) who bought again within that many days."""
     df = data.get("f2")
@@ -57,6 +60,14 @@ def build_f2(data: ReportData, tr: Tr) -> Section:
             never = float((freq[freq >= 1] == 1).mean())
         sec.takeaway = tr("tk.f2", never=tr.pct(never), days=tr.num(days))
         sec.action = tr("act.f2", days=tr.num(days))
+    cat = data.get("f2_by_category")
+    if cat is not None and len(cat):
+        window = F2_CATEGORY_WINDOW if (cat["window_days"] == F2_CATEGORY_WINDOW).any() else int(cat["window_days"].max())
+        c = cat[(cat["window_days"] == window) & cat["first_category"].notna() & (cat["eligible"] > 0)]
+        c = c.sort_values("rate", ascending=False)
+        if len(c):
+            sec.chart("category", figures.f2_by_category(c["first_category"].astype(str).tolist(), c["rate"].tolist(),
+                                                         c["eligible"].astype(int).tolist(), window, tr))
     if lad is not None and len(lad):
         sec.chart("ladder", figures.ladder(lad["step"].tolist(), lad["rate"].tolist(), lad["customers"].tolist(), tr))
     return sec
