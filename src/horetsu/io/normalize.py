@@ -67,10 +67,19 @@ def non_ascii(arr: pa.Array) -> pa.Array:
     return pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
 
 
+# Characters whose presence means NFKC could change the value (width forms, ideographic
+# space, combining voiced marks, and the unsafe set, which _fold_unicode then leaves alone).
+_FOLDABLE = r"[\x{FF01}-\x{FFEF}\x{3000}\x{3099}\x{309A}]|" + _UNSAFE
+
+
 def fold(arr: pa.Array) -> pa.Array:
     """Trimmed, NFKC-normalised where safe (see module doc), empty → null."""
     arr = blank_to_null(arr)
-    return on_subset(arr, non_ascii(arr), _fold_unicode)
+    wide = non_ascii(arr)
+    if not _mask_np(wide).any():
+        return arr
+    foldable = pc.and_(wide, pc.fill_null(pc.match_substring_regex(arr, _FOLDABLE), False))
+    return on_subset(arr, foldable, _fold_unicode)
 
 
 def _fold_unicode(arr: pa.Array) -> pa.Array:
@@ -228,13 +237,13 @@ def _fast_local(src: pa.Array) -> pa.Array:
             continue
         sub = pc.strptime(s.filter(pa.array(todo)), format=fmt, unit="us", error_is_null=True)
         parsed = pc.replace_with_mask(parsed, pa.array(todo), sub)
-    valid = pc.is_valid(parsed)
-    if not _mask_np(valid).any():
+    # strptime rolls 02-30 over to 03-01: only days 29-31 can do that, check those.
+    late = pc.and_(pc.is_valid(parsed), pc.greater_equal(pc.utf8_slice_codeunits(s, 8, 10), "29"))
+    if not _mask_np(late).any():
         return parsed
-    day = _int(pc.if_else(valid, pc.utf8_slice_codeunits(s, 8, 10), pa.scalar(None, pa.string())))
-    month = _int(pc.if_else(valid, pc.utf8_slice_codeunits(s, 5, 7), pa.scalar(None, pa.string())))
-    ok = pc.and_(pc.equal(pc.day(parsed), day), pc.equal(pc.month(parsed), month))
-    return pc.if_else(pc.fill_null(ok, False), parsed, pa.scalar(None, parsed.type))
+    day = _int(pc.if_else(late, pc.utf8_slice_codeunits(s, 8, 10), pa.scalar(None, pa.string())))
+    rolled = pc.and_(late, pc.not_equal(pc.day(parsed), day))
+    return pc.if_else(pc.fill_null(rolled, False), pa.scalar(None, parsed.type), parsed)
 
 
 def _to_jst(local: pa.Array, offset_min: np.ndarray | int) -> pa.Array:
