@@ -103,3 +103,34 @@ def test_every_encoding_of_the_cascade_reads_the_same_values(tmp_path, encoding)
     assert f["detected"]["encoding"] == {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}.get(encoding, encoding)
     o = ws.read_arrow("orders").to_pylist()[0]
     assert (o["customer_id"], o["total_jpy"]) == ("高橋" if encoding == "euc-jp" else "髙橋①", 1280)
+
+
+def _platform_rows(headers, picks):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers)
+    for row in picks:
+        w.writerow([row.get(i % 7, "") if i % 3 else row.get(0, "") for i in range(len(headers))])
+    return buf.getvalue()
+
+
+platform_cell = st.sampled_from(["", "1", "#1001", "2024-01-05 10:00:00 +0900", "R6.1.5", "1,280円", "abc", "900", "4",
+                                 "定期購入", "注文取消し", "①㈱髙", "-99999", "2", "paid", "refunded", "subscription"])  # fmt: skip
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["shopify", "rakuten", "eccube"]),
+       st.lists(st.dictionaries(st.integers(0, 6), platform_cell, max_size=7), max_size=15),
+       st.sampled_from(["utf-8", "cp932"]))  # fmt: skip
+def test_platform_presets_never_crash_and_add_up(tmp_path_factory, preset, picks, encoding):
+    from horetsu.io.presets import eccube, rakuten, shopify
+
+    headers = {"shopify": shopify.ORDER_HEADERS, "rakuten": rakuten.ORDER_HEADERS, "eccube": eccube.ORDER_HEADERS}[preset]
+    ws, root = _workspace(tmp_path_factory)
+    path = root / f"{preset}.csv"
+    path.write_bytes(_platform_rows(headers, picks).encode(encoding, errors="replace"))
+    res = import_files(ws, [path], preset).to_dict()
+    _check(res)
+    # Every row with any value is counted (all-empty rows are blank lines, not rows).
+    assert res["read"] == sum(1 for p in picks if any(p.values()))
