@@ -159,11 +159,13 @@ def is_unique(keys: pa.Array) -> bool:
     return not pc.any(same).as_py()
 
 
-def exact_duplicates(table: pa.Table, key: pa.Array, valid: np.ndarray) -> np.ndarray:
+def exact_duplicates(table: pa.Table, key: pa.Array, valid: np.ndarray, *, unique: bool | None = None) -> np.ndarray:
     """Rows identical in every column to an earlier valid row with the same key."""
     n = table.num_rows
     dup = np.zeros(n, dtype=bool)
     if n == 0:
+        return dup
+    if unique:
         return dup
     keys = pc.if_else(pa.array(valid), key, pa.scalar(None, pa.string()))
     if is_unique(keys.drop_null()):
@@ -181,11 +183,11 @@ def exact_duplicates(table: pa.Table, key: pa.Array, valid: np.ndarray) -> np.nd
     return dup
 
 
-def group_first(keys: pa.Array, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def group_first(keys: pa.Array, *, unique: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the first row of each key (in row order) and, per row, its rank within the key (0-based)."""
     n = len(keys)
     idx = np.arange(n, dtype=np.int64)
-    if n == 0 or is_unique(keys):
+    if n == 0 or unique or (unique is None and is_unique(keys)):
         return idx, np.zeros(n, dtype=np.int64)
     t = pa.table({"k": keys, "i": pa.array(idx)})
     sorted_t = t.sort_by([("k", "ascending"), ("i", "ascending")])

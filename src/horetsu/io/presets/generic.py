@@ -24,6 +24,7 @@ from horetsu.io.presets.base import (
     Rejects,
     exact_duplicates,
     group_first,
+    is_unique,
     raw_json,
     status_map,
 )
@@ -179,7 +180,8 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     category = nz.fold(_col(cols, "category", n))
     sku = nz.ident(_col(cols, "sku", n))
     valid = ~rej.mask
-    dup = exact_duplicates(source.table, order_id, valid)
+    unique = is_unique(order_id)
+    dup = exact_duplicates(source.table, order_id, valid, unique=unique)
     keep = valid & ~dup
     keep_idx = np.flatnonzero(keep)
     keys = pc.if_else(pa.array(valid), order_id, pa.scalar(None, pa.string()))
@@ -217,9 +219,9 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     raw = raw_json(source, used, keep_idx)
     if raw is not None:
         rows = rows.append_column("raw", raw)
-    firsts, rank = group_first(rows.column("order_id").combine_chunks())
+    firsts, rank = group_first(rows.column("order_id").combine_chunks(), unique=True if unique else None)
     multi = len(firsts) != rows.num_rows
-    orders = rows.take(pa.array(firsts))
+    orders = rows.take(pa.array(firsts)) if multi else rows
     if multi:
         totals = rows.group_by("order_id", use_threads=False).aggregate([("amount", "sum")])
         orders = orders.drop_columns(["amount"]).join(totals, "order_id", use_threads=False)
