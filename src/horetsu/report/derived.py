@@ -66,7 +66,7 @@ class Derived:
             from horetsu.stages.policy import load_policy
 
             policy = load_policy(self.ws)
-            frame, day = classify_frame(self.ws, self.as_of, None, policy)
+            frame, day = classify_frame(self.ws, self.as_of, None, policy, evidence=False)
             return frame, policy, day
 
         return self._once("classified", run)
@@ -77,7 +77,7 @@ class Derived:
 
             got = self.classified()
             policy = got[1] if got is not None else None
-            frame, _ = classify_frame(self.ws, day, None, policy)
+            frame, _ = classify_frame(self.ws, day, None, policy, evidence=False)
             return frame
 
         return self._once(f"frame:{day.isoformat()}", run)

@@ -147,7 +147,7 @@ def cohort_heatmap(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
     )
 
 
-def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max_cohorts: int = 7) -> go.Figure:
+def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max_cohorts: int = 6) -> go.Figure:
     """``df``: cohort, months_since, ltv (cumulative yen per acquired customer); ``pooled``: months_since, ltv."""
     cohorts = sorted(df["cohort"].unique())
     if len(cohorts) > max_cohorts:  # evenly spaced, always including the first and the last
@@ -159,7 +159,8 @@ def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max
         traces.append(
             go.Scatter(
                 name=pd.Timestamp(c).strftime("%Y-%m"), x=part["months_since"], y=part["ltv"], mode="lines+markers",
-                line={"color": theme.OKABE_ITO[i % 7], "width": 2}, marker={"size": 4}, hovertemplate=_yen_hover(tr),
+                line={"color": theme.LINE_COLOURS[i % len(theme.LINE_COLOURS)], "width": 2}, marker={"size": 4},
+                hovertemplate=_yen_hover(tr),
             )
         )
     if pooled is not None and len(pooled):
@@ -213,7 +214,7 @@ def ltv_by_split(df: pd.DataFrame, title: str, tr: Tr) -> go.Figure:
     for i, (name, part) in enumerate(df.groupby("split_value", sort=True)):
         part = part.sort_values("months_since")
         traces.append(go.Scatter(name=str(name), x=part["months_since"], y=part["ltv"], mode="lines",
-                                 line={"color": theme.OKABE_ITO[i % len(theme.OKABE_ITO)], "width": 2},
+                                 line={"color": theme.LINE_COLOURS[i % len(theme.LINE_COLOURS)], "width": 2},
                                  hovertemplate=_yen_hover(tr)))
     return _fig(
         title, traces,

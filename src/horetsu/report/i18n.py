@@ -215,6 +215,16 @@ LABELS: Labels = {
         "直近のコホートの曲線が過去より低ければ、獲得経路か初回の体験が変わっています。そこから見直してください。",
         "If recent cohorts run below older ones, acquisition or the first experience changed: look there first.",
     ),
+    "act.cohorts.lower": (
+        "直近6コホートの3か月時点のLTVは、それ以前より{change}低くなっています。獲得経路か初回の体験の変化を確かめてください。",
+        "The last six cohorts are worth {change} less at month 3 than older ones: check what changed in acquisition or "
+        "the first experience.",
+    ),
+    "act.cohorts.holding": (
+        "直近6コホートの3か月時点のLTVは、それ以前と比べて{change}で、ほぼ保たれています。初回の体験を保ちつつ、2回目への後押しに集中してください。",
+        "At month 3 the last six cohorts are worth {change} compared with older ones, about the same: keep the first "
+        "experience as it is and focus on the second purchase.",
+    ),
     "tk.f2": (
         "初回購入者の{never}がまだ2回目を買っていません。2回目を買った人の半数は{days}日以内に戻っています。",
         "{never} of first-time buyers have not bought again; half of those who do return within {days} days.",
@@ -404,6 +414,12 @@ class Tr:
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "–"
         return f"{float(x) * 100:.{digits}f}%"
+
+    def signed_pct(self, x: Any, digits: int = 1) -> str:
+        """A change with its sign: +3.2% / -1.0%."""
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "–"
+        return f"{float(x) * 100:+.{digits}f}%"
 
     def days(self, n: Any) -> str:
         if n is None or (isinstance(n, float) and math.isnan(n)):

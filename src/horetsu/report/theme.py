@@ -21,6 +21,8 @@ OKABE_ITO = (
 )
 BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, BLACK = OKABE_ITO
 GREY = "#999999"
+# For lines on white the yellow is too faint: series of lines use these six.
+LINE_COLOURS = (BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION)
 
 # Sequential scale for heatmaps: white → blue (readable in grey scale too).
 SEQUENTIAL = [[0.0, "#F7FBFF"], [0.25, "#C6DBEF"], [0.5, "#6BAED6"], [0.75, "#2171B5"], [1.0, "#08306B"]]

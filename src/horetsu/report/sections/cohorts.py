@@ -47,6 +47,28 @@ def pooled(data: ReportData) -> pd.DataFrame | None:
     return pd.DataFrame({"months_since": df["months_since"].astype(int), "ltv": df["ltv"].astype(float)})
 
 
+def recent_vs_older(df: pd.DataFrame, month: int = 3, recent: int = 6) -> float | None:
+    """LTV at ``month`` of the latest ``recent`` cohorts over that of the older ones, minus one."""
+    at = df[df["months_since"] == month].sort_values("cohort")
+    if len(at) < recent + 3:
+        return None
+    new, old = at.tail(recent), at.iloc[:-recent]
+    w_new = np.average(new["ltv"], weights=new["cohort_size"]) if new["cohort_size"].sum() else np.nan
+    w_old = np.average(old["ltv"], weights=old["cohort_size"]) if old["cohort_size"].sum() else np.nan
+    if not (np.isfinite(w_new) and np.isfinite(w_old)) or w_old == 0:
+        return None
+    return float(w_new / w_old - 1.0)
+
+
+def _trend_action(df: pd.DataFrame, tr: Tr) -> str:
+    change = recent_vs_older(df)
+    if change is None:
+        return tr("act.cohorts")
+    if change < -0.05:
+        return tr("act.cohorts.lower", change=tr.pct(-change))
+    return tr("act.cohorts.holding", change=tr.signed_pct(change))
+
+
 def build(data: ReportData, tr: Tr) -> Section:
     sec = Section("cohorts", tr("sec.cohorts"))
     df = frame(data)
@@ -79,5 +101,5 @@ def build(data: ReportData, tr: Tr) -> Section:
     else:
         ltv12 = float("nan")
     sec.takeaway = tr("tk.cohorts", m3=tr.pct(m3_share), ltv12=tr.yen(ltv12))
-    sec.action = tr("act.cohorts")
+    sec.action = _trend_action(df, tr)
     return sec
