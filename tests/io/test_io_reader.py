@@ -56,3 +56,11 @@ def test_not_a_table(tmp_path, data, what):
     with pytest.raises(InputFileError, match=what) as exc:
         read_source(p)
     assert str(p) in str(exc.value)
+
+
+def test_excel_unicode_text_utf16_tsv(tmp_path):
+    p = tmp_path / "x.txt"
+    p.write_bytes("注文番号\t金額\r\nA1\t1,280\r\n".encode("utf-16"))
+    src = read_source(p)
+    assert (src.encoding, src.delimiter) == ("utf-16", "\t")
+    assert src.table.to_pylist() == [{"注文番号": "A1", "金額": "1,280"}]

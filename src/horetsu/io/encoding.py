@@ -45,6 +45,8 @@ def candidates(head: bytes, *, whole: bool) -> list[str]:
     """
     if head.startswith(BOM):
         return ["utf-8-sig", *[c for c in CASCADE if c != "utf-8"]]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ["utf-16"]  # Excel's "Unicode text" (tab-separated UTF-16)
     found = [enc for enc in CASCADE if decodes(head, enc, final=whole)]
     if "cp932" in found and "euc-jp" in found:
         sample = head[:16384]

@@ -210,7 +210,8 @@ def read_source(
         raise _not_a_table(path, "the file is empty", "空のファイルです")
     if head[:4] == b"PAR1":
         return read_parquet(path)
-    if head.count(b"\x00") > max(1, len(head) // 100) or b"\x00" in head.split(b"\n", 1)[0]:
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and (head.count(b"\x00") > max(1, len(head) // 100) or b"\x00" in head.split(b"\n", 1)[0]):
         raise _not_a_table(path, "binary data", "バイナリデータです")
     whole = len(head) < HEAD
     data, used, replaced = transcode(path, enc.candidates(head, whole=whole))
