@@ -16,7 +16,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 
 CHILD = r"""
 import json, resource, sys, tempfile, time
@@ -30,6 +29,8 @@ def progress(label, done, total):
 from horetsu.sample import generate
 info = generate(out, customers=n, seed=seed, fmt=fmt, progress=progress)
 total = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_SELF)
+cpu = ru.ru_utime + ru.ru_stime
 # floor: write the same generic tables again with pyarrow alone
 from horetsu.sample.shop import simulate
 from horetsu.sample.params import TrueParams
@@ -41,7 +42,7 @@ for name in ("customers", "orders", "subscriptions", "events"):
 floor = time.perf_counter() - t1
 rows = sum(info.rows.values())
 size = sum(p.stat().st_size for p in info.files)
-print(json.dumps({"total": total, "simulate": marks.get("write", total), "floor_write": floor,
+print(json.dumps({"total": total, "cpu": cpu, "simulate": marks.get("write", total), "floor_write": floor,
                   "rows": rows, "bytes": size, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 import shutil; shutil.rmtree(out)
 """
@@ -70,14 +71,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--demo", type=int, default=0, help="also time `horetsu demo` with this many customers")
     args = ap.parse_args()
-    print("| customers | format | median total (s) | of which simulate (s) | pyarrow write floor (s) | rows written | MB | peak RSS (MB) |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    with open("/proc/loadavg") as fh:
+        print(f"load average at start: {fh.read().split()[0]} on {__import__('os').cpu_count()} cores\n")
+    print("| customers | format | median wall (s) | CPU (s) | of which simulate (s) | pyarrow write floor (s) | rows written | MB | peak RSS (MB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.customers:
         for fmt in args.formats:
             runs = [run(CHILD, str(n), fmt) for _ in range(args.repeat)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             print(
-                f"| {n:,} | {fmt} | {med['total']:.1f} | {med['simulate']:.1f} | {med['floor_write']:.1f} "
+                f"| {n:,} | {fmt} | {med['total']:.1f} | {med['cpu']:.1f} | {med['simulate']:.1f} | {med['floor_write']:.1f} "
                 f"| {int(med['rows']):,} | {med['bytes'] / 1e6:.0f} | {med['peak_rss_mb']:.0f} |",
                 flush=True,
             )
@@ -90,5 +93,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    tempfile.gettempdir()
     main()

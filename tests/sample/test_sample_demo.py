@@ -11,6 +11,7 @@ from tests.sample.conftest import read
 TABLES = ("customers", "orders", "subscriptions", "events")
 
 
+@pytest.mark.slow
 def test_demo_imports_every_generated_row_and_says_where_outputs_are(tmp_path, capsys):
     out = tmp_path / "demo"
     code = main(["demo", "--out", str(out), "--customers", "400", "--seed", "2", "--lang", "en"])

@@ -1,4 +1,9 @@
-"""Build a platform export table from a header list and the columns we fill."""
+"""Build a platform export table from a header list and the columns we fill.
+
+Per-order and per-customer text is spread over the line rows as Arrow dictionary
+arrays (row indices into the per-order values), so no string is copied before the
+CSV writer decodes it; small vocabularies are dictionary arrays too.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 
-def as_text(values) -> pa.Array:
-    """Any array-like as Arrow strings (integers without decimals)."""
+def as_arrow(values) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if not isinstance(values, pa.Array):
-        values = pa.array(np.asarray(values))
-    return values if pa.types.is_string(values.type) else values.cast(pa.string())
+        return values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values
+    return pa.array(np.asarray(values))
 
 
 def build(headers: Sequence[str], columns: Mapping[str, object], n: int) -> pa.Table:
@@ -24,14 +27,34 @@ def build(headers: Sequence[str], columns: Mapping[str, object], n: int) -> pa.T
     if unknown:  # a header renamed upstream must not silently drop our data
         raise KeyError(f"not in the export layout: {sorted(unknown)}")
     empty = pa.nulls(n, pa.string())
-    arrays = [as_text(columns[h]) if h in columns else empty for h in headers]
+    arrays = [as_arrow(columns[h]) if h in columns else empty for h in headers]
     return pa.Table.from_arrays(arrays, names=list(headers))
 
 
 def const(value: str, n: int) -> pa.Array:
-    return pa.array(np.full(n, value))
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
-def blank_unless(values: pa.Array, keep) -> pa.Array:
-    keep = pa.array(np.asarray(keep, dtype=bool))
-    return pc.if_else(keep, as_text(values), pa.nulls(len(keep), pa.string()))
+def choose(choices: Sequence[str], idx: np.ndarray) -> pa.DictionaryArray:
+    """Text from a small vocabulary by code."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(idx, dtype=np.int32)), pa.array(list(choices), pa.string()))
+
+
+def spread(values, index: np.ndarray, keep: np.ndarray | None = None) -> pa.Array:
+    """``values[index]`` for every output row, empty where ``keep`` is False."""
+    mask = None if keep is None else ~np.asarray(keep, dtype=bool)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iufb":
+        return pa.array(values[index], mask=mask)
+    arr = as_arrow(values)
+    if pa.types.is_dictionary(arr.type):
+        codes = arr.indices.to_numpy(zero_copy_only=False)[index]
+        dictionary = arr.dictionary
+    else:
+        codes, dictionary = index, arr
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int64), mask=mask), dictionary)
+
+
+def blank_unless(values, keep: np.ndarray) -> pa.Array:
+    """``values`` row by row, empty where ``keep`` is False."""
+    return spread(values, np.arange(len(keep)), keep)
+

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from horetsu.sample import catalogue
 from horetsu.sample._arrays import pick_in_groups
+from horetsu.sample.formats._table import choose
 from horetsu.sample.purchases import products_by_category
 
 
@@ -23,12 +24,13 @@ def split(orders: pa.Table, seed: int) -> dict[str, np.ndarray]:
     """Line arrays (``order`` = row number in ``orders``) plus per-order money columns."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     cat = catalogue.arrays()
-    sku_list = pa.array(list(cat["sku"]) + list(cat["trial_sku"]))
+    sku_list = pa.array([*cat["sku"].tolist(), *cat["trial_sku"].tolist()])
     idx = pc.index_in(orders["sku"], value_set=sku_list).to_numpy(zero_copy_only=False)
     n_prod = len(cat["sku"])
     is_trial = idx >= n_prod
     price_all = np.concatenate([cat["price"], cat["trial_price"]])
     name_all = np.concatenate([cat["name"], cat["trial_name"]])
+    sku_all = np.concatenate([cat["sku"], cat["trial_sku"]])
     qty = orders["quantity"].to_numpy()
     amount = orders["amount"].to_numpy()
     discount = orders["discount"].to_numpy()
@@ -60,8 +62,9 @@ def split(orders: pa.Table, seed: int) -> dict[str, np.ndarray]:
     first_line[1:] = line_order[1:] != line_order[:-1]
     return {
         "line_order": line_order,
-        "line_sku": np.concatenate([cat["sku"], cat["trial_sku"]])[line_prod],
-        "line_name": name_all[line_prod],
+        "line_sku": choose(sku_all.tolist(), line_prod),
+        "line_sku_lower": choose([x.lower() for x in sku_all.tolist()], line_prod),
+        "line_name": choose(name_all.tolist(), line_prod),
         "line_qty": line_qty,
         "line_price": line_price,
         "first_line": first_line,

@@ -19,12 +19,13 @@ import pyarrow.csv as pacsv
 
 from horetsu.io.presets.rakuten import ORDER_HEADERS
 from horetsu.sample.formats import lines
-from horetsu.sample.formats._table import as_text, build, const
+from horetsu.sample.formats._table import build, choose, const, spread
 from horetsu.sample.shop import Shop
 
 FILES = ("rakuten_orders.csv",)
 SHOP_NUMBER = "384910"
 CHUNK_ROWS = 200_000
+STATUS_CODES = ("completed", "cancelled", "returned", "refunded")
 
 
 def _order_numbers(ordered_at: pa.Array) -> pa.Array:
@@ -37,66 +38,65 @@ def _order_numbers(ordered_at: pa.Array) -> pa.Array:
 def orders_table(shop: Shop, seed: int = 0) -> pa.Table:
     o, c = shop.orders, shop.customers
     L = lines.split(o, seed)
-    n = len(L["line_order"])
-    row = pa.array(L["line_order"])
+    n, m = len(L["line_order"]), o.num_rows
+    line = L["line_order"]
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
-    cust_row = pc.index_in(o["customer_id"], value_set=c["customer_id"])
-    status = o["status"].to_numpy(zero_copy_only=False)
-    code = np.where(status == "completed", "700", "900")
-    sub_status = np.where(status == "returned", "返品", np.where(status == "refunded", "返金", ""))
+    cust = pc.index_in(o["customer_id"], value_set=c["customer_id"]).to_numpy(zero_copy_only=False)
+    status = pc.index_in(o["status"], value_set=pa.array(STATUS_CODES)).to_numpy(zero_copy_only=False)
     is_sub = o["subscription_id"].is_valid().to_numpy(zero_copy_only=False)
-    at = o["ordered_at"]
-    local = pc.utf8_replace_slice(pc.utf8_slice_codeunits(at, 0, 19), 10, 11, " ")
-    parts = pc.split_pattern(c["name"].take(cust_row), " ")
-    kana = pc.split_pattern(c["name_kana"].take(cust_row), " ")
-    phone = pc.split_pattern(c["phone"].take(cust_row), "-")
+    local = pc.utf8_replace_slice(pc.utf8_slice_codeunits(o["ordered_at"], 0, 19), 10, 11, " ")
+    parts = pc.split_pattern(c["name"], " ")
+    kana = pc.split_pattern(c["name_kana"], " ")
+    phone = pc.split_pattern(c["phone"], "-")
     relay = pc.binary_join_element_wise(
-        pa.array(rng.integers(16**11, 16**12, o.num_rows)).cast(pa.string()), "pc.fw.rakuten.ne.jp", "@"
+        pa.array(rng.integers(16**11, 16**12, m)).cast(pa.string()), "pc.fw.rakuten.ne.jp", "@"
     )
-    postal = rng.integers(0, 10**7, o.num_rows)
+    postal = rng.integers(0, 10**7, m)
+    per_cust = cust[line]
 
-    def per_order(values) -> pa.Array:
-        arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(np.asarray(values))
-        return as_text(arr).take(row)
+    def per_order(values) -> pa.Array:  # order-level values repeat on every line
+        return spread(values, line)
 
-    total = L["subtotal"] + L["shipping"]
+    def per_customer(values) -> pa.Array:
+        return spread(values, per_cust)
+
     cols = {
-        "注文番号": per_order(_order_numbers(at)),
-        "ステータス": per_order(code),
-        "サブステータス": per_order(sub_status),
+        "注文番号": per_order(_order_numbers(o["ordered_at"])),
+        "ステータス": per_order(choose(("700", "900", "900", "900"), status)),
+        "サブステータス": per_order(choose(("", "", "返品", "返金"), status)),
         "注文日時": per_order(local),
         "注文日": per_order(pc.utf8_slice_codeunits(local, 0, 10)),
         "注文時間": per_order(pc.utf8_slice_codeunits(local, 11, 19)),
-        "支払方法名": per_order(const("クレジットカード", o.num_rows)),
-        "配送方法": per_order(const("宅配便", o.num_rows)),
-        "注文種別": per_order(np.where(is_sub, "4", "1")),
-        "楽天会員フラグ": per_order(const("1", o.num_rows)),
+        "支払方法名": const("クレジットカード", n),
+        "配送方法": const("宅配便", n),
+        "注文種別": per_order(choose(("1", "4"), is_sub)),
+        "楽天会員フラグ": const("1", n),
         "商品合計金額": per_order(L["subtotal"]),
         "消費税合計": per_order(np.floor(L["total"] * 8 / 108).astype(np.int64)),
         "送料合計": per_order(L["shipping"]),
-        "代引料合計": per_order(np.zeros(o.num_rows, np.int64)),
-        "合計金額": per_order(total),
+        "代引料合計": per_order(np.zeros(m, np.int64)),
+        "合計金額": per_order(L["subtotal"] + L["shipping"]),
         "クーポン利用総額": per_order(L["discount"]),
         "店舗発行クーポン利用額": per_order(L["discount"]),
-        "ポイント利用額": per_order(np.zeros(o.num_rows, np.int64)),
+        "ポイント利用額": per_order(np.zeros(m, np.int64)),
         "請求金額": per_order(L["total"]),
         "注文者郵便番号1": per_order(pc.utf8_lpad(pa.array(postal // 10000).cast(pa.string()), 3, "0")),
         "注文者郵便番号2": per_order(pc.utf8_lpad(pa.array(postal % 10000).cast(pa.string()), 4, "0")),
-        "注文者住所:都道府県": per_order(c["prefecture"].take(cust_row)),
-        "注文者名字": per_order(pc.list_element(parts, 0)),
-        "注文者名前": per_order(pc.list_element(parts, 1)),
-        "注文者名字フリガナ": per_order(pc.list_element(kana, 0)),
-        "注文者名前フリガナ": per_order(pc.list_element(kana, 1)),
-        "注文者電話番号1": per_order(pc.list_element(phone, 0)),
-        "注文者電話番号2": per_order(pc.list_element(phone, 1)),
-        "注文者電話番号3": per_order(pc.list_element(phone, 2)),
+        "注文者住所:都道府県": per_customer(c["prefecture"]),
+        "注文者名字": per_customer(pc.list_element(parts, 0)),
+        "注文者名前": per_customer(pc.list_element(parts, 1)),
+        "注文者名字フリガナ": per_customer(pc.list_element(kana, 0)),
+        "注文者名前フリガナ": per_customer(pc.list_element(kana, 1)),
+        "注文者電話番号1": per_customer(pc.list_element(phone, 0)),
+        "注文者電話番号2": per_customer(pc.list_element(phone, 1)),
+        "注文者電話番号3": per_customer(pc.list_element(phone, 2)),
         "注文者メールアドレス": per_order(relay),
         "申込番号": per_order(pc.fill_null(o["subscription_id"], "")),
         "申込お届け回数": per_order(pc.fill_null(o["subscription_seq"].cast(pa.string()), "")),
         "商品明細ID": np.arange(1, n + 1, dtype=np.int64) + 10_000_000,
         "商品名": L["line_name"],
         "商品番号": L["line_sku"],
-        "商品管理番号": pc.utf8_lower(pa.array(L["line_sku"])),
+        "商品管理番号": L["line_sku_lower"],
         "単価": L["line_price"],
         "個数": L["line_qty"],
         "送料込別": const("送料別", n),

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from horetsu.io.presets.shopify import CUSTOMER_HEADERS, ORDER_HEADERS
 from horetsu.sample.formats import lines
-from horetsu.sample.formats._table import blank_unless, build, const
+from horetsu.sample.formats._table import build, choose, const, spread
 from horetsu.sample.formats.generic import write_csv
 from horetsu.sample.names import PREFECTURES
 from horetsu.sample.shop import Shop
@@ -25,6 +25,7 @@ FILES = ("orders_export.csv", "customers_export.csv")
 ORDER_NUMBER_BASE = 1001
 CUSTOMER_ID_BASE = 6_000_000_000_000
 ORDER_ID_BASE = 5_000_000_000_000
+STATUS_CODES = ("completed", "cancelled", "returned", "refunded")
 
 
 def _shopify_time(iso: pa.Array) -> pa.Array:
@@ -46,66 +47,62 @@ def _customer_numbers(shop: Shop) -> np.ndarray:
 def orders_table(shop: Shop, seed: int = 0) -> pa.Table:
     o, c = shop.orders, shop.customers
     L = lines.split(o, seed)
-    n = len(L["line_order"])
-    row = pa.array(L["line_order"])
-    first = L["first_line"]
-    cust_row = pc.index_in(o["customer_id"], value_set=c["customer_id"])
-    status = o["status"].to_numpy(zero_copy_only=False)
-    financial = np.where(status == "completed", "paid", np.where(status == "cancelled", "voided", "refunded"))
-    channel = o["channel"].to_numpy(zero_copy_only=False)
+    n, m = len(L["line_order"]), o.num_rows
+    line, first = L["line_order"], L["first_line"]
+    cust = pc.index_in(o["customer_id"], value_set=c["customer_id"]).to_numpy(zero_copy_only=False)
+    status = pc.index_in(o["status"], value_set=pa.array(STATUS_CODES)).to_numpy(zero_copy_only=False)
     is_sub = o["subscription_id"].is_valid().to_numpy(zero_copy_only=False)
     seq = pc.fill_null(o["subscription_seq"], 0).to_numpy()
-    source = np.where(is_sub & (seq >= 2), "subscription_contract", np.where(channel == "phone", "shopify_draft_order", "web"))
+    phone_order = pc.equal(o["channel"], "phone").to_numpy(zero_copy_only=False)
+    source = np.where(is_sub & (seq >= 2), 2, np.where(phone_order, 1, 0))
     created = _shopify_time(o["ordered_at"])
-    cancelled_at = _shopify_time(o["ordered_at"])  # cancelled within the same session
-    email = c["email"].take(cust_row)
-    accepts = pc.if_else(c["accepts_email"].take(cust_row), "yes", "no")
-    name = c["name"].take(cust_row)
-    pref = c["prefecture"].take(cust_row)
-    phone = c["phone"].take(cust_row)
-    tags = np.where(is_sub, "定期購入", "")
-    refunded = np.where(np.isin(status, ("returned", "refunded")), L["total"], 0)
+    completed, cancelled = status == 0, status == 1
+    per_cust = cust[line]
 
-    def order_level(values) -> pa.Array:
-        arr = values if isinstance(values, pa.Array) else pa.array(np.asarray(values))
-        return blank_unless(arr.take(row), first)
+    def order_level(values, keep=None) -> pa.Array:
+        """An order field: on the order's first line only."""
+        k = first if keep is None else first & np.asarray(keep)[line]
+        return spread(values, line, k)
+
+    def customer_level(values) -> pa.Array:
+        return spread(values, per_cust, first)
 
     cols = {
-        "Name": pc.binary_join_element_wise("#", pa.array(ORDER_NUMBER_BASE + np.arange(o.num_rows)).cast(pa.string()), "").take(row),
-        "Email": email.take(row),
-        "Financial Status": order_level(financial),
-        "Paid at": order_level(blank_unless(created, status != "cancelled")),
-        "Fulfillment Status": order_level(np.where(status == "cancelled", "unfulfilled", "fulfilled")),
-        "Accepts Marketing": order_level(accepts),
-        "Currency": order_level(const("JPY", o.num_rows)),
+        "Name": spread(pc.binary_join_element_wise("#", pa.array(ORDER_NUMBER_BASE + np.arange(m)).cast(pa.string()), ""), line),
+        "Email": spread(c["email"], per_cust),
+        "Financial Status": order_level(choose(("paid", "voided", "refunded", "refunded"), status)),
+        "Paid at": order_level(created, ~cancelled),
+        "Fulfillment Status": order_level(choose(("fulfilled", "unfulfilled"), cancelled)),
+        "Accepts Marketing": customer_level(choose(("no", "yes"), c["accepts_email"].to_numpy(zero_copy_only=False))),
+        "Currency": order_level(const("JPY", m)),
         "Subtotal": order_level(L["subtotal"]),
         "Shipping": order_level(L["shipping"]),
         "Taxes": order_level(np.floor(L["total"] * 8 / 108).astype(np.int64)),
         "Total": order_level(L["total"]),
-        "Discount Code": order_level(pc.fill_null(o["coupon"], "")),
+        "Discount Code": order_level(o["coupon"]),
         "Discount Amount": order_level(L["discount"]),
-        "Shipping Method": order_level(const("宅配便", o.num_rows)),
-        "Created at": created.take(row),
+        "Shipping Method": order_level(const("宅配便", m)),
+        "Created at": spread(created, line),
         "Lineitem quantity": L["line_qty"],
         "Lineitem name": L["line_name"],
         "Lineitem price": L["line_price"],
         "Lineitem sku": L["line_sku"],
         "Lineitem requires shipping": const("true", n),
         "Lineitem taxable": const("true", n),
-        "Lineitem fulfillment status": blank_unless(pa.array(np.full(n, "fulfilled")), status[L["line_order"]] != "cancelled"),
-        "Billing Name": order_level(name),
-        "Billing Province": order_level(_province_codes(pref)),
-        "Billing Country": order_level(const("JP", o.num_rows)),
-        "Billing Phone": order_level(phone),
-        "Billing Province Name": order_level(pref),
-        "Cancelled at": order_level(blank_unless(cancelled_at, status == "cancelled")),
-        "Payment Method": order_level(const("Shopify Payments", o.num_rows)),
-        "Refunded Amount": order_level(refunded),
+        "Lineitem fulfillment status": spread(const("fulfilled", m), line, ~cancelled[line]),
+        "Billing Name": customer_level(c["name"]),
+        "Billing Province": customer_level(_province_codes(c["prefecture"])),
+        "Billing Country": order_level(const("JP", m)),
+        "Billing Phone": customer_level(c["phone"]),
+        "Billing Province Name": customer_level(c["prefecture"]),
+        "Cancelled at": order_level(created, cancelled),  # cancelled within the same session
+        "Payment Method": order_level(const("Shopify Payments", m)),
+        "Refunded Amount": order_level(np.where(status >= 2, L["total"], 0)),
         "Vendor": const("ほれつう堂", n),
-        "Id": order_level(ORDER_ID_BASE + np.arange(o.num_rows, dtype=np.int64)),
-        "Tags": order_level(tags),
-        "Source": order_level(source),
-        "Phone": order_level(phone),
+        "Id": order_level(ORDER_ID_BASE + np.arange(m, dtype=np.int64)),
+        "Tags": order_level(choose(("", "定期購入"), is_sub)),
+        "Source": order_level(choose(("web", "shopify_draft_order", "subscription_contract"), source)),
+        "Phone": customer_level(c["phone"]),
     }
     return build(ORDER_HEADERS, cols, n)
 
@@ -119,13 +116,13 @@ def customers_table(shop: Shop) -> pa.Table:
     spent = np.bincount(cust_row[ok], weights=o["amount"].to_numpy()[ok], minlength=n).astype(np.int64)
     count = np.bincount(cust_row, minlength=n)
     parts = pc.split_pattern(c["name"], " ")
-    tags = pc.if_else(pc.equal(pa.array(count), 0), "見込み客", "")
+    tags = choose(("", "見込み客"), count == 0)
     cols = {
         "Customer ID": _customer_numbers(shop),
         "First Name": pc.list_element(parts, 1),
         "Last Name": pc.list_element(parts, 0),
         "Email": c["email"],
-        "Accepts Email Marketing": pc.if_else(c["accepts_email"], "yes", "no"),
+        "Accepts Email Marketing": choose(("no", "yes"), c["accepts_email"].to_numpy(zero_copy_only=False)),
         "Default Address Province Code": _province_codes(c["prefecture"]),
         "Default Address Country Code": const("JP", n),
         "Default Address Phone": c["phone"],
