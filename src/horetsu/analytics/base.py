@@ -9,7 +9,7 @@ the same answer on every engine.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,9 @@ class Ctx:
     as_of: dt.date
     settings: AnalysisSettings
     exclude: tuple[str, ...]
+    # When a dict, intermediate tables used by several metrics are computed once and
+    # kept in the engine (Ibis ``cache()``: a temporary table) — see :meth:`shared`.
+    store: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def backend(self) -> str:
@@ -63,6 +66,28 @@ class Ctx:
         """The first instant after the as-of day (JST), for timestamp columns."""
         nxt = self.as_of + dt.timedelta(days=1)
         return ibis.literal(dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=ZoneInfo(TZ)), type=f"timestamp('{TZ}')")
+
+    def shared(self, name: str, build: Any) -> Any:
+        """``build()``, computed once per analysis run when caching is on."""
+        if self.store is None:
+            return build()
+        if name not in self.store:
+            self.store[name] = build().cache()
+        return self.store[name]
+
+    def caching(self) -> Ctx:
+        """A copy of this context that caches shared intermediate tables (release with :meth:`release`)."""
+        return replace(self, store={})
+
+    def release(self) -> None:
+        """Drop the cached intermediate tables from the engine."""
+        for table in (self.store or {}).values():
+            try:
+                table.release()
+            except Exception:  # noqa: BLE001 - best effort: a temp table also dies with the connection
+                pass
+        if self.store is not None:
+            self.store.clear()
 
     def orders(self) -> Any:
         """Orders with a customer, on or before the as-of day, any status."""

@@ -94,7 +94,7 @@ def cpm_transitions(ws: Any, from_as_of: Any, to_as_of: Any = None, *, exclude_s
 
 def transitions_between(from_ctx: Ctx, to_ctx: Ctx) -> Any:
     before = add_cpm(from_ctx, customer_summary(from_ctx.ws, from_ctx))
-    after = add_cpm(to_ctx, customer_summary(to_ctx.ws, to_ctx))
+    after = add_cpm(to_ctx, to_ctx.shared("summary", lambda: customer_summary(to_ctx.ws, to_ctx)))
     before = before.filter(before.cpm_segment.notnull()).select(
         "customer_id", from_segment=before.cpm_segment, from_active=before.cpm_active
     )

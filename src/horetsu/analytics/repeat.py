@@ -28,6 +28,10 @@ MEDIAN_P80 = [(1, 2), (4, 5)]
 
 def numbered_days(ctx: Ctx) -> Any:
     """Purchase days with ``day_no`` (1 = first purchase day) and ``gap_days`` since the previous one."""
+    return ctx.shared("numbered_days", lambda: _numbered_days(ctx))
+
+
+def _numbered_days(ctx: Ctx) -> Any:
     d = purchase_days(ctx)
     w = ibis.window(group_by=d.customer_id, order_by=d.order_date)
     d = d.mutate(day_no=(ibis.row_number().over(w) + 1).cast("int64"), prev_date=d.order_date.lag().over(w))
@@ -110,9 +114,9 @@ def ladder(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
     gaps = grouped_quantiles(d.filter(d.day_no >= 2).mutate(step=d.day_no), ["step"], "gap_days", MEDIAN_P80)
     j = counts.left_join(gaps, "step")
     return j.select(
-        counts.step,
-        counts.customers,
-        counts.conversion,
+        step=counts.step.cast("int64"),
+        customers=counts.customers,
+        conversion=counts.conversion,
         median_days=gaps.q_1_2.cast("int64"),
         p80_days=gaps.q_4_5.cast("int64"),
         mean_days=counts.mean_days,
@@ -164,7 +168,7 @@ def intervals_category(ws: Any, as_of: Any = None, *, exclude_statuses: Any = No
     """Repurchase intervals per category; the row with a null category covers all purchase days."""
     ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
     cat = _interval_stats(_category_days(ctx), "category")
-    d = purchase_days(ctx)
+    d = numbered_days(ctx)
     alldays = d.select("customer_id", key=ibis.literal("*", "string"), order_date=d.order_date)
     overall = _interval_stats(alldays, "category")
     overall = overall.mutate(category=ibis.null("string"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,7 +135,7 @@ def merge_columns(base: pa.Table, extra: pa.Table, key: str = "customer_id") -> 
 
 def customer_table(ctx: Ctx) -> tuple[Any, dict[str, Any]]:
     """The customer-level expression (summary + RFM + CPM + decile) and the cut points used."""
-    summary = customer_summary(ctx.ws, ctx)
+    summary = ctx.shared("summary", lambda: customer_summary(ctx.ws, ctx))
     cuts = _rfm.thresholds(ctx, summary)
     spend = _cpm.spend_threshold(ctx)
     t = _rfm.add_rfm(ctx, summary, cuts)
@@ -157,7 +158,7 @@ def analyze(
     ``models`` / ``stages``: add model scores and relationship stages to ``customers``
     when those parts of horetsu are installed (set False to skip them).
     """
-    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
+    ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses).caching()
     tables: dict[str, pa.Table] = {}
     meta: dict[str, Any] = {}
 
@@ -236,12 +237,18 @@ def analyze(
 
     if progress is not None:
         progress.update(total=len(steps))
-    for name, fn in steps:
-        if progress is not None:
-            progress.update(description=name)
-        fn()
-        if progress is not None:
-            progress.advance(1)
+    timings: dict[str, float] = {}
+    try:
+        for name, fn in steps:
+            if progress is not None:
+                progress.update(description=name)
+            started = time.perf_counter()
+            fn()
+            timings[name] = round(time.perf_counter() - started, 3)
+            if progress is not None:
+                progress.advance(1)
+    finally:
+        ctx.release()
 
     tables = {name: _sorted(name, tables[name]) for name in RESULT_NAMES}
     meta.update(
@@ -250,6 +257,7 @@ def analyze(
             "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "engine": ctx.backend,
             "exclude_statuses": list(ctx.exclude),
+            "timings_s": timings,
             "settings": ctx.settings.model_dump(mode="json"),
             "results": {name: {"rows": t.num_rows, "columns": t.column_names} for name, t in tables.items()},
             "labels": _labels.as_json(),

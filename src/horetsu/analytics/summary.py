@@ -72,31 +72,44 @@ def active_subscribers(ctx: Ctx) -> Any:
     return s.select("customer_id").distinct()
 
 
-def known_customers(ctx: Ctx) -> Any:
-    """Every customer that exists on the as-of day (customers table ∪ anyone with an order)."""
-    c = ctx.ws.table("customers")
-    c = c.filter(c.customer_id.notnull(), c.registered_at.isnull() | (c.registered_at < ctx.end_ts()))
+def _per_customer(ctx: Ctx) -> Any:
+    """Per customer with any order up to the as-of day: purchase dates, counts and spend.
+
+    One pass over the orders: first per (customer, day) — which turns the distinct count
+    of purchase days into a plain count — then per customer.
+    """
     o = ctx.orders()
-    return c.select("customer_id").union(o.select("customer_id"), distinct=True)
+    paid = ctx.is_paid(o)
+    daily = o.group_by(["customer_id", "order_date"]).aggregate(
+        paid_orders=o.count(where=paid),
+        revenue=o.total_jpy.sum(where=paid),
+    )
+    bought = daily.paid_orders > 0
+    return daily.group_by("customer_id").aggregate(
+        first_purchase=daily.order_date.min(where=bought),
+        last_purchase=daily.order_date.max(where=bought),
+        frequency=daily.count(where=bought),
+        orders=daily.paid_orders.sum(),
+        monetary_total=daily.revenue.sum(),
+    )
 
 
 def customer_summary(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any:
     """The per-customer summary as an Ibis expression (see the module docstring)."""
     ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
-    days = purchase_days(ctx)
-    per = days.group_by("customer_id").aggregate(
-        first_purchase=days.order_date.min(),
-        last_purchase=days.order_date.max(),
-        frequency=days.count(),
-        orders=days.orders.sum().cast("int64"),
-        monetary_total=days.revenue.sum().cast("int64"),
-    )
+    per = _per_customer(ctx)
     cats = customer_categories(ctx)
     ncat = cats.group_by("customer_id").aggregate(categories=cats.count())
     subs = active_subscribers(ctx).mutate(subscription_active=ibis.literal(True))
+    c = ctx.ws.table("customers")
+    listed = c.filter(c.customer_id.notnull(), c.registered_at.isnull() | (c.registered_at < ctx.end_ts()))
+    listed = listed.select(listed_id=listed.customer_id).distinct()
 
-    base = known_customers(ctx)
-    t = base.left_join(per, "customer_id").select(base.customer_id, *[per[c] for c in per.columns if c != "customer_id"])
+    j = per.outer_join(listed, per.customer_id == listed.listed_id)
+    t = j.select(
+        customer_id=j.customer_id.fill_null(j.listed_id),
+        **{col: j[col] for col in per.columns if col != "customer_id"},
+    ).view()
     t = t.left_join(ncat, "customer_id").select(t, ncat.categories)
     t = t.left_join(subs, "customer_id").select(t, subs.subscription_active)
     as_of_lit = ctx.as_of_lit()
