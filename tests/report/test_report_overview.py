@@ -101,3 +101,17 @@ def test_invalid_as_of_is_a_clear_error(hand_ws, tmp_path):
     with pytest.raises(ConfigError, match="YYYY-MM-DD"):
         build_report(hand_ws, lang="en", out=tmp_path / "x.html", as_of="2026-13-45")
     assert not (tmp_path / "x.html").exists()
+
+
+def test_takeaways_of_the_hand_computed_shop(hand_ws, tmp_path):
+    """Takeaway sentences carry numbers derived by hand from the four customers."""
+    from horetsu.report import build_report
+
+    html = build_report(hand_ws, lang="ja", out=tmp_path / "t.html").read_text(encoding="utf-8")
+    # B and D bought once; second purchases came after 30 (A) and 45 (C) days: the lower median is 30.
+    assert "初回購入者の50.0%がまだ2回目を買っていません。2回目を買った人の半数は30日以内に戻っています。" in html
+    # tea intervals 30 (A), 45 and 75 (C): median 45, 80th percentile 75
+    assert "「tea」は再購入の半分が45日以内、8割が75日以内です。" in html
+    # all revenue is within the last 12 months: repeat 13,000 of 33,000; D lapsed (240 days) in 2025-12
+    assert "直近12か月の売上のうち39.4%がリピートと定期購入からです。この期間に1人が離脱しました。" in html
+    assert "売上が新規頼みです。" in html

@@ -208,8 +208,9 @@ LABELS: Labels = {
         "Existing customers carry the sales: check what happened around the months when lapses rose.",
     ),
     "tk.cohorts": (
-        "初回購入から3か月後も買い続けている顧客は平均{m3}、12か月後の顧客1人あたり累積売上は平均{ltv12}です。",
-        "On average {m3} of a cohort still buys 3 months after the first purchase; after 12 months a customer has brought {ltv12}.",
+        "初回購入から3か月後も買い続けている顧客は平均{m3}、{months}か月後の顧客1人あたり累積売上は平均{ltv}です。",
+        "On average {m3} of a cohort still buys 3 months after the first purchase; after {months} months a customer has "
+        "brought {ltv}.",
     ),
     "act.cohorts": (
         "直近のコホートの曲線が過去より低ければ、獲得経路か初回の体験が変わっています。そこから見直してください。",

@@ -96,10 +96,13 @@ def build(data: ReportData, tr: Tr) -> Section:
     # customer-weighted mean over cohorts old enough to have month 3
     m3 = df[df["months_since"] == 3]
     m3_share = float(np.average(m3["active_share"], weights=m3["cohort_size"])) if m3["cohort_size"].sum() else float("nan")
-    if pool is not None and (pool["months_since"] == 12).any():
-        ltv12 = float(pool.loc[pool["months_since"] == 12, "ltv"].iloc[0])
-    else:
-        ltv12 = float("nan")
-    sec.takeaway = tr("tk.cohorts", m3=tr.pct(m3_share), ltv12=tr.yen(ltv12))
+    # LTV after 12 months, or after the longest span every pooled cohort has when the shop is younger
+    months, ltv = 12, float("nan")
+    if pool is not None and len(pool):
+        ok = pool[(pool["months_since"] <= 12) & pool["ltv"].notna()]
+        if len(ok):
+            months = int(ok["months_since"].max())
+            ltv = float(ok.loc[ok["months_since"] == months, "ltv"].iloc[0])
+    sec.takeaway = tr("tk.cohorts", m3=tr.pct(m3_share), months=tr.num(months), ltv=tr.yen(ltv))
     sec.action = _trend_action(df, tr)
     return sec
