@@ -23,3 +23,12 @@ def test_sample_command_unknown_format_is_one_line_in_japanese(tmp_path, capsys)
     assert code == 2
     assert "サンプルの形式" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_sample_and_demo_help_show_an_example_and_both_languages(capsys):
+    for command in ("sample", "demo"):
+        assert main([command, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert f"Example: horetsu {command}" in text
+        assert "--customers" in text and "--out" in text and "--lang" in text
+        assert any("\u3040" <= ch <= "\u30ff" for ch in text)  # Japanese help text too
