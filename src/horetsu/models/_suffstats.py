@@ -15,6 +15,30 @@ import numpy as np
 from horetsu.errors import AnalysisError
 
 
+def dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product without BLAS threads (whose spin-waiting costs CPU on busy machines)."""
+    return float(np.einsum("i,i->", a, b))
+
+
+def matvec(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Matrix-vector product without BLAS threads."""
+    return np.einsum("ij,j->i", m, v)
+
+
+def softplus_and_sigmoid(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(1 + e^d) and 1/(1 + e^-d) from one exponential (d may be -inf)."""
+    e = np.exp(-np.abs(d))
+    inv = 1.0 / (1.0 + e)
+    return np.maximum(d, 0.0) + np.log1p(e), np.where(d >= 0, inv, e * inv)
+
+
+def logaddexp_and_share(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(e^a + e^b) and e^a / (e^a + e^b) from one exponential (a finite, b may be -inf)."""
+    e = np.exp(-np.abs(a - b))
+    inv = 1.0 / (1.0 + e)
+    return np.maximum(a, b) + np.log1p(e), np.where(a >= b, inv, e * inv)
+
+
 def as_float(name: str, values: object) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
     if not np.all(np.isfinite(arr)):
@@ -75,6 +99,7 @@ class Collapsed:
     @property
     def n_customers(self) -> float:
         return float(self.w.sum())
+
 
 
 def collapse(frequency: object, recency: object, T: object, weights: object = None) -> Collapsed:

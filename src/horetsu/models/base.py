@@ -27,8 +27,6 @@ class BaseModel:
     """Common plumbing: options, the fitted check, the optimiser, standard errors."""
 
     param_names: tuple[str, ...] = ()
-    #: whether the objective returns an analytic gradient
-    analytic_gradient: bool = True
 
     def __init__(self, *, init: Sequence[float] | None = None, tol: float = 1e-9, max_iter: int = 2000) -> None:
         self.init = init
@@ -61,9 +59,11 @@ class BaseModel:
     def _default_init(self) -> np.ndarray:
         return np.ones(len(self.param_names))
 
-    def _optimise(self, objective: Objective, n_obs: float) -> np.ndarray:
+    def _optimise(self, objective: Objective, n_obs: float, start: Any = None) -> np.ndarray:
         """Minimise the mean negative log-likelihood over log-parameters; return natural params."""
-        start = np.asarray(self.init if self.init is not None else self._default_init(), dtype=float)
+        if start is None:
+            start = self.init if self.init is not None else self._default_init()
+        start = np.asarray(start, dtype=float)
         if start.shape != (len(self.param_names),) or np.any(start <= 0) or not np.all(np.isfinite(start)):
             raise ConvergenceError(
                 f"init must be {len(self.param_names)} positive numbers ({', '.join(self.param_names)})",
@@ -71,21 +71,22 @@ class BaseModel:
             )
         scale = 1.0 / max(float(n_obs), 1.0)
 
+        last: dict[str, Any] = {}
+
         def fun(theta: np.ndarray) -> Any:
             if np.any(np.abs(theta) > 30):  # exp(30) ~ 1e13: far outside any sensible region
-                return (np.inf, np.zeros_like(theta)) if self.analytic_gradient else np.inf
+                return np.inf, np.zeros_like(theta)
             value, grad = objective(theta)
             if not np.isfinite(value):
-                return (np.inf, np.zeros_like(theta)) if self.analytic_gradient else np.inf
-            if self.analytic_gradient:
-                return value * scale, np.asarray(grad) * scale
-            return value * scale
+                return np.inf, np.zeros_like(theta)
+            last.update(theta=theta.copy(), value=value, grad=np.asarray(grad))
+            return value * scale, np.asarray(grad) * scale
 
         with np.errstate(all="ignore"):
             res = minimize(
                 fun,
                 np.log(start),
-                jac=self.analytic_gradient,
+                jac=True,
                 method="L-BFGS-B",
                 bounds=[(-25.0, 25.0)] * len(start),
                 options={"maxiter": self.max_iter, "ftol": self.tol * 1e-3, "gtol": 1e-7},
@@ -96,7 +97,8 @@ class BaseModel:
         if np.any(np.abs(theta) >= 24.9):
             self._raise_not_converged("a parameter ran to the edge of its range (the data cannot identify it)")
         self._theta_ = theta
-        self._objective_scale_ = scale
+        # the optimiser's last evaluation is usually at the optimum: reused for the Hessian
+        self._last_eval_ = (last["value"], last["grad"]) if np.array_equal(last.get("theta"), theta) else None
         return np.exp(theta)
 
     def _raise_not_converged(self, why: str) -> None:
@@ -110,29 +112,16 @@ class BaseModel:
         )
 
     def _standard_errors(self, objective: Objective) -> dict[str, float]:
-        """Standard errors from a finite-difference Hessian of the negative log-likelihood.
-
-        With an analytic gradient: forward differences of the gradient (k evaluations);
-        otherwise forward differences of the function (k(k+1)/2 + k evaluations).
-        """
+        """Standard errors from forward differences of the analytic gradient (a numerical Hessian)."""
         theta = self._theta_
         k = len(theta)
         eye = np.eye(k)
+        h = 1e-5
         hess = np.empty((k, k))
         with np.errstate(all="ignore"):
-            if self.analytic_gradient:
-                h = 1e-5
-                g0 = np.asarray(objective(theta)[1])
-                for i in range(k):
-                    hess[i] = (np.asarray(objective(theta + h * eye[i])[1]) - g0) / h
-            else:
-                h = 1e-4
-                f0 = objective(theta)[0]
-                fi = [objective(theta + h * eye[i])[0] for i in range(k)]
-                for i in range(k):
-                    for j in range(i, k):
-                        fij = objective(theta + h * (eye[i] + eye[j]))[0]
-                        hess[i, j] = hess[j, i] = (fij - fi[i] - fi[j] + f0) / (h * h)
+            g0 = self._last_eval_[1] if self._last_eval_ is not None else np.asarray(objective(theta)[1])
+            for i in range(k):
+                hess[i] = (np.asarray(objective(theta + h * eye[i])[1]) - g0) / h
         hess = (hess + hess.T) / 2
         try:
             cov_theta = np.linalg.inv(hess)
@@ -142,10 +131,18 @@ class BaseModel:
         var = np.diag(cov_theta) * params**2
         return {n: float(np.sqrt(v)) if v >= 0 else float("nan") for n, v in zip(self.param_names, var, strict=True)}
 
+    def _fit_collapsed(self, c: Any) -> None:
+        """Fit a purchase model on collapsed (frequency, recency, T) rows."""
+        objective = self._objective(c)
+        params = self._optimise(objective, c.n_customers)
+        self._set_fitted(params, objective, c.n_customers)
+        self.n_distinct_ = len(c.w)
+
     def _set_fitted(self, params: np.ndarray, objective: Objective, n_obs: float) -> None:
         self.params_ = {n: float(v) for n, v in zip(self.param_names, params, strict=True)}
-        self.log_likelihood_ = float(-objective(self._theta_)[0])
+        value = self._last_eval_[0] if self._last_eval_ is not None else objective(self._theta_)[0]
+        self.log_likelihood_ = float(-value)
         self.standard_errors_ = self._standard_errors(objective)
         self.n_customers_ = float(n_obs)
         del self._theta_
-        del self._objective_scale_
+        del self._last_eval_

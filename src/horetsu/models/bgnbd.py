@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from horetsu.models._suffstats import Collapsed, check_rft, collapse
+from horetsu.models._suffstats import Collapsed, collapse, dot, softplus_and_sigmoid
 from horetsu.models.base import BaseModel
 
 
@@ -63,20 +63,20 @@ class BetaGeo(BaseModel):
             d_x = np.where(repeat, np.log(a) - np.log(b + xm1), -np.inf)
             rx = r + x
             d = d_x[xi] + rx * diff
-            soft = np.logaddexp(0.0, d)
-            q = expit(d)  # weight of the "dropped out after the last purchase" branch
+            # softplus(d) and q = P(dropped out after the last purchase | data)
+            soft, q = softplus_and_sigmoid(d)
             wq = w * q
             per_x = gammaln(r + xv) - gammaln(r) + betaln(a, b + xv) - betaln(a, b)
-            ll = w_x @ per_x + w_all * r * np.log(alpha) - (r * w_T + wx_T) @ l_aT_u + w @ soft
+            ll = dot(w_x, per_x) + w_all * r * np.log(alpha) - dot(r * w_T + wx_T, l_aT_u) + dot(w, soft)
             inv_aT_u = 1.0 / (alpha + Tv)
             inv_at_u = 1.0 / (alpha + tv)
             wq_x = np.bincount(xi, weights=wq, minlength=len(xv))
-            g_r = w_x @ (digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - w_T @ l_aT_u + wq @ diff
-            g_alpha = (w_all * r / alpha - (r * w_T + wx_T) @ inv_aT_u
-                       + (wq * rx) @ (inv_aT_u[Ti] - inv_at_u[ti]))
-            g_a = w_x @ (digamma(a + b) - digamma(a + b + xv)) + wq.sum() / a
-            g_b = (w_x @ (digamma(b + xv) - digamma(a + b + xv) - digamma(b) + digamma(a + b))
-                   - wq_x @ np.where(repeat, 1.0 / (b + xm1), 0.0))
+            g_r = dot(w_x, digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - dot(w_T, l_aT_u) + dot(wq, diff)
+            g_alpha = (w_all * r / alpha - dot(r * w_T + wx_T, inv_aT_u)
+                       + dot(wq * rx, inv_aT_u[Ti] - inv_at_u[ti]))
+            g_a = dot(w_x, digamma(a + b) - digamma(a + b + xv)) + wq.sum() / a
+            g_b = (dot(w_x, digamma(b + xv) - digamma(a + b + xv) - digamma(b) + digamma(a + b))
+                   - dot(wq_x, np.where(repeat, 1.0 / (b + xm1), 0.0)))
             grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
             return -float(ll), -grad
 
@@ -84,11 +84,7 @@ class BetaGeo(BaseModel):
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> "BetaGeo":
         """Fit on per-customer (frequency, recency, T); ``weights`` counts identical customers."""
-        c = collapse(frequency, recency, T, weights)
-        objective = self._objective(c)
-        params = self._optimise(objective, c.n_customers)
-        self._set_fitted(params, objective, c.n_customers)
-        self.n_distinct_ = len(c.w)
+        self._fit_collapsed(collapse(frequency, recency, T, weights))
         return self
 
     # ------------------------------------------------------------ predictions

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from horetsu.errors import AnalysisError
-from horetsu.models._suffstats import as_float
+from horetsu.models._suffstats import as_float, dot
 from horetsu.models.base import BaseModel
 
 
@@ -60,8 +60,8 @@ class GammaGamma(BaseModel):
             g_p = ux * (d_pxq - digamma(px) + log_mx - lgx)
             g_q = d_pxq - digamma(q) + np.log(g) - lgx
             g_g = q / g - (px + q) / (g + um * ux)
-            grad = np.array([uw @ g_p * p, uw @ g_q * q, uw @ g_g * g])
-            return -float(uw @ ll), -grad
+            grad = np.array([dot(uw, g_p) * p, dot(uw, g_q) * q, dot(uw, g_g) * g])
+            return -dot(uw, ll), -grad
 
         params = self._optimise(nll, uw.sum())
         self._set_fitted(params, nll, uw.sum())

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln
 
-from horetsu.models._suffstats import Collapsed, collapse, distinct
+from horetsu.models._suffstats import Collapsed, collapse, distinct, dot, logaddexp_and_share, matvec
 from horetsu.models.base import BaseModel
 from horetsu.models.special import log1mexp, log_pnbd_tail, log_pnbd_tail_grad
 
@@ -71,12 +71,10 @@ class ParetoNBD(BaseModel):
                 em1 = np.expm1(-u)  # 1/ρ with ρ = e^u / (1 - e^u); 0 when t_x = T
                 # log(1 - e^u) = log(e^-u - 1) + u, accurate near 0; ≈ -e^u far below
                 died = gt_row + np.where(u < -30.0, -np.exp(u), np.log(em1) + u)
-                alive = alive_T[inv_T]
-                ll_rows = np.logaddexp(alive, died)
-                p_alive = np.exp(alive - ll_rows)
+                ll_rows, p_alive = logaddexp_and_share(alive_T[inv_T], died)
                 wd = w * (1.0 - p_alive)
                 rho = np.where(em1 > 0, 1.0 / em1, 0.0)
-            ll = w_x @ per_x + w @ ll_rows
+            ll = dot(w_x, per_x) + dot(w, ll_rows)
             # per-pair weights of d(alive), d(g_t) and d(g_T)
             c_alive = np.bincount(inv_T, weights=w * p_alive, minlength=n_T)
             c_t = np.bincount(inv_t, weights=wd * (1.0 + rho), minlength=n_t)
@@ -85,23 +83,19 @@ class ParetoNBD(BaseModel):
             d_shift_T = np.stack([-1.0 / (r + s + xT), 0 * xT, 1.0 / s - 1.0 / (r + s + xT), 0 * xT])
             d_alive = np.stack([-la_T, -(r + xT) / (alpha + TT), -lb_T, -s / (beta + TT)])
             d_per_x = np.array([
-                w_x @ (digamma(r + xv) - digamma(r)) + w_x.sum() * np.log(alpha),
+                dot(w_x, digamma(r + xv) - digamma(r)) + w_x.sum() * np.log(alpha),
                 w_x.sum() * r / alpha,
                 w_x.sum() * np.log(beta),
                 w_x.sum() * s / beta,
             ])
-            grad = d_per_x + d_alive @ c_alive + (dg_t + d_shift_t) @ c_t - (dg_T + d_shift_T) @ c_T
+            grad = d_per_x + matvec(d_alive, c_alive) + matvec(dg_t + d_shift_t, c_t) - matvec(dg_T + d_shift_T, c_T)
             return -float(ll), -grad * np.array([r, alpha, s, beta])
 
         return nll
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> "ParetoNBD":
         """Fit on per-customer (frequency, recency, T); ``weights`` counts identical customers."""
-        c = collapse(frequency, recency, T, weights)
-        objective = self._objective(c)
-        params = self._optimise(lambda th: objective(th), c.n_customers)
-        self._set_fitted(params, objective, c.n_customers)
-        self.n_distinct_ = len(c.w)
+        self._fit_collapsed(collapse(frequency, recency, T, weights))
         return self
 
     # ------------------------------------------------------------ predictions

@@ -58,8 +58,10 @@ def log_pnbd_tail(
     return -(s + 1.0) * lb - (r + x - 1.0) * la + log_hyp2f1_one(np.full_like(x, s + 1.0), c, z)
 
 
-def _dlog_hyp2f1_one(b: np.ndarray, c: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Partial derivatives of log 2F1(1, b; c; z) with respect to b, c and z.
+def _dlog_hyp2f1_one(
+    b: np.ndarray, c: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """log 2F1(1, b; c; z) and its partial derivatives with respect to b, c and z.
 
     d/dz is exact (d/dz 2F1(1,b;c;z) = b/c · 2F1(2, b+1; c+1; z)); d/db and d/dc are
     central differences of the bounded series (relative step 1e-6, error ~1e-9).
@@ -70,7 +72,7 @@ def _dlog_hyp2f1_one(b: np.ndarray, c: np.ndarray, z: np.ndarray) -> tuple[np.nd
     d_b = (np.log(hyp2f1(1.0, b + hb, c, z)) - np.log(hyp2f1(1.0, b - hb, c, z))) / (2 * hb)
     d_c = (np.log(hyp2f1(1.0, b, c + hc, z)) - np.log(hyp2f1(1.0, b, c - hc, z))) / (2 * hc)
     d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / f
-    return d_b, d_c, d_z
+    return np.log(f), d_b, d_c, d_z
 
 
 def log_pnbd_tail_grad(
@@ -85,8 +87,8 @@ def log_pnbd_tail_grad(
     if alpha >= beta:
         b_ = r + x
         z = (alpha - beta) / (alpha + t)
-        d_b, d_c, d_z = _dlog_hyp2f1_one(b_, c, z)
-        value = -(r + x) * la - s * lb + np.log(hyp2f1(1.0, b_, c, z))
+        log_f, d_b, d_c, d_z = _dlog_hyp2f1_one(b_, c, z)
+        value = -(r + x) * la - s * lb + log_f
         grad = np.stack([
             -la + d_b + d_c,
             -(r + x) / (alpha + t) + d_z * (beta + t) / (alpha + t) ** 2,
@@ -96,8 +98,8 @@ def log_pnbd_tail_grad(
     else:
         b_ = np.full_like(x, s + 1.0)
         z = (beta - alpha) / (beta + t)
-        d_b, d_c, d_z = _dlog_hyp2f1_one(b_, c, z)
-        value = -(s + 1.0) * lb - (r + x - 1.0) * la + np.log(hyp2f1(1.0, b_, c, z))
+        log_f, d_b, d_c, d_z = _dlog_hyp2f1_one(b_, c, z)
+        value = -(s + 1.0) * lb - (r + x - 1.0) * la + log_f
         grad = np.stack([
             -la + d_c,
             -(r + x - 1.0) / (alpha + t) - d_z / (beta + t),

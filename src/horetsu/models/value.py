@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from horetsu.models._suffstats import distinct
+from horetsu.models._suffstats import distinct, matvec
 from horetsu.models.summary import UNIT_DAYS, unit_days
 
 MONTH_DAYS = 365.25 / 12.0
@@ -69,7 +69,7 @@ def customer_value(
     discount = (1.0 + monthly) ** -np.arange(1, horizon_months + 1, dtype=float)
     purchases = expected_purchases_by_month(purchase_model, x, t_x, big_t, horizon_months, unit)
     spend = spend_model.expected_spend(x, money)
-    value = (purchases @ discount) * spend
+    value = matvec(purchases, discount) * spend
     if hasattr(summary, "index") and hasattr(summary, "iloc"):
         import pandas as pd
 
