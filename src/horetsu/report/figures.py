@@ -59,24 +59,6 @@ def revenue_split(values: Mapping[str, float], tr: Tr) -> go.Figure:
 
 
 # ---------------------------------------------------------------- time axis
-def monthly_revenue(df: pd.DataFrame, tr: Tr) -> go.Figure:
-    """``df``: month, new, repeat, subscription (yen)."""
-    x = _month_labels(df["month"])
-    colours = {"new": theme.BLUE, "repeat": theme.ORANGE, "subscription": theme.GREEN}
-    traces = [
-        go.Bar(name=tr(f"s.{k}"), x=x, y=df[k], marker_color=colours[k], hovertemplate=_yen_hover(tr))
-        for k in ("new", "repeat", "subscription")
-        if k in df
-    ]
-    return _fig(
-        tr("fig.monthly_revenue"),
-        traces,
-        barmode="stack",
-        xaxis={"title": {"text": tr("ax.month")}, "type": "category"},
-        yaxis={"title": {"text": tr("ax.revenue_yen")}, "tickformat": YEN_FMT},
-    )
-
-
 def monthly_revenue_by_kind(wide: pd.DataFrame, tr: Tr) -> go.Figure:
     """``wide``: index month, one column per timeline kind (new, repeat bands, subscription), yen."""
     from horetsu.analytics.labels import TIMELINE_KINDS

@@ -34,7 +34,6 @@ LABELS: Labels = {
         "It appears once data is loaded with `horetsu import`.",
     ),
     "page.empty": ("この節に表示できるデータがありません。", "There is no data to show in this section."),
-    "page.definitions": ("定義", "Definitions"),
     # sections
     "sec.overview": ("概要", "Overview"),
     "sec.timeline": ("時間軸で見る売上", "Sales on the time axis"),
@@ -92,7 +91,6 @@ LABELS: Labels = {
     "ax.months_since": ("初回購入からの経過月数（月）", "Months since first purchase"),
     "ax.ltv_yen": ("顧客1人あたり累積売上（円）", "Cumulative revenue per customer (¥)"),
     "ax.share": ("割合（%）", "Share (%)"),
-    "ax.days": ("日数（日）", "Days"),
     "ax.days_between": ("購入間隔（日）", "Days between purchases"),
     "ax.category": ("カテゴリ", "Category"),
     "ax.recency": ("R（最近性）スコア", "Recency score (R)"),
@@ -159,7 +157,6 @@ LABELS: Labels = {
     "t.customers": ("顧客数", "Customers"),
     "t.do": ("すること", "Do"),
     "t.dont": ("してはいけないこと", "Don't"),
-    "t.reach": ("対象", "Reaches"),
     "t.tactic": ("施策", "Tactic"),
     "t.blocked": ("ブロック", "Blocked"),
     "t.rule": ("主なルール", "Main rule"),
@@ -169,7 +166,6 @@ LABELS: Labels = {
     "t.accepted": ("取り込み", "Accepted"),
     "t.quarantined": ("隔離", "Quarantined"),
     "t.duplicates": ("重複", "Duplicates"),
-    "t.reason": ("理由", "Reason"),
     "t.rows": ("行数", "Rows"),
     "t.quarantine_files": ("隔離フォルダのファイル", "Files in the quarantine folder"),
     "t.category": ("カテゴリ", "Category"),
@@ -324,9 +320,7 @@ LABELS: Labels = {
         "snapshot (half a year later); stalled: customers (not lapsed) in the stage longer than 80% of those who moved up; cooled: share "
         "who lapsed while in the stage.",
     ),
-    "t.state": ("顧客の状態", "State"),
     "t.cooling": ("冷えている顧客へ", "For cooling customers"),
-    "t.reason_top": ("主な理由", "Main reason"),
     "none": ("なし", "none"),
 
 }

@@ -18,10 +18,6 @@ def col(df: pd.DataFrame, *names: str) -> str:
     raise KeyError(f"none of {names} in {list(df.columns)}")
 
 
-def has_col(df: pd.DataFrame | None, *names: str) -> bool:
-    return df is not None and any(n in df.columns for n in names)
-
-
 def need(sec: Section, data: ReportData, *names: str) -> dict[str, pd.DataFrame] | None:
     """Load results ``names``; record the missing ones on ``sec`` and return None if any is missing."""
     got: dict[str, Any] = {}
