@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -71,7 +72,9 @@ ws = horetsu.init_workspace(sys.argv[1])
 t1 = time.perf_counter()
 res = import_files(ws, [sys.argv[2]], "generic")
 t2 = time.perf_counter()
-print(json.dumps({"wall": t2 - t1, "startup": t1 - t0, "accepted": res.accepted, "read": res.read,
+import resource
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall": t2 - t1, "startup": t1 - t0, "cpu": ru.ru_utime + ru.ru_stime, "accepted": res.accepted, "read": res.read,
                   "peak_mb": peak_mb()}))
 """
 
@@ -83,7 +86,9 @@ t1 = time.perf_counter()
 con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true, all_varchar=false)", [sys.argv[1]])
 n = con.execute("SELECT count(*) FROM t").fetchone()[0]
 t2 = time.perf_counter()
-print(json.dumps({"wall": t2 - t1, "rows": n, "peak_mb": peak_mb()}))
+import resource
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall": t2 - t1, "rows": n, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": peak_mb()}))
 """
 
 
@@ -125,6 +130,11 @@ def main() -> None:
         "duckdb_wall_s": round(d_wall, 2),
         "duckdb_peak_mb": round(max(r["peak_mb"] for r in d_runs)),
         "ratio": round(h_wall / d_wall, 2),
+        "horetsu_runs_s": [round(r["wall"], 2) for r in h_runs],
+        "duckdb_runs_s": [round(r["wall"], 2) for r in d_runs],
+        "horetsu_cpu_s": round(statistics.median(r["cpu"] for r in h_runs), 2),
+        "duckdb_cpu_s": round(statistics.median(r["cpu"] for r in d_runs), 2),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
         "goal_ratio": 3.0,
         "runs": args.repeat,
     }
