@@ -134,9 +134,23 @@ STAGE_RULES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def stage_ws(tmp_path_factory):
+    import datetime as dt
+    import sys
+
+    shop = sys.modules["horetsu_tests_shop_builder_pb"].Shop(dt.date(2025, 6, 30))
+    ws = horetsu.init_workspace(tmp_path_factory.mktemp("stages") / "ws")
+    with open(ws.config_path, "a", encoding="utf-8") as fh:
+        fh.write("\n" + CUSTOM_TACTICS)
+    ws = horetsu.open_workspace(ws.path)
+    _stage_shop(shop).write(ws)
+    return ws
+
+
 @pytest.mark.parametrize(("stage", "trait", "tactic", "neighbour"), STAGE_RULES)
-def test_stage_forbids_trait(shop, make_ws, stage, trait, tactic, neighbour):
-    ws = make_ws(_stage_shop(shop), CUSTOM_TACTICS)
+def test_stage_forbids_trait(stage_ws, stage, trait, tactic, neighbour):
+    ws = stage_ws
     allowed, blocked = outcome(ws, tactic, [stage, neighbour])
     assert blocked[stage]["rule"] == f"stage.{stage}.{trait}"
     assert blocked[stage]["stage"] == stage

@@ -204,3 +204,17 @@ def test_stage_distribution_counts(golden_ws):
     assert dist[("empathy", "active")] == 5 and dist[("empathy", "lapsed")] == 1
     assert dist[("circulation", "active")] == 4
     assert sum(dist.values()) == 30
+
+
+@pytest.mark.parametrize("as_of", ["2025-01-15", AS_OF])
+def test_compiled_once_sql_gives_the_same_facts_as_the_expression(golden_ws, as_of):
+    import datetime as dt
+
+    from horetsu.stages.facts import customer_facts, facts_table
+
+    policy = horetsu.stages.load_policy(golden_ws)
+    day = dt.date.fromisoformat(as_of)
+    direct = customer_facts(golden_ws, day, policy).to_pyarrow().sort_by("customer_id")
+    reused = facts_table(golden_ws, day, policy).sort_by("customer_id")
+    assert reused.equals(direct)
+    assert golden_ws._horetsu_facts_sql is not None

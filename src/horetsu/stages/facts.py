@@ -104,11 +104,6 @@ def events_until(ws: Any, as_of_day: int) -> Any:
     return e.filter(e.day <= as_of_day)
 
 
-def shop_category_count(ws: Any, as_of_day: int) -> int:
-    cats = _categories(ws, valid_orders(ws, as_of_day))
-    return int(cats.category.nunique().execute() or 0)
-
-
 def _categories(ws: Any, orders: Any) -> Any:
     """(customer_id, category, day) for every categorised purchase."""
     lines = ws.table("order_lines")
@@ -124,7 +119,7 @@ def _categories(ws: Any, orders: Any) -> Any:
     return both.filter(both.category.strip() != "")
 
 
-def _day_of_nth(per: Any, n: int, name: str) -> Any:
+def _day_of_nth(per: Any, n: Any, name: str) -> Any:
     """Day on which each customer reached their n-th distinct item (``per``: customer_id, day)."""
     ranked = per.mutate(
         rn=ibis.row_number().over(ibis.window(group_by=per.customer_id, order_by=[per.day]))
@@ -132,9 +127,13 @@ def _day_of_nth(per: Any, n: int, name: str) -> Any:
     return ranked.filter(ranked.rn == n - 1).select("customer_id", **{name: ranked.day})
 
 
-def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
-    """An Ibis expression with one row per customer known on ``as_of`` and their facts."""
-    d = to_day(as_of)
+def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = None) -> Any:
+    """An Ibis expression with one row per customer known on ``as_of`` and their facts.
+
+    ``day`` may be an Ibis scalar (e.g. a parameter) standing for the as-of day number;
+    the expression then holds no Python-side value of the date at all.
+    """
+    d = ibis.literal(to_day(as_of), type="int64") if day is None else day
     st = policy.stages
     orders = valid_orders(ws, d)
     events = events_until(ws, d)
@@ -154,7 +153,7 @@ def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
         n_orders=orders.count(),
         first_order_day=orders.day.min(),
         last_order_day=orders.day.max(),
-        spend_jpy=orders.total_jpy.sum(),
+        spend_jpy=orders.total_jpy.sum().cast("int64"),
     )
     # second purchase day: the second order (two orders on one day count as two)
     ranked = orders.mutate(
@@ -167,8 +166,12 @@ def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
     cats = _categories(ws, orders)
     first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
     catagg = first_cat.group_by("customer_id").aggregate(n_categories=first_cat.count())
-    shop_cats = shop_category_count(ws, d)
-    full_k = max(policy.journey.full_line_min_categories, math.ceil(policy.journey.full_line_share * shop_cats))
+    # "full line": at least max(min categories, ceil(share x the shop's categories)), in SQL
+    shop_cats = first_cat.category.nunique().as_scalar()
+    full_k = ibis.greatest(
+        ibis.literal(policy.journey.full_line_min_categories, type="int64"),
+        (shop_cats.cast("float64") * policy.journey.full_line_share).ceil().cast("int64"),
+    )
     cat2 = _day_of_nth(first_cat, 2, "cat2_day")
     catk = _day_of_nth(first_cat, full_k, "catk_day")
 
@@ -227,11 +230,44 @@ def customer_facts(ws: Any, as_of: dt.date, policy: Policy) -> Any:
         out = out.left_join(part, out.customer_id == part[key])
         keep += [c for c in part.columns if c != key]
     out = out.select(*keep)
-    return out.mutate(as_of_day=ibis.literal(d, type="int64"), full_line_k=ibis.literal(full_k, type="int64"))
+    return out.mutate(as_of_day=d.cast("int64"), full_line_k=full_k)
+
+
+SENTINEL_DAY = 2_099_999_999  # stands for the as-of day in compiled SQL reused across dates
+
+
+def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
+    """The facts query compiled once per workspace state and policy (embedded DuckDB only).
+
+    Compiling the Ibis expression costs more than running it on small and medium shops,
+    and history snapshots run the same query for dozens of dates; the compiled SQL holds
+    the as-of day as one sentinel literal that is substituted per date.
+    """
+    if ws.engine_url:
+        return None
+    key = (id(policy), tuple(sorted((k, id(v)) for k, v in ws._views.items())))
+    cached = getattr(ws, "_horetsu_facts_sql", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    param = ibis.param("int64")
+    expr = customer_facts(ws, None, policy, day=param)
+    sql = str(ws.con.compile(expr, params={param: SENTINEL_DAY}))
+    if sql.count(str(SENTINEL_DAY)) == 0:
+        return None
+    schema = expr.schema().to_pyarrow()
+    key = (id(policy), tuple(sorted((k, id(v)) for k, v in ws._views.items())))
+    ws._horetsu_facts_sql = (key, (sql, schema))
+    return (sql, schema)
 
 
 def facts_table(ws: Any, as_of: dt.date, policy: Policy, customer_ids: pa.Array | None = None) -> pa.Table:
     """Materialise :func:`customer_facts` as Arrow (optionally for some customers only)."""
+    if customer_ids is None:
+        compiled = _compiled_sql(ws, policy)
+        if compiled is not None:
+            sql, schema = compiled
+            day_sql = sql.replace(str(SENTINEL_DAY), str(to_day(as_of)))
+            return ws.con.raw_sql(day_sql).to_arrow_table().cast(schema)
     expr = customer_facts(ws, as_of, policy)
     if customer_ids is not None:
         ids = ibis.memtable(pa.table({"customer_id": pa.array(customer_ids, pa.string())}))
