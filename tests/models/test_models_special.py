@@ -61,14 +61,20 @@ def test_pareto_nbd_heavy_buyers_and_long_histories_stay_finite():
     assert pa[5] < 1e-100
 
 
-def test_pareto_nbd_fit_on_extreme_customers_is_finite():
+def test_pareto_nbd_fit_with_heavy_buyers_is_finite():
+    # an ordinary Pareto/NBD population plus two customers with thousands of purchases
     rng = np.random.default_rng(3)
-    x = np.concatenate([rng.integers(0, 5, 500), [3000, 8000]])
-    T = np.concatenate([rng.uniform(10, 80, 500), [600.0, 900.0]])
-    t_x = np.where(x > 0, T * rng.uniform(0.1, 1.0, len(x)), 0.0)
+    n = 3000
+    lam, mu = rng.gamma(0.6, 1 / 8.0, n), rng.gamma(0.8, 1 / 15.0, n)
+    T = rng.uniform(26.0, 78.0, n)
+    alive_for = np.minimum(rng.exponential(1 / mu), T)
+    x = rng.poisson(lam * alive_for)
+    t_x = np.where(x > 0, alive_for * rng.beta(np.maximum(x, 1), 1.0), 0.0)
+    x, t_x, T = np.append(x, [3000, 8000]), np.append(t_x, [590.0, 899.0]), np.append(T, [600.0, 900.0])
     m = ParetoNBD().fit(x, t_x, T)
     assert np.isfinite(m.log_likelihood_)
     assert all(np.isfinite(v) and v > 0 for v in m.params_.values())
+    assert np.all(np.isfinite(m.p_alive(x, t_x, T)))
 
 
 def test_bgnbd_transformed_expectation_equals_the_textbook_formula():
