@@ -231,5 +231,20 @@ def _pack(left: list[str]) -> str:
     return ", ".join(parts)
 
 
+PARALLEL_MIN_ROWS = 50_000
+
+
+def parallel(jobs: dict[str, Any], n_rows: int) -> dict[str, Any]:
+    """Run independent column jobs (``name -> callable``) at once; Arrow compute releases the GIL."""
+    if n_rows < PARALLEL_MIN_ROWS or len(jobs) < 2:
+        return {name: fn() for name, fn in jobs.items()}
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2)) as pool:
+        futures = {name: pool.submit(fn) for name, fn in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
 def valid_mask(rejects: Rejects) -> np.ndarray:
     return ~rejects.mask

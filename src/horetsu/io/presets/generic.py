@@ -25,6 +25,7 @@ from horetsu.io.presets.base import (
     exact_duplicates,
     group_first,
     is_unique,
+    parallel,
     raw_json,
     status_map,
 )
@@ -146,39 +147,56 @@ def _col(cols: Columns, name: str, n: int) -> pa.Array:
 
 
 def _parsed(
-    cols: Columns, rej: Rejects, name: str, fn, n: int, problem: str, kind: str = "invalid_value"
+    cols: Columns, rej: Rejects, name: str, fn, n: int, problem: str, kind: str = "invalid_value",
+    pre: dict | None = None,
 ) -> pa.Array | None:
     arr = cols.get(name)
     if arr is None:
         return None
-    out, bad = fn(arr)
+    out, bad = pre[name] if pre is not None and name in pre else fn(arr)
     rej.bad(bad, arr, cols.name(name), problem, kind)
     return out
+
+
+ORDER_PARSERS = {
+    "ordered_at": nz.timestamp, "amount": nz.money, "quantity": nz.integer, "discount": nz.money,
+    "points_used": nz.integer, "shipping": nz.money, "unit_price": nz.money, "subscription_seq": nz.integer,
+}  # fmt: skip
+ORDER_TEXT = {
+    "order_id": nz.ident, "customer_id": nz.ident, "category": nz.fold, "sku": nz.ident, "channel": nz.fold,
+    "coupon": nz.fold, "subscription_id": nz.ident, "product_name": nz.text,
+}  # fmt: skip
 
 
 def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     n = source.table.num_rows
     rej = Rejects(n)
-    order_id = nz.ident(_col(cols, "order_id", n))
-    customer_id = nz.ident(_col(cols, "customer_id", n))
+    jobs = {name: (lambda fn=fn, name=name: fn(cols.get(name))) for name, fn in ORDER_PARSERS.items() if cols.has(name)}
+    jobs.update({f"t:{name}": (lambda fn=fn, name=name: fn(_col(cols, name, n))) for name, fn in ORDER_TEXT.items()})
+    if cols.has("status"):
+        jobs["status"] = lambda: status_map(cols.get("status"), ORDER_STATUS_MAP)
+    pre = parallel(jobs, n)
+    order_id = pre["t:order_id"]
+    customer_id = pre["t:customer_id"]
     rej.missing(order_id, cols.name("order_id"))
     rej.missing(customer_id, cols.name("customer_id"))
-    ordered_at = _parsed(cols, rej, "ordered_at", nz.timestamp, n, "not a date/time", "invalid_date")
+    ordered_at = _parsed(cols, rej, "ordered_at", nz.timestamp, n, "not a date/time", "invalid_date", pre)
     rej.missing(ordered_at, cols.name("ordered_at"))
-    amount = _parsed(cols, rej, "amount", nz.money, n, "not a yen amount", "invalid_amount")
+    amount = _parsed(cols, rej, "amount", nz.money, n, "not a yen amount", "invalid_amount", pre)
     rej.missing(amount, cols.name("amount"))
-    status = pa.array(["completed"] * n, pa.string()) if not cols.has("status") else None
-    if status is None:
-        status, bad = status_map(cols.get("status"), ORDER_STATUS_MAP)
+    if cols.has("status"):
+        status, bad = pre["status"]
         rej.bad(bad, cols.get("status"), cols.name("status"), "unknown status", "unknown_status")
-    quantity = _parsed(cols, rej, "quantity", nz.integer, n, "not a whole number", "invalid_quantity")
-    discount = _parsed(cols, rej, "discount", nz.money, n, "not a yen amount", "invalid_amount")
-    points = _parsed(cols, rej, "points_used", nz.integer, n, "not a whole number", "invalid_value")
-    shipping = _parsed(cols, rej, "shipping", nz.money, n, "not a yen amount", "invalid_amount")
-    unit_price = _parsed(cols, rej, "unit_price", nz.money, n, "not a yen amount", "invalid_amount")
-    seq = _parsed(cols, rej, "subscription_seq", nz.integer, n, "not a whole number", "invalid_value")
-    category = nz.fold(_col(cols, "category", n))
-    sku = nz.ident(_col(cols, "sku", n))
+    else:
+        status = pa.array(["completed"] * n, pa.string())
+    quantity = _parsed(cols, rej, "quantity", nz.integer, n, "not a whole number", "invalid_quantity", pre)
+    discount = _parsed(cols, rej, "discount", nz.money, n, "not a yen amount", "invalid_amount", pre)
+    points = _parsed(cols, rej, "points_used", nz.integer, n, "not a whole number", "invalid_value", pre)
+    shipping = _parsed(cols, rej, "shipping", nz.money, n, "not a yen amount", "invalid_amount", pre)
+    unit_price = _parsed(cols, rej, "unit_price", nz.money, n, "not a yen amount", "invalid_amount", pre)
+    seq = _parsed(cols, rej, "subscription_seq", nz.integer, n, "not a whole number", "invalid_value", pre)
+    category = pre["t:category"]
+    sku = pre["t:sku"]
     valid = ~rej.mask
     unique = is_unique(order_id)
     dup = exact_duplicates(source.table, order_id, valid, unique=unique)
@@ -205,13 +223,13 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
             "discount_jpy": k(discount, pa.int64()),
             "points_used": k(points, pa.int64()),
             "shipping_jpy": k(shipping, pa.int64()),
-            "channel": k(nz.fold(_col(cols, "channel", n))),
-            "coupon": k(nz.fold(_col(cols, "coupon", n))),
+            "channel": k(pre["t:channel"]),
+            "coupon": k(pre["t:coupon"]),
             "category": k(category),
-            "subscription_id": k(nz.ident(_col(cols, "subscription_id", n))),
+            "subscription_id": k(pre["t:subscription_id"]),
             "subscription_seq": k(seq, pa.int64()),
             "sku": k(sku),
-            "product_name": k(nz.text(_col(cols, "product_name", n))),
+            "product_name": k(pre["t:product_name"]),
             "quantity": k(quantity, pa.int64()),
             "unit_price": k(unit_price, pa.int64()),
         }
