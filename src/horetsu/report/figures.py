@@ -288,6 +288,51 @@ def cpm_cells(matrix: pd.DataFrame, title: str, tr: Tr, money: bool = False) -> 
     )
 
 
+def _column_y(keys: list[str], sizes: dict[str, float], pad: float = 0.02) -> list[float]:
+    """Centres of stacked nodes in the given order (fractions of the plot height)."""
+    total = sum(sizes[k] for k in keys) or 1.0
+    room = max(1.0 - pad * (len(keys) - 1), 0.3)
+    ys, top = [], 0.0
+    for k in keys:
+        h = room * sizes[k] / total
+        ys.append(min(max(top + h / 2, 0.001), 0.999))
+        top += h + pad
+    return ys
+
+
+def two_date_flow(flows: pd.DataFrame, title: str, left: str, right: str, tr: Tr) -> go.Figure:
+    """Sankey between two dates. ``flows`` (in display order): from_label, from_colour, to_label, to_colour, customers."""
+    left_keys = list(dict.fromkeys(flows["from_label"]))
+    right_keys = list(dict.fromkeys(flows.sort_values("to_order")["to_label"])) if "to_order" in flows else \
+        list(dict.fromkeys(flows["to_label"]))
+    colour = {**{("L", k): c for k, c in zip(flows["from_label"], flows["from_colour"], strict=True)},
+              **{("R", k): c for k, c in zip(flows["to_label"], flows["to_colour"], strict=True)}}
+    left_size = flows.groupby("from_label")["customers"].sum().to_dict()
+    right_size = flows.groupby("to_label")["customers"].sum().to_dict()
+    labels = left_keys + right_keys
+    colours = [colour[("L", k)] for k in left_keys] + [colour[("R", k)] for k in right_keys]
+    src = [left_keys.index(k) for k in flows["from_label"]]
+    dst = [len(left_keys) + right_keys.index(k) for k in flows["to_label"]]
+
+    def rgba(c: str) -> str:
+        return f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},0.35)"
+
+    # a link takes the colour of where it comes from, or of where it goes for new customers (black source)
+    link_colours = [rgba(colours[d] if colours[s_] == theme.BLACK else colours[s_]) for s_, d in zip(src, dst, strict=True)]
+    sankey = go.Sankey(
+        arrangement="snap", valueformat=",d", valuesuffix="人" if tr.ja else " customers",
+        node={"label": labels, "color": colours, "pad": 8, "thickness": 14,
+              "x": [0.001] * len(left_keys) + [0.999] * len(right_keys),
+              "y": _column_y(left_keys, left_size) + _column_y(right_keys, right_size)},
+        link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]], "color": link_colours},
+    )
+    heads = [{"x": 0.0, "y": 1.06, "xref": "paper", "yref": "paper", "text": left, "showarrow": False,
+              "xanchor": "left", "font": {"size": 12, "color": "#444444"}},
+             {"x": 1.0, "y": 1.06, "xref": "paper", "yref": "paper", "text": right, "showarrow": False,
+              "xanchor": "right", "font": {"size": 12, "color": "#444444"}}]
+    return _fig(title, [sankey], height=520, annotations=heads, margin={"l": 20, "r": 20, "t": 80, "b": 20})
+
+
 def deciles(dec: Sequence[int], share: Sequence[float], tr: Tr) -> go.Figure:
     cum = np.cumsum(np.asarray(share, dtype=float))
     traces = [

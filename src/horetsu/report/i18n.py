@@ -128,6 +128,8 @@ LABELS: Labels = {
     "fig.rfm_segments": ("RFMセグメント別 顧客数と売上", "RFM segments: customers and revenue"),
     "fig.cpm_cells": ("CPM 10セル：顧客数", "CPM ten cells: customers"),
     "fig.cpm_revenue": ("CPM 10セル：売上", "CPM ten cells: revenue"),
+    "fig.cpm_flow": ("CPMセルの移動", "Movement between CPM cells"),
+    "s.new_customers": ("（新規）", "(new)"),
     "fig.deciles": ("デシル別 売上構成比", "Share of revenue by decile"),
     "fig.stage_dist": ("ステージ別 顧客数と温度", "Customers per stage and temperature"),
     "fig.rfm_stage": ("RFMセグメント × ステージ", "RFM segment × stage"),

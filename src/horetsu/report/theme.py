@@ -35,6 +35,7 @@ STAGE_COLOURS = {
     "engagement": GREEN,
     "circulation": BLUE,
 }
+CPM_COLOURS = {"first_time": SKY, "budding": YELLOW, "steady": ORANGE, "trend": PURPLE, "loyal": BLUE}
 TEMPERATURE_COLOURS = {"active": GREEN, "cooling": ORANGE, "lapsed": VERMILLION}
 
 FONT_STACK = (

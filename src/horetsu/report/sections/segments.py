@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from horetsu.analytics import labels as _labels
-from horetsu.report import figures
+from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import CPM_NAMES, CPM_SEGMENTS, Tr
 from horetsu.report.model import Section
@@ -101,6 +101,45 @@ def cpm_frame(data: ReportData) -> pd.DataFrame:
     return out.fillna({"customers": 0, "revenue": 0.0})
 
 
+def cpm_flow(data: ReportData, tr: Tr) -> tuple[pd.DataFrame, str, str] | None:
+    """``results/cpm_transitions`` as labelled Sankey links, with the two dates."""
+    df = data.get("cpm_transitions")
+    if df is None or not len(df):
+        return None
+    names = {s: tr.pick(CPM_NAMES, s) for s in CPM_SEGMENTS}
+    state = {True: tr("s.cpm_active"), False: tr("s.cpm_lapsed")}
+
+    def label(seg: object, active: object) -> str:
+        if seg is None or (isinstance(seg, float) and np.isnan(seg)) or pd.isna(seg):
+            return tr("s.new_customers")
+        return f"{names.get(str(seg), str(seg))}・{state[bool(active)]}"
+
+    def colour(seg: object, active: object) -> str:
+        if pd.isna(seg):
+            return theme.BLACK
+        return theme.CPM_COLOURS.get(str(seg), theme.GREY) if bool(active) else theme.GREY
+
+    order = {s: i for i, s in enumerate(CPM_SEGMENTS)}
+    df = df[df["customers"] > 0].copy()
+    def rank(seg: object, active: object) -> int:
+        return -1 if pd.isna(seg) else 2 * order.get(str(seg), 9) + (0 if bool(active) else 1)
+
+    df["_o"] = [rank(s, a) for s, a in zip(df["from_segment"], df["from_active"], strict=True)]
+    df["to_order"] = [rank(s, a) for s, a in zip(df["to_segment"], df["to_active"], strict=True)]
+    df = df.sort_values(["_o", "to_order"])
+    flows = pd.DataFrame({
+        "from_label": [label(s, a) for s, a in zip(df["from_segment"], df["from_active"], strict=True)],
+        "from_colour": [colour(s, a) for s, a in zip(df["from_segment"], df["from_active"], strict=True)],
+        "to_label": [label(s, a) for s, a in zip(df["to_segment"], df["to_active"], strict=True)],
+        "to_colour": [colour(s, a) for s, a in zip(df["to_segment"], df["to_active"], strict=True)],
+        "customers": df["customers"].astype("int64").to_numpy(),
+        "to_order": df["to_order"].to_numpy(),
+    })
+    left = str(data.meta.get("cpm_transitions_from") or "")
+    right = str(data.as_of or "")
+    return flows, left, right
+
+
 def build_cpm(data: ReportData, tr: Tr) -> Section:
     sec = Section("cpm", tr("sec.cpm"))
     if not _fallback_ok(sec, data, "cpm_cells", "cpm_segment", "cpm_active", "monetary_total"):
@@ -114,6 +153,9 @@ def build_cpm(data: ReportData, tr: Tr) -> Section:
         m.index = [rows[i] for i in m.index]
         m.columns = [names[c] for c in m.columns]
         sec.chart(key, figures.cpm_cells(m, tr(title), tr, money=value == "revenue"))
+    flow = cpm_flow(data, tr)
+    if flow is not None:
+        sec.chart("flow", figures.two_date_flow(flow[0], tr("fig.cpm_flow"), flow[1], flow[2], tr))
     total = float(cells["customers"].sum())
     first = float(cells.loc[(cells["cpm_segment"] == "first_time") & cells["cpm_active"], "customers"].sum())
     lost_loyal = float(cells.loc[(cells["cpm_segment"] == "loyal") & ~cells["cpm_active"], "customers"].sum())
