@@ -123,3 +123,14 @@ def test_report_command_errors_are_one_line(tmp_path, capsys):
     assert code == 3  # WorkspaceError
     assert "not a horetsu workspace" in err and "Traceback" not in err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_report_of_a_workspace_without_orders_explains_itself(ws, tmp_path, capsys):
+    from horetsu.cli.app import main
+
+    out = tmp_path / "r.html"
+    code = main(["report", "--workspace", str(ws.path), "--lang", "en", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 5  # AnalysisError from the analysis the report runs first
+    assert "no orders" in err and "horetsu import" in err and "Traceback" not in err
+    assert not out.exists()
