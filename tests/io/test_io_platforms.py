@@ -150,7 +150,7 @@ def test_rakuten_subscription_rows_are_linked_to_a_subscription(ws, tmp_path):
     # Relay e-mails differ, the buyer is the same person: one customer (name + phone).
     assert s1["customer_id"] == s2["customer_id"] == normal["customer_id"]
     sub = _by(ws, "subscriptions", "subscription_id")["rakuten:SUB-1"]
-    assert (sub["customer_id"], sub["deliveries"], sub["status"]) == (s1["customer_id"], 2, "active")
+    assert (sub["customer_id"], sub["deliveries"], sub["status"], sub["sku"]) == (s1["customer_id"], 2, "active", "AO-1")
     assert sub["started_at"] == dt.datetime(2024, 1, 5, 10, tzinfo=JST)
     c = _by(ws, "customers", "customer_id")[s1["customer_id"]]
     assert (c["name"], c["phone_norm"], c["prefecture"]) == ("髙橋 一郎", "09012345678", "東京都")

@@ -132,12 +132,19 @@ class Merger:
             orders = self.tables["orders"]
         derived = self._sql(
             """
-            SELECT subscription_id, arg_min(customer_id, ordered_at) AS customer_id,
-                   min(ordered_at) AS started_at,
-                   CAST(greatest(max(subscription_seq), count(*)) AS INTEGER) AS deliveries
-            FROM o WHERE subscription_id IS NOT NULL GROUP BY subscription_id
+            WITH first_sku AS (
+                SELECT order_id, arg_min(sku, line_no) AS sku FROM l
+                WHERE line_type = 'product' AND sku IS NOT NULL GROUP BY order_id
+            )
+            SELECT o.subscription_id, arg_min(o.customer_id, o.ordered_at) AS customer_id,
+                   min(o.ordered_at) AS started_at,
+                   arg_min(f.sku, o.ordered_at) AS sku,
+                   CAST(greatest(max(o.subscription_seq), count(*)) AS INTEGER) AS deliveries
+            FROM o LEFT JOIN first_sku f USING (order_id)
+            WHERE o.subscription_id IS NOT NULL GROUP BY o.subscription_id
             """,
             o=orders,
+            l=self.tables["order_lines"],
         )
         subs = self.tables["subscriptions"]
         cols = []
@@ -146,7 +153,7 @@ class Merger:
                 cols.append("COALESCE(s.subscription_id, d.subscription_id) AS subscription_id")
             elif c == "deliveries":
                 cols.append("CAST(greatest(s.deliveries, d.deliveries) AS INTEGER) AS deliveries")
-            elif c in ("customer_id", "started_at"):
+            elif c in ("customer_id", "started_at", "sku"):
                 cols.append(f"COALESCE(s.{c}, d.{c}) AS {c}")
             elif c == "status":
                 cols.append("COALESCE(s.status, CASE WHEN s.cancelled_at IS NOT NULL THEN 'cancelled' ELSE 'active' END) AS status")
