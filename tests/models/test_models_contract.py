@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from horetsu.errors import AnalysisError, ConvergenceError, NotFittedError
-from horetsu.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
+from horetsu.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeometric
 
 SURVIVORS = [1000, 631, 468, 382, 326, 289, 262, 241]
 
@@ -27,7 +27,7 @@ def _predict(model):
     return model.p_alive(2, 30.43, 38.86)
 
 
-MODELS = [BetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeometric]
+MODELS = [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeometric]
 
 
 @pytest.mark.parametrize("cls", MODELS)
@@ -84,7 +84,7 @@ def test_invalid_summaries_are_refused():
         GammaGamma().fit([0, 0, 1], [0.0, 0.0, 5.0])
 
 
-@pytest.mark.parametrize("cls", [BetaGeo, ParetoNBD])
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo, ParetoNBD])
 def test_predictions_are_vectorised_over_customers_and_t(cls, cdnow_summary):
     s = cdnow_summary
     m = cls().fit(s["frequency"], s["recency"], s["T"])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "BetaGeo",
+    "ModifiedBetaGeo",
     "ParetoNBD",
     "GammaGamma",
     "ShiftedBetaGeometric",
@@ -30,6 +31,7 @@ __all__ = [
 
 _WHERE = {
     "BetaGeo": "bgnbd",
+    "ModifiedBetaGeo": "mbgnbd",
     "ParetoNBD": "paretonbd",
     "GammaGamma": "gammagamma",
     "ShiftedBetaGeometric": "sbg",
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from horetsu.models.bgnbd import BetaGeo
     from horetsu.models.gammagamma import GammaGamma
     from horetsu.models.holdout import HoldoutReport, holdout_report
+    from horetsu.models.mbgnbd import ModifiedBetaGeo
     from horetsu.models.paretonbd import ParetoNBD
     from horetsu.models.sbg import ShiftedBetaGeometric
     from horetsu.models.scoring import score_workspace

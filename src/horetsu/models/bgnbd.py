@@ -23,25 +23,27 @@ from horetsu.models._suffstats import Collapsed, collapse, dot, softplus_and_sig
 from horetsu.models.base import BaseModel
 
 
-def _log_odds_dead(r: float, alpha: float, a: float, b: float, x, t_x, T) -> np.ndarray:
-    """d = log of (second likelihood term / first); -inf when x == 0."""
+def _log_odds_dead(r: float, alpha: float, a: float, b: float, x, t_x, T, shift: int = 0) -> np.ndarray:
+    """d = log of (second likelihood term / first); for BG/NBD (shift 0) -inf when x == 0."""
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.log(a) - np.log(b + x - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-    return np.where(x > 0, d, -np.inf)
+        d = np.log(a) - np.log(b + x - 1.0 + shift) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return d if shift else np.where(x > 0, d, -np.inf)
 
 
 class BetaGeo(BaseModel):
     """BG/NBD model. ``params_`` = {r, alpha, a, b}; time in the unit of the summary."""
 
     param_names = ("r", "alpha", "a", "b")
+    #: 0 for BG/NBD; 1 for MBG/NBD, where a customer may also drop out right after the first purchase
+    _shift = 0
 
     def _default_init(self) -> np.ndarray:
         return np.array([0.5, 5.0, 0.8, 2.5])
 
     # ------------------------------------------------------------ likelihood
-    @staticmethod
-    def _objective(c: Collapsed):
+    def _objective(self, c: Collapsed):
+        k = float(self._shift)
         xv, tv, Tv = c.x_values, c.t_values, c.T_values
         xi, ti, Ti = c.x_index, c.t_index, c.T_index
         x, w = c.x, c.w
@@ -51,8 +53,8 @@ class BetaGeo(BaseModel):
         w_T = np.bincount(Ti, weights=w, minlength=len(Tv))
         wx_T = np.bincount(Ti, weights=w * x, minlength=len(Tv))
         w_all = float(w.sum())
-        repeat = xv > 0
-        xm1 = np.where(repeat, xv - 1.0, 1.0)
+        repeat = (xv > 0) | (k > 0)  # rows with the "dropped out after the last purchase" branch
+        xm1 = np.where(repeat, xv - 1.0 + k, 1.0)
 
         def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
             r, alpha, a, b = np.exp(theta)
@@ -66,7 +68,7 @@ class BetaGeo(BaseModel):
             # softplus(d) and q = P(dropped out after the last purchase | data)
             soft, q = softplus_and_sigmoid(d)
             wq = w * q
-            per_x = gammaln(r + xv) - gammaln(r) + betaln(a, b + xv) - betaln(a, b)
+            per_x = gammaln(r + xv) - gammaln(r) + betaln(a, b + xv + k) - betaln(a, b)
             ll = dot(w_x, per_x) + w_all * r * np.log(alpha) - dot(r * w_T + wx_T, l_aT_u) + dot(w, soft)
             inv_aT_u = 1.0 / (alpha + Tv)
             inv_at_u = 1.0 / (alpha + tv)
@@ -74,8 +76,8 @@ class BetaGeo(BaseModel):
             g_r = dot(w_x, digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - dot(w_T, l_aT_u) + dot(wq, diff)
             g_alpha = (w_all * r / alpha - dot(r * w_T + wx_T, inv_aT_u)
                        + dot(wq * rx, inv_aT_u[Ti] - inv_at_u[ti]))
-            g_a = dot(w_x, digamma(a + b) - digamma(a + b + xv)) + wq.sum() / a
-            g_b = (dot(w_x, digamma(b + xv) - digamma(a + b + xv) - digamma(b) + digamma(a + b))
+            g_a = dot(w_x, digamma(a + b) - digamma(a + b + xv + k)) + wq.sum() / a
+            g_b = (dot(w_x, digamma(b + xv + k) - digamma(a + b + xv + k) - digamma(b) + digamma(a + b))
                    - dot(wq_x, np.where(repeat, 1.0 / (b + xm1), 0.0)))
             grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
             return -float(ll), -grad
@@ -92,20 +94,21 @@ class BetaGeo(BaseModel):
         """Probability that the customer has not dropped out by T."""
         p = self._check_fitted()
         x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
-        return expit(-_log_odds_dead(p["r"], p["alpha"], p["a"], p["b"], x, t_x, big_t))
+        return expit(-_log_odds_dead(p["r"], p["alpha"], p["a"], p["b"], x, t_x, big_t, self._shift))
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected number of purchases in (T, T+t] given the customer's history."""
         p = self._check_fitted()
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
         t, x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, frequency, recency, T)))
+        k = self._shift
         z = t / (alpha + big_t + t)
-        # Euler's transformation keeps the hypergeometric factor bounded for heavy buyers:
-        # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)
+        # Euler's transformation keeps the hypergeometric factor bounded for heavy buyers (k = shift):
+        # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x+k; a+b+x-1+k; z) = (1-z)^(a-1) 2F1(a+b-1+k-r, a-1; a+b+x-1+k; z)
         am1 = a - 1.0 if abs(a - 1.0) > 1e-9 else 1e-9
-        tail = np.power(1.0 - z, am1) * hyp2f1(a + b - 1.0 - r, am1, a + b + x - 1.0, z)
-        base = (a + b + x - 1.0) / am1 * (1.0 - tail)
-        return base * expit(-_log_odds_dead(r, alpha, a, b, x, t_x, big_t))
+        tail = np.power(1.0 - z, am1) * hyp2f1(a + b - 1.0 + k - r, am1, a + b + x - 1.0 + k, z)
+        base = (a + b + x - 1.0 + k) / am1 * (1.0 - tail)
+        return base * expit(-_log_odds_dead(r, alpha, a, b, x, t_x, big_t, k))
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
         """Expected purchases in (0, t] of a customer just acquired (unconditional E[X(t)])."""

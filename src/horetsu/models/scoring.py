@@ -74,18 +74,23 @@ def _fit_spend_model(x: np.ndarray, monetary: np.ndarray, mean_order_value: floa
     return EmpiricalSpend(mean_order_value), "mean_order_value", notes
 
 
-def score_workspace(ws: Any, as_of: Any = None) -> tuple[Any, dict[str, Any]]:
+def score_workspace(
+    ws: Any, as_of: Any = None, *, exclude_statuses: Any = None
+) -> tuple[Any, dict[str, Any]]:
     """Per-customer model scores for a workspace, and metadata about the models.
 
     Returns ``(table, meta)``: an Arrow table with ``customer_id, p_alive,
     expected_purchases_365d, clv_12m, model_frequency, model_recency, model_T``
     (one row per customer with at least one counted order up to ``as_of``), and a
     dict with the time unit ("W"), horizons and fitted parameters.
+    ``exclude_statuses`` defaults to cancelled, returned and refunded.
     """
     import pyarrow as pa
 
+    excluded = list(EXCLUDED_STATUSES if exclude_statuses is None else exclude_statuses)
     orders = ws.table("orders")
-    orders = orders.filter(~orders.status.isin(list(EXCLUDED_STATUSES)) | orders.status.isnull())
+    if excluded:
+        orders = orders.filter(~orders.status.isin(excluded) | orders.status.isnull())
     as_of_date = _to_date(as_of)
     if as_of_date is None:
         as_of_date = _to_date(orders.order_date.max().execute())
@@ -142,7 +147,7 @@ def score_workspace(ws: Any, as_of: Any = None) -> tuple[Any, dict[str, Any]]:
         "clv_horizon_months": CLV_MONTHS,
         "annual_discount": ANNUAL_DISCOUNT,
         "currency": "JPY",
-        "excluded_statuses": list(EXCLUDED_STATUSES),
+        "excluded_statuses": excluded,
         "purchase_model": model_name,
         "purchase_params": model.params_,
         "purchase_standard_errors": model.standard_errors_,
