@@ -85,3 +85,21 @@ def test_friendly_errors_without_enough_orders(ws):
     ws.write_tables({"orders": _orders(one_each)})
     with pytest.raises(AnalysisError, match="bought twice"):
         score_workspace(ws)
+
+
+def test_horetsu_analyze_writes_the_model_columns_and_metadata(cdnow_transactions, tmp_path):
+    import json
+
+    import horetsu
+    from horetsu.analytics import analyze
+
+    ws = horetsu.init_workspace(tmp_path / "ws")
+    ws.write_tables({"orders": _orders(cdnow_transactions)})
+    analyze(ws, as_of="1997-09-30")
+    customers = ws.read_result("customers").to_pandas().set_index("customer_id")
+    assert {"p_alive", "expected_purchases_365d", "clv_12m"} <= set(customers.columns)
+    bg = BetaGeo()
+    bg.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert customers.loc["0001", "p_alive"] == pytest.approx(float(bg.p_alive(2, 30.43, 38.86)), abs=1e-3)
+    meta = json.loads((ws.results_dir / "meta.json").read_text(encoding="utf-8"))["models"]
+    assert (meta["time_unit"], meta["horizon_days"], meta["clv_horizon_months"]) == ("W", 365, 12)
