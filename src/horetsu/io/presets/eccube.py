@@ -8,6 +8,14 @@ and are taken once, never summed.  ``対応状況`` 注文取消し → cancelle
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horetsu.io import normalize as nz
+from horetsu.io.presets._orders import OrderRows, build_line_export, prefecture_from_code
+from horetsu.io.presets.base import Columns, Parsed, Rejects, exact_duplicates, raw_json
+from horetsu.io.reader import Source
+
 NAME = "eccube"
 
 # EC-CUBE 4 管理画面 受注CSV (default columns of csv type 3), in export order.
@@ -30,14 +38,6 @@ CUSTOMER_HEADERS: tuple[str, ...] = (
     "ポイント", "備考", "会員ステータス(ID)", "会員ステータス(名称)", "メルマガ", "登録日", "更新日",
 )  # fmt: skip
 
-
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
-
-from horetsu.io import normalize as nz  # noqa: E402
-from horetsu.io.presets._orders import OrderRows, build_line_export, prefecture_from_code  # noqa: E402
-from horetsu.io.presets.base import Columns, Parsed, Rejects, exact_duplicates, raw_json  # noqa: E402
-from horetsu.io.reader import Source  # noqa: E402
 
 # 明細区分(ID) of EC-CUBE 4 (OrderItemType): 1 商品, 2 送料, 3 手数料, 4 割引, 5 税, 6 ポイント.
 ITEM_TYPES = {"1": "product", "2": "shipping", "3": "fee", "4": "discount", "5": "tax", "6": "point",

@@ -9,6 +9,15 @@ customers are identified by name + phone.
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horetsu.errors import InputFileError
+from horetsu.io import normalize as nz
+from horetsu.io.presets._orders import OrderRows, build_line_export, hashed_ids
+from horetsu.io.presets.base import Columns, Parsed, Rejects
+from horetsu.io.reader import Source
+
 NAME = "rakuten"
 
 # 楽天ペイ受注 CSV (RMS, 2019+) — the columns horetsu reads, in export order.
@@ -41,15 +50,6 @@ LEGACY_ORDER_HEADERS: tuple[str, ...] = (
     "単価", "個数",
 )  # fmt: skip
 
-
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
-
-from horetsu.errors import InputFileError  # noqa: E402
-from horetsu.io import normalize as nz  # noqa: E402
-from horetsu.io.presets._orders import OrderRows, build_line_export, hashed_ids  # noqa: E402
-from horetsu.io.presets.base import Columns, Parsed, Rejects  # noqa: E402
-from horetsu.io.reader import Source  # noqa: E402
 
 CANCELLED = ("900", "800", "キャンセル確定", "キャンセル確定待ち", "キャンセル", "キャンセル済み")
 SUBSCRIPTION_KINDS = ("4", "5", "定期購入", "頒布会")

@@ -9,6 +9,16 @@ subscription renewals are marked in ``Source`` (e.g. ``subscription_contract``).
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horetsu.errors import InputFileError
+from horetsu.io import normalize as nz
+from horetsu.io.presets._orders import OrderRows, prefecture_from_code
+from horetsu.io.presets.base import Columns, Parsed, Rejects, exact_duplicates, raw_json
+from horetsu.io.reader import Source
+
 NAME = "shopify"
 
 # Column order of the Shopify admin "Export orders" CSV (plain CSV file).
@@ -39,16 +49,6 @@ CUSTOMER_HEADERS: tuple[str, ...] = (
     "Total Spent", "Total Orders", "Note", "Tax Exempt", "Tags",
 )  # fmt: skip
 
-
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
-
-from horetsu.errors import InputFileError  # noqa: E402
-from horetsu.io import normalize as nz  # noqa: E402
-from horetsu.io.presets._orders import OrderRows, prefecture_from_code  # noqa: E402
-from horetsu.io.presets.base import Columns, Parsed, Rejects, exact_duplicates, raw_json  # noqa: E402
-from horetsu.io.reader import Source  # noqa: E402
 
 _ORDER_COLS = {c: (c,) for c in ORDER_HEADERS}
 _CUSTOMER_COLS = {c: (c,) for c in (*CUSTOMER_HEADERS, "Accepts Marketing", "Province Code", "Province", "Zip",
