@@ -73,7 +73,7 @@ def main() -> None:
     args = ap.parse_args()
     with open("/proc/loadavg") as fh:
         print(f"load average at start: {fh.read().split()[0]} on {__import__('os').cpu_count()} cores\n")
-    print("| customers | format | median wall (s) | CPU (s) | of which simulate (s) | pyarrow write floor (s) | rows written | MB | peak RSS (MB) |")
+    print("| customers | format | median wall (s) | CPU (s) | of which simulate (s) | pyarrow write floor (s) | rows (generic tables) | MB written | peak RSS (MB) |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.customers:
         for fmt in args.formats:
