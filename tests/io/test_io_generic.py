@@ -65,6 +65,17 @@ def test_reimport_changes_nothing_and_counts_duplicates(ws, data_dir, tmp_path):
         assert after[name] == before[name]
     f = again["files"][0]
     assert (f["accepted"], f["quarantined"], f["duplicates"]) == (0, 3, 4)
+    log = ws.read_meta("import_log.json")
+    assert [e["accepted"] for e in log] == [3, 0]  # one entry appended per imported file
+
+
+def test_progress_callback_is_told_about_each_file(ws, data_dir, tmp_path):
+    path = shutil.copy(data_dir / "orders_cp932.csv", tmp_path / "orders.csv")
+    seen = []
+    import_files(ws, [path, path], "generic", progress=lambda **kw: seen.append(kw))
+    assert seen[0] == {"total": 4}
+    assert sum(kw.get("advance", 0) for kw in seen) == 4
+    assert {"description": "orders.csv"} in seen
 
 
 def test_newer_export_updates_changed_orders_only(ws, tmp_path):
