@@ -60,20 +60,33 @@ def _open(browser, path, shot):
         " missing: (s.querySelector('.missing') || {}).textContent || ''}))"
     )
     font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    # the fonts Chromium really used for the page title (a font of the stack, not boxes)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    h1 = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "header.page h1"})["nodeId"]
+    used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": h1})["fonts"]
+    cdp.detach()
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     page.close()
-    return info, sections, problems, requests, font
+    return info, sections, problems, requests, font, used
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_report_renders_offline(lang, shop_reports, browser, tmp_path):
     shot = tmp_path / "screenshots" / f"report-{lang}.png"
-    info, sections, problems, requests, font = _open(browser, shop_reports[lang], shot)
+    info, sections, problems, requests, font, used = _open(browser, shop_reports[lang], shot)
 
     assert problems == []
     assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
     assert "IPAGothic" in font and "Hiragino Sans" in font and font.rstrip().endswith("sans-serif")
+    used_names = {f["familyName"] for f in used}
+    stack = {"IPAGothic", "IPAPGothic", "Noto Sans CJK JP", "DejaVu Sans", "Liberation Sans"}
+    assert used_names and used_names <= stack, used
+    if lang == "ja":  # every glyph of the Japanese title comes from the Japanese font
+        assert sum(f["glyphCount"] for f in used if f["familyName"] == "IPAGothic") == len("顧客の時間軸レポート")
     assert shot.stat().st_size > 50_000
 
     assert [s["key"] for s in sections] == SECTION_KEYS
