@@ -348,9 +348,14 @@ def parse_events(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
         )
         rej.bad(nps_bad, cols.get("value"), cols.name("value"), "NPS answer outside 0-10", "invalid_value")
     valid = ~rej.mask
-    idx = np.arange(n)
-    keys = pc.if_else(pa.array(valid), pa.array(idx.astype(str)), pa.scalar(None, pa.string()))
-    dup = exact_duplicates(source.table, pc.fill_null(cid, ""), valid)
+    # Events have no key: the row number stands in; duplicates are looked for among rows
+    # sharing customer, time and type (usually none, so the check stays cheap).
+    keys = pa.array(np.where(valid, np.arange(n), -1))
+    near = pc.binary_join_element_wise(
+        pc.fill_null(cid, ""), pc.fill_null(nz.as_str(source.table.column(cols.found["at"])), ""),
+        pc.fill_null(nz.as_str(typ_src), ""), "|",
+    )  # fmt: skip
+    dup = exact_duplicates(source.table, near, valid)
     keep_idx = np.flatnonzero(valid & ~dup)
     take = pa.array(keep_idx)
     ev = pa.table(
