@@ -20,13 +20,14 @@ COOLING_LIST = 20
 def cooling_valuable(cust: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """Customers in the top spend quintile whose temperature is cooling (or P(alive) below 0.5)."""
     spend = cust["monetary_total"].to_numpy(dtype=float)
-    threshold = float(np.nanquantile(spend, VALUABLE_QUANTILE)) if len(spend) else 0.0
+    spend = spend[np.isfinite(spend) & (spend > 0)]  # buyers only: leads have spent nothing
+    threshold = float(np.quantile(spend, VALUABLE_QUANTILE)) if len(spend) else 0.0
     if "temperature" in cust:
         cooling = cust["temperature"].astype(str) == "cooling"
     else:
         p = cust["p_alive"].to_numpy(dtype=float)
         cooling = pd.Series((p < ALIVE_THRESHOLD) & (p >= 0.2), index=cust.index)
-    rows = cust[cooling & (cust["monetary_total"] >= threshold)]
+    rows = cust[cooling & (cust["monetary_total"] >= threshold) & (cust["monetary_total"] > 0)]
     return rows.sort_values("monetary_total", ascending=False), threshold
 
 
