@@ -197,3 +197,17 @@ def test_rfm_and_cpm_overlays(shop, make_ws):
     assert cpm == {("よちよち客", "empathy"): 1, ("初回離脱客", "landing"): 1, ("(none)", "observer"): 1}
     with pytest.raises(horetsu.errors.AnalysisError):
         cpm_by_stage(ws, "2025-06-30")
+
+
+def test_an_empty_workspace_gives_empty_results_not_errors(ws):
+    from horetsu.stages import classify, stage_distribution
+
+    assert classify(ws).num_rows == 0
+    h = stage_history(ws)
+    assert h.num_rows == 0
+    stats = movement_stats(h)
+    assert stats.column("runs").to_pylist() == [0, 0, 0, 0, 0]
+    assert stalled_customers(h).num_rows == 0
+    assert sum(stage_distribution(ws).column("customers").to_pylist()) == 0
+    assert {r["customers"] for r in journey_funnel(ws).to_pylist()} == {0}
+    assert horetsu.gate(ws, "mail_magazine").n_allowed == 0

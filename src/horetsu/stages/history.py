@@ -131,9 +131,17 @@ def spells(snapshots: Any, history_start: Any = None) -> pd.DataFrame:
     """
     df = _frame(snapshots).sort_values(["customer_id", "as_of"], kind="stable").reset_index(drop=True)
     if df.empty:
-        return pd.DataFrame(columns=["customer_id", "stage", "start", "last", "next_stage", "exit",
-                                     "left_censored", "closed", "days", "moved_up", "moved_down", "lapsed",
-                                     "temperature_now"])
+        empty = pd.DataFrame({
+            "customer_id": pd.Series(dtype=object), "stage": pd.Series(dtype=object),
+            "start": pd.Series(dtype="datetime64[ns]"), "last": pd.Series(dtype="datetime64[ns]"),
+            "next_stage": pd.Series(dtype=object), "exit": pd.Series(dtype="datetime64[ns]"),
+            "left_censored": pd.Series(dtype=bool), "closed": pd.Series(dtype=bool),
+            "days": pd.Series(dtype="int64"), "moved_up": pd.Series(dtype=bool),
+            "moved_down": pd.Series(dtype=bool), "lapsed": pd.Series(dtype=bool),
+            "temperature_now": pd.Series(dtype=object),
+        })
+        empty.attrs["last_date"] = None
+        return empty
     start_mark = parse_date(history_start) if history_start is not None else None
     first_date = pd.Timestamp(start_mark) if start_mark else (history_start_of(snapshots) or df["as_of"].min())
     last_date = df["as_of"].max()
@@ -223,7 +231,7 @@ def stalled_customers(
     """
     sp = spells(snapshots, history_start) if _spells is None else _spells
     obs_movers = sp[~sp["left_censored"] & sp["moved_up"]]
-    threshold = obs_movers.groupby("stage")["days"].quantile(percentile)
+    threshold = obs_movers["days"].astype("float64").groupby(obs_movers["stage"]).quantile(percentile)
     open_ = sp[~sp["closed"]].copy()
     open_["threshold_days"] = open_["stage"].map(threshold)
     hit = open_[open_["threshold_days"].notna() & (open_["days"] > open_["threshold_days"])

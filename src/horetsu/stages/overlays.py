@@ -14,7 +14,6 @@ import pyarrow as pa
 
 from horetsu.errors import AnalysisError
 from horetsu.stages.classifier import classify_frame
-from horetsu.stages.facts import from_day
 from horetsu.stages.policy import JOURNEY_LABELS, JOURNEY_STEPS, STAGES, load_policy
 
 # Fixed bands (days since the last purchase; number of purchases), used when the
@@ -143,15 +142,13 @@ def journey_funnel(ws: Any = None, as_of: Any = None, cohort: str = "month", cla
     if cohort not in ("month", "quarter", "year"):
         raise AnalysisError(f"cohort must be month, quarter or year, not {cohort!r}",
                             ja="cohort は month / quarter / year のいずれかです")
-    dates = pd.to_datetime(pd.Series([from_day(x) if np.isfinite(x) else None for x in np.unique(first_contact[np.isfinite(first_contact)])], dtype="object"))
-    lookup = dict(zip(np.unique(first_contact[np.isfinite(first_contact)]), dates))
-    label_of = {"month": "%Y-%m", "quarter": None, "year": "%Y"}[cohort]
-    uniq = pd.Series(lookup)
+    valid = np.isfinite(first_contact)
+    dates = pd.Series(pd.to_datetime(np.where(valid, first_contact, 0).astype("int64"), unit="D"))
     if cohort == "quarter":
-        labels = uniq.dt.year.astype(str) + "Q" + uniq.dt.quarter.astype(str)
+        labels = dates.dt.year.astype(str) + "Q" + dates.dt.quarter.astype(str)
     else:
-        labels = uniq.dt.strftime(label_of)
-    cohort_col = pd.Series(first_contact).map(labels).fillna("(unknown)").to_numpy()
+        labels = dates.dt.strftime("%Y-%m" if cohort == "month" else "%Y")
+    cohort_col = np.where(valid, labels.to_numpy(dtype=object), "(unknown)")
     rows = []
     gaps = mat[:, 1:] - mat[:, :-1]
     for name in [*sorted(set(cohort_col)), "all"]:  # cohorts: a few dozen at most
