@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from horetsu.errors import AnalysisError, ConvergenceError, NotFittedError
-from horetsu.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeometric
+from horetsu.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeometric
 
 SURVIVORS = [1000, 631, 468, 382, 326, 289, 262, 241]
 
@@ -16,6 +16,8 @@ def _fit_args(model, s):
         return (s["frequency"], s["monetary"])
     if isinstance(model, ShiftedBetaGeometric):
         return (SURVIVORS,)
+    if isinstance(model, BetaGeoBetaBinom):  # a discrete-time history: (x, t_x) after 6 opportunities
+        return ([0, 1, 1, 2, 2, 3, 4, 6], [0, 1, 5, 2, 6, 6, 5, 6], [6] * 8, [3000, 1000, 200, 600, 250, 300, 250, 1200])
     return (s["frequency"], s["recency"], s["T"])
 
 
@@ -24,10 +26,12 @@ def _predict(model):
         return model.expected_spend(2, 30.0)
     if isinstance(model, ShiftedBetaGeometric):
         return model.survival(3)
+    if isinstance(model, BetaGeoBetaBinom):
+        return model.p_alive(2, 3, 6)
     return model.p_alive(2, 30.43, 38.86)
 
 
-MODELS = [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeometric]
+MODELS = [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeometric, BetaGeoBetaBinom]
 
 
 @pytest.mark.parametrize("cls", MODELS)

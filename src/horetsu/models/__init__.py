@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ModifiedBetaGeo",
     "ParetoNBD",
     "GammaGamma",
@@ -31,6 +32,7 @@ __all__ = [
 
 _WHERE = {
     "BetaGeo": "bgnbd",
+    "BetaGeoBetaBinom": "bgbb",
     "ModifiedBetaGeo": "mbgnbd",
     "ParetoNBD": "paretonbd",
     "GammaGamma": "gammagamma",
@@ -43,6 +45,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from horetsu.models.bgbb import BetaGeoBetaBinom
     from horetsu.models.bgnbd import BetaGeo
     from horetsu.models.gammagamma import GammaGamma
     from horetsu.models.holdout import HoldoutReport, holdout_report
