@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import pyarrow.csv as pacsv
 import pytest
 
 N_CUSTOMERS = 30000
-
-
-def read(path):
-    """Read a generated CSV with empty cells as nulls (timestamps parse to UTC)."""
-    return pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
-    )
 
 
 @pytest.fixture(scope="session")

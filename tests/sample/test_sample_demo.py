@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import pyarrow.csv as pacsv
 import pytest
 
 import horetsu
 from horetsu.cli.app import main
-from tests.sample.conftest import read
 
 TABLES = ("customers", "orders", "subscriptions", "events")
+
+
+def read(path):
+    """Read a generated CSV with empty cells as nulls (timestamps parse to UTC)."""
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
 
 
 @pytest.mark.slow

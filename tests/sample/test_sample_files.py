@@ -7,13 +7,18 @@ from collections import Counter
 
 import numpy as np
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pytest
 
 from horetsu import schema
 from horetsu.errors import ConfigError
 from horetsu.sample import generate
 from horetsu.sample.names import PREFECTURES
-from tests.sample.conftest import read
+
+
+def read(path):
+    """Read a generated CSV with empty cells as nulls (timestamps parse to UTC)."""
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
 
 
 def _digests(info) -> dict[str, str]:

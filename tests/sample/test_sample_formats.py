@@ -13,9 +13,13 @@ import pytest
 from horetsu.io.presets import rakuten as rakuten_preset
 from horetsu.io.presets import shopify as shopify_preset
 from horetsu.sample import generate
-from tests.sample.conftest import read
 
 N = 1500
+
+
+def read(path):
+    """Read a generated CSV with empty cells as nulls (timestamps parse to UTC)."""
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
 
 
 @pytest.fixture(scope="module")
