@@ -77,14 +77,13 @@ def simulate(customers: int, seed: int, params: TrueParams, progress: Progress |
     sub_number = np.empty(len(sub_order), np.int64)
     sub_number[sub_order] = np.arange(len(sub_order))
     sub_ids = ids("S", max(len(sub_order), 1))  # one spare id keeps take() valid with no subscriptions
-    tables = Shop(
+    return Shop(
         customers=_customers_table(cust, channel, cust_ids),
-        orders=_orders_table(rng, one_off, twins, deliveries, sub_number, cust, cust_ids, sub_ids),
+        orders=_orders_table(one_off, twins, deliveries, sub_number, cust, cust_ids, sub_ids),
         subscriptions=_subscriptions_table(subs, sub_order, cust_ids),
         events=_events_table(ev, cust_ids),
-        truth=_truth_table(cust, truth, subs, cust_ids, one_off),
+        truth=_truth_table(cust, truth, subs, cust_ids),
     )
-    return tables
 
 
 def _customers_table(cust: dict, channel: np.ndarray, cust_ids: pa.Array) -> pa.Table:
@@ -121,7 +120,7 @@ def _customers_table(cust: dict, channel: np.ndarray, cust_ids: pa.Array) -> pa.
     )
 
 
-def _orders_table(rng, one_off, twins, deliveries, sub_number, cust, cust_ids, sub_ids) -> pa.Table:
+def _orders_table(one_off, twins, deliveries, sub_number, cust, cust_ids, sub_ids) -> pa.Table:
     n1, n2, n3 = len(one_off["t"]), len(twins["t"]), len(deliveries["t"])
 
     def cat3(key, third):
@@ -239,7 +238,7 @@ def _int_or_null(values: np.ndarray) -> pa.Array:
     return pa.array(np.where(nan, 0, values).astype(np.int64), mask=nan)
 
 
-def _truth_table(cust, truth, subs, cust_ids, one_off) -> pa.Table:
+def _truth_table(cust, truth, subs, cust_ids) -> pa.Table:
     n = len(cust_ids)
 
     def spread(idx, values, fill=np.nan):
