@@ -30,3 +30,11 @@ def test_cohort_trend_compares_recent_cohorts_with_older_ones():
     steady = df.assign(ltv=[100.0] * 3 + [102.0] * 6)
     assert "+2.0%" in cohorts._trend_action(steady, Tr("ja"))
     assert cohorts.recent_vs_older(df.head(8)) is None  # too few cohorts to compare
+
+
+def test_holdout_length_follows_the_history():
+    from horetsu.report.derived import holdout_weeks
+
+    assert holdout_weeks(1278) == 26  # the sample shop: three and a half years
+    assert holdout_weeks(210) == 10  # 30 weeks of history: a third is 10 weeks
+    assert holdout_weeks(30) == 4  # never under four weeks

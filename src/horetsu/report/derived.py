@@ -27,7 +27,13 @@ SNAPSHOT_DAYS = 182  # half-yearly snapshots ...
 HISTORY_DAYS = 364  # ... over the last year (each snapshot is one classification of everybody)
 MOVE_WINDOW_DAYS = SNAPSHOT_DAYS  # "moved up by the next snapshot"
 SNAPSHOT_COLUMNS = ("customer_id", "as_of", "stage", "journey_step", "temperature")
-HOLDOUT_WEEKS = 26  # the last half year is held out to check the purchase model
+HOLDOUT_WEEKS = 26  # the last half year is held out to check the purchase model ...
+MIN_HOLDOUT_WEEKS = 4  # ... or a third of the history for a younger shop, at least four weeks
+
+
+def holdout_weeks(history_days: int) -> int:
+    """Weeks held out: 26, or a third of a shorter history (never under four)."""
+    return max(MIN_HOLDOUT_WEEKS, min(HOLDOUT_WEEKS, history_days // 21))
 EXCLUDED = ("cancelled", "returned", "refunded")
 
 
@@ -177,9 +183,15 @@ class Derived:
             orders = self.ws.table("orders")
             orders = orders.filter(~orders.status.isin(list(EXCLUDED)) | orders.status.isnull())
             orders = orders.filter(orders.order_date <= self.as_of)
-            cal_end = self.as_of - dt.timedelta(weeks=HOLDOUT_WEEKS)
+            first = orders.order_date.min().execute()
+            if first is None:
+                return None
+            weeks = holdout_weeks((self.as_of - pd.Timestamp(first).date()).days)
+            cal_end = self.as_of - dt.timedelta(weeks=weeks)
             # the same purchase model that scored the customers
             model = models.ParetoNBD() if self.models_meta.get("purchase_model") == "paretonbd" else models.BetaGeo()
-            return models.holdout_report(model, orders, "customer_id", "order_date", cal_end, self.as_of, unit="W")
+            report = models.holdout_report(model, orders, "customer_id", "order_date", cal_end, self.as_of, unit="W")
+            report.totals["holdout_weeks"] = weeks
+            return report
 
         return self._once("holdout", run)

@@ -78,7 +78,7 @@ def build(data: ReportData, tr: Tr) -> Section:
         actual, expected = totals["actual_holdout"], totals["expected_holdout"]
         err = abs(expected - actual) / actual if actual else float("nan")
         sec.note = tr("tk.holdout", actual=tr.num(actual), expected=tr.num(expected), error=tr.pct(err),
-                      weeks=tr.num(HOLDOUT_WEEKS))
+                      weeks=tr.num(totals.get("holdout_weeks", HOLDOUT_WEEKS)))
     else:
         sec.missing.append("horetsu.models.holdout_report")
     alive = int((p >= ALIVE_THRESHOLD).sum())
