@@ -184,7 +184,13 @@ class Workspace:
     def publish(self, con: Any, names: tuple[str, ...] | None = None) -> None:
         """Copy the canonical tables into another Ibis backend (PostgreSQL, Spark...)."""
         for name in names or tuple(schema.TABLES):
-            con.create_table(name, self.read_arrow(name), overwrite=True)
+            table = self.read_arrow(name)
+            if getattr(con, "name", "") == "pyspark":
+                # ibis 12's PySpark create_table goes through pandas, which turns null strings
+                # into "NaN" and drops nullable integers; Spark reads Arrow correctly.
+                con._session.createDataFrame(table).write.saveAsTable(name, mode="overwrite")
+            else:
+                con.create_table(name, table, overwrite=True)
 
     def attach(self, con: Any) -> "Workspace":
         """Use an open Ibis connection as the engine (e.g. ``ibis.pyspark.connect(spark)``).

@@ -12,6 +12,7 @@ quantile paths then cut at the same places as the exact ones).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
@@ -154,6 +155,23 @@ def test_postgres_gives_identical_results(engine_ws, duckdb_results, pg_url):
     _check_engine(ws, duckdb_results)
 
 
+def test_cli_analyze_on_postgres(engine_ws, duckdb_results, pg_url, tmp_path, capsys):
+    import horetsu
+    from horetsu.cli.app import main
+
+    empty = horetsu.init_workspace(tmp_path / "empty")
+    code = main(["--lang", "en", "analyze", "-w", str(empty.path), "--engine", pg_url.replace("/postgres", "/template1")])
+    assert code == 3 and "has no table 'orders'" in capsys.readouterr().err
+    ws = horetsu.open_workspace(engine_ws.path, engine=pg_url)
+    ws.publish(ws.con)
+    code = main(["--lang", "en", "analyze", "-w", str(engine_ws.path), "--engine", pg_url, "--as-of", str(AS_OF),
+                 "--no-models", "--no-stages"])
+    assert code == 0, capsys.readouterr().err
+    meta = json.loads((engine_ws.results_dir / "meta.json").read_text())
+    assert meta["engine"] == "postgres"
+    assert_same("cpm_cells", horetsu.open_workspace(engine_ws.path).read_result("cpm_cells"), duckdb_results["cpm_cells"])
+
+
 def test_pyspark_gives_identical_results(engine_ws, duckdb_results, spark_con, spark_publish):
     import horetsu
 
@@ -161,3 +179,20 @@ def test_pyspark_gives_identical_results(engine_ws, duckdb_results, spark_con, s
     assert ws.con.name == "pyspark"
     spark_publish(spark_con, ws)
     _check_engine(ws, duckdb_results)
+
+
+def test_publish_to_spark_keeps_nulls(engine_ws, spark_con):
+    """ibis' own PySpark create_table turned null strings into 'NaN'; publish must not."""
+    import horetsu
+
+    ws = horetsu.open_workspace(engine_ws.path).attach(spark_con)
+    ws.publish(spark_con, names=("order_lines", "subscriptions"))
+    spark = spark_con._session
+    local = engine_ws.read_arrow("order_lines")
+    got = spark.sql("SELECT count(*) AS n, count(sku) AS skus, sum(line_total_jpy) AS total FROM default.order_lines").collect()[0]
+    assert (got["n"], got["skus"], got["total"]) == (
+        local.num_rows, local.num_rows - local["sku"].null_count, sum(local["line_total_jpy"].to_pylist()),
+    )
+    subs = engine_ws.read_arrow("subscriptions")
+    nulls = spark.sql("SELECT count(*) AS n FROM default.subscriptions WHERE cancelled_at IS NULL").collect()[0]["n"]
+    assert nulls == subs["cancelled_at"].null_count > 0

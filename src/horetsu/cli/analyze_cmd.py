@@ -25,12 +25,20 @@ def _connect(ws: Any) -> None:
     if not ws.engine_url:
         return
     try:
-        ws.con  # noqa: B018 - opens the connection
+        names = set(ws.con.list_tables())
     except Exception as exc:  # any driver error: report it as a workspace problem
         raise WorkspaceError(
             f"cannot connect to the engine {ws.engine_url!r}: {exc}",
             ja=f"実行エンジン {ws.engine_url!r} に接続できません: {exc}",
         ) from None
+    missing = [n for n in ("orders", "customers", "order_lines", "subscriptions") if n not in names]
+    if missing:
+        raise WorkspaceError(
+            f"the engine {ws.engine_url!r} has no table {missing[0]!r}; copy the workspace tables there "
+            "first (ws.publish(ws.con), see docs/analytics.md)",
+            ja=f"実行エンジン {ws.engine_url!r} にテーブル {missing[0]!r} がありません。先にワークスペースのテーブルを"
+            "複製してください(ws.publish(ws.con)、docs/analytics.md 参照)",
+        )
 
 
 def summary_table(result: Any) -> Table:
@@ -62,7 +70,17 @@ def summary_table(result: Any) -> Table:
 
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
-    def analyze(workspace: WorkspaceOpt = None, as_of: AsOfOpt = None, engine: EngineOpt = None) -> None:
+    def analyze(
+        workspace: WorkspaceOpt = None,
+        as_of: AsOfOpt = None,
+        engine: EngineOpt = None,
+        models: Annotated[
+            bool, typer.Option("--models/--no-models", help="Add model scores (P(alive), CLV). / 予測モデルの値を付ける")
+        ] = True,
+        stages: Annotated[
+            bool, typer.Option("--stages/--no-stages", help="Add relationship stages. / 関係ステージを付ける")
+        ] = True,
+    ) -> None:
         """Compute RFM, CPM, cohorts, F2, intervals, timeline and deciles into results/.
         RFM・CPM・コホート・F2・購買間隔・月次推移・デシルを計算し results/ に保存します。
 
@@ -74,6 +92,6 @@ def register(app: typer.Typer) -> None:
         ws = open_workspace(workspace, engine=engine)
         _connect(ws)
         with progress(t("分析しています", "Analysing"), total=1) as bar:
-            result = run(ws, as_of=as_of, progress=bar)
+            result = run(ws, as_of=as_of, progress=bar, models=models, stages=stages)
         console.print(summary_table(result))
         console.print(t(f"結果を保存しました: {ws.results_dir}", f"Results written to {ws.results_dir}"))
