@@ -12,7 +12,7 @@ from horetsu.io.presets import eccube, rakuten, shopify
 from .conftest import snapshot, write_csv
 
 JST = dt.timezone(dt.timedelta(hours=9))
-CDNOW = Path(__file__).resolve().parents[3] / "shared" / "data" / "cdnow"
+CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow"  # project copy, see SOURCE.md there
 
 
 def _by(ws, table, key="order_id"):
