@@ -29,6 +29,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
         ("２０２４／０１／０５", dt.datetime(2024, 1, 5, tzinfo=JST)),
         ("20240105", dt.datetime(2024, 1, 5, tzinfo=JST)),
         ("2024-1-5 9:05", dt.datetime(2024, 1, 5, 9, 5, tzinfo=JST)),
+        ("2024-01-31T23:30:00-01:00", dt.datetime(2024, 2, 1, 9, 30, tzinfo=JST)),
     ],
 )
 def test_dates_in_japanese_and_iso_spellings(text, expected):
@@ -37,7 +38,8 @@ def test_dates_in_japanese_and_iso_spellings(text, expected):
     assert bad[0].as_py() is False
 
 
-@pytest.mark.parametrize("text", ["2024-02-30", "2023-13-01", "yesterday", "R6.13.1"])
+@pytest.mark.parametrize("text", ["2024-02-30", "2023-13-01", "yesterday", "R6.13.1", "2024-02-30T10:00:00+09:00",
+                                  "2023/02/29 10:00:00"])
 def test_impossible_dates_are_flagged_not_rolled_over(text):
     ts, bad = nz.timestamp(pa.array([text]))
     assert ts[0].as_py() is None

@@ -74,7 +74,8 @@ def import_files(ws: Any, paths: Iterable[Any], preset: str, table: str | None =
                 qpath = quarantine_path(ws.quarantine_dir, path, stamp)
                 fr.quarantine_file = str(qpath)
                 quarantines.append((qpath, str(path), qrows))
-        if merger.changed:
+        # Nothing accepted means nothing new: every row was quarantined or already there.
+        if merger.changed and any(fr.accepted for fr in results):
             ws.write_tables({name: merger.tables[name] for name in sorted(merger.changed)})
     finally:
         merger.close()

@@ -105,15 +105,21 @@ class Merger:
 
     def _append_events(self, ev: pa.Table) -> None:
         old = self.tables["events"]
+        self._events_seen = np.zeros(ev.num_rows, dtype=bool)
         if old.num_rows == 0:
             self.tables["events"] = ev
             return
-        fresh = self._sql(
-            f"SELECT n.* FROM n WHERE {_hash_expr('events', 'n')} NOT IN (SELECT {_hash_expr('events', 'o')} FROM o)",
-            n=ev,
+        seen = self._sql(
+            f"WITH h AS (SELECT DISTINCT {_hash_expr('events', 'o')} AS h FROM o) "
+            f"SELECT n.rn, h.h IS NOT NULL AS s FROM (SELECT x.__rn AS rn, "
+            f"{_hash_expr('events', 'x')} AS hn FROM n x) n LEFT JOIN h ON n.hn = h.h ORDER BY n.rn",
+            n=ev.append_column("__rn", pa.array(np.arange(ev.num_rows, dtype=np.int64))),
             o=old,
         )
-        self.tables["events"] = pa.concat_tables([old, schema.conform("events", fresh)])
+        self._events_seen = np.asarray(seen.column("s").to_numpy(zero_copy_only=False), dtype=bool)
+        fresh = ev.filter(pa.array(~self._events_seen))
+        if fresh.num_rows:
+            self.tables["events"] = pa.concat_tables([old, schema.conform("events", fresh)])
 
     def _derive_subscriptions(self) -> None:
         orders = self.tables["orders"]
@@ -170,41 +176,34 @@ class Merger:
     def _unchanged_rows(self, parsed: Parsed, before: Mapping[str, pa.Table]) -> np.ndarray:
         n = len(parsed.keys)
         name = parsed.entity
+        out = np.zeros(n, dtype=bool)
         if name == "events":
             rows = parsed.notes.get("event_rows")
-            new_ev = schema.conform("events", parsed.tables["events"])
-            old = before["events"]
-            out = np.zeros(n, dtype=bool)
-            if old.num_rows == 0 or rows is None or len(rows) == 0:
-                return out
-            seen = self._sql(
-                f"SELECT {_hash_expr('events', 'n')} IN (SELECT {_hash_expr('events', 'o')} FROM o) AS s FROM n",
-                n=new_ev,
-                o=old,
-            )
-            out[np.asarray(rows)] = np.asarray(seen.column("s").to_numpy(zero_copy_only=False), dtype=bool)
+            if rows is not None and len(rows):
+                out[np.asarray(rows)] = self._events_seen
             return out
         old = before[name]
         if old.num_rows == 0:
-            return np.zeros(n, dtype=bool)
+            return out
         key = schema.KEYS[name][0]
-        cur = self.tables[name]
+        new_keys = pa.table({"k": pc.unique(parsed.tables[name].column(key).combine_chunks())})
         same = self._sql(
-            f"SELECT c.{_q(key)} AS k FROM c JOIN o USING ({_q(key)}) "
+            f"SELECT c.{_q(key)} AS k FROM c SEMI JOIN nk ON c.{_q(key)} = nk.k JOIN o USING ({_q(key)}) "
             f"WHERE {_hash_expr(name, 'c')} = {_hash_expr(name, 'o')}",
-            c=cur,
+            c=self.tables[name],
             o=old,
+            nk=new_keys,
         ).column("k")
-        if name == "orders" and "order_lines" in parsed.tables:
-            lines_fp = (
-                "SELECT order_id, hash(list({} ORDER BY line_no)) AS h FROM {} GROUP BY order_id"
-            )
+        if name == "orders" and "order_lines" in parsed.tables and before["order_lines"].num_rows:
+            # Lines fingerprint per order (order-free: bit_xor of line hashes, line_no included).
+            fp = "SELECT order_id, bit_xor({}) AS h FROM {} SEMI JOIN nk ON order_id = nk.k GROUP BY order_id"
             diff = self._sql(
-                f"SELECT a.order_id AS k FROM ({lines_fp.format(_hash_expr('order_lines', 'x'), 'c x')}) a "
-                f"FULL OUTER JOIN ({lines_fp.format(_hash_expr('order_lines', 'y'), 'o y')}) b USING (order_id) "
-                "WHERE a.h IS DISTINCT FROM b.h AND a.order_id IS NOT NULL",
+                f"SELECT a.order_id AS k FROM ({fp.format(_hash_expr('order_lines', 'x'), 'c x')}) a "
+                f"LEFT JOIN ({fp.format(_hash_expr('order_lines', 'y'), 'o y')}) b USING (order_id) "
+                "WHERE a.h IS DISTINCT FROM b.h",
                 c=self.tables["order_lines"],
                 o=before["order_lines"],
+                nk=new_keys,
             ).column("k")
             same = pc.filter(same, pc.invert(pc.is_in(same, diff)))
         return np.asarray(pc.fill_null(pc.is_in(parsed.keys, same), False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -246,6 +246,19 @@ def _fast_local(src: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(rolled, False), pa.scalar(None, parsed.type), parsed)
 
 
+def _fast_offset(src: pa.Array) -> pa.Array:
+    """``2024-01-05T10:00:00+09:00`` / ``2024-01-05 10:00:00 +0900`` (25 characters) → JST; else null."""
+    out = None
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S %z"):
+        p = pc.strptime(src, format=fmt, unit="us", error_is_null=True)
+        out = p if out is None else pc.coalesce(out, p)
+    late = pc.and_(pc.is_valid(out), pc.greater_equal(pc.utf8_slice_codeunits(src, 8, 10), "29"))
+    if _mask_np(late).any():  # strptime rolls 02-30 over: check the written local date
+        local = _fast_local(pc.replace_substring(pc.utf8_slice_codeunits(src, 0, 19), "T", " "))
+        out = pc.if_else(pc.fill_null(pc.and_(late, pc.is_null(local)), False), pa.scalar(None, out.type), out)
+    return out.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us", tz=TZ))
+
+
 def _to_jst(local: pa.Array, offset_min: np.ndarray | int) -> pa.Array:
     local_us = np.asarray(pc.fill_null(pc.cast(local, pa.int64()), 0).to_numpy(zero_copy_only=False))
     off_us = np.asarray(offset_min, dtype=np.int64) * 60_000_000
@@ -259,6 +272,10 @@ def timestamp(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     src = blank_to_null(arr)
     fast = _to_jst(_fast_local(src), 540)
     rest = pc.and_(pc.is_valid(src), pc.is_null(fast))
+    iso = pc.and_(rest, pc.equal(pc.utf8_length(src), 25))
+    if _mask_np(iso).any():
+        fast = on_subset(fast, iso, lambda _: _fast_offset(src.filter(iso)))
+        rest = pc.and_(pc.is_valid(src), pc.is_null(fast))
     if not _mask_np(rest).any():
         return fast, pa.array(np.zeros(len(src), dtype=bool))
     out = on_subset(fast, rest, lambda _: _timestamp_slow(src.filter(rest)))
