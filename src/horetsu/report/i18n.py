@@ -60,8 +60,8 @@ LABELS: Labels = {
     "kpi.clv_12m": ("今後12か月の予測売上", "Predicted value, next 12 months"),
     "kpi.def.customers": ("1回以上購入した顧客", "customers with at least one purchase"),
     "kpi.def.active": (
-        "最終購入から離脱日数（既定240日）未満の顧客",
-        "last purchase less than the lapse window (240 days by default) ago",
+        "最終購入から{days}日未満の顧客（離脱の基準日数）",
+        "last purchase less than {days} days ago (the lapse window)",
     ),
     "kpi.def.f2_rate": ("2回目の購入に進んだ顧客の割合（購入日単位）", "share of buyers with a second purchase day"),
     "kpi.def.repeat_rate": ("全購入日のうち2回目以降の購入の割合", "share of purchase days that were repeat purchases"),

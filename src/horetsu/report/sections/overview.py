@@ -12,6 +12,12 @@ from horetsu.report.sections._util import need
 CUSTOMER_COLUMNS = ["customer_id", "frequency", "monetary_total", "cpm_active", "clv_12m"]
 
 
+def lapse_days(data: ReportData) -> int:
+    """The lapse window the analysis used (``[analysis] lapse_days``, 240 by default)."""
+    settings = data.meta.get("settings") or {}
+    return int(settings.get("lapse_days") or 240)
+
+
 def compute(data: ReportData) -> kpis.Kpis | None:
     cust = data.get("customers", columns=CUSTOMER_COLUMNS)
     if cust is None:
@@ -27,7 +33,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     assert k is not None
     items = [
         ("customers", tr("kpi.customers"), tr.people(k.customers), tr("kpi.def.customers")),
-        ("active", tr("kpi.active"), tr.people(k.active), tr("kpi.def.active")),
+        ("active", tr("kpi.active"), tr.people(k.active), tr("kpi.def.active", days=tr.num(lapse_days(data)))),
         ("f2_rate", tr("kpi.f2_rate"), tr.pct(k.f2_rate), tr("kpi.def.f2_rate")),
         ("repeat_rate", tr("kpi.repeat_rate"), tr.pct(k.repeat_rate), tr("kpi.def.repeat_rate")),
         ("revenue_total", tr("kpi.revenue"), tr.yen(k.revenue_total), ""),
