@@ -71,6 +71,7 @@ def test_html_is_self_contained(shop_reports):
     text = shop_reports["ja"].read_text(encoding="utf-8")
     assert "<script src" not in text and "<link" not in text
     assert 'lang="ja"' in text and "Plotly.newPlot" in text
+    assert 'role="img" aria-label="月別売上：新規・リピート・定期購入"' in text  # charts are named for screen readers
     assert len(text) > 4_000_000  # plotly.js itself is inside (about 4.8 MB)
     # the takeaway states numbers from the data
     assert re.search(r"初回購入者の\d+\.\d%がまだ2回目を買っていません", text)

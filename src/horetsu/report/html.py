@@ -44,13 +44,21 @@ def _section_html(sec: Section, tr: Tr) -> str:
     parts.extend(b for b in sec.blocks if b.startswith('<div class="kpis"'))
     if sec.charts:
         parts.append('<div class="charts">')
-        parts.extend(f'<div class="chart" id="{esc(c.key)}" data-chart="{esc(c.key)}"></div>' for c in sec.charts)
+        parts.extend(f'<div class="chart" id="{esc(c.key)}" data-chart="{esc(c.key)}" role="img" '
+                     f'aria-label="{esc(_title(c.figure))}"></div>' for c in sec.charts)
         parts.append("</div>")
     parts.extend(b for b in sec.blocks if not b.startswith('<div class="kpis"'))
     if sec.note:
         parts.append(f'<p class="note">{esc(sec.note)}</p>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _title(figure: Any) -> str:
+    try:
+        return str(figure.layout.title.text or "")
+    except AttributeError:
+        return ""
 
 
 def _figures_json(sections: list[Section]) -> str:
