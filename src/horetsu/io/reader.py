@@ -214,7 +214,14 @@ def read_source(
     if not utf16 and (head.count(b"\x00") > max(1, len(head) // 100) or b"\x00" in head.split(b"\n", 1)[0]):
         raise _not_a_table(path, "binary data", "バイナリデータです")
     whole = len(head) < HEAD
-    data, used, replaced = transcode(path, enc.candidates(head, whole=whole))
+    cands = enc.candidates(head, whole=whole)
+    direct = cands[0] in ("utf-8", "utf-8-sig")
+    if direct:  # already UTF-8 (as far as the head shows): pyarrow validates the rest
+        data, used, replaced = path.read_bytes(), cands[0], False
+        if data.startswith(enc.BOM):
+            data = data[len(enc.BOM):]
+    else:
+        data, used, replaced = transcode(path, cands)
     if transform is not None:
         data = transform(data)
     text_head = data[: HEAD * 2].decode("utf-8", errors="ignore")
@@ -269,7 +276,18 @@ def read_source(
     try:
         # Parallel first; a file with malformed records is parsed again in one thread,
         # which is what reports their record numbers.
-        table = parse(True)
+        try:
+            table = parse(True)
+        except pa.ArrowInvalid as exc:
+            if not (direct and "utf8" in str(exc).lower()):
+                raise
+            # Not UTF-8 after all beyond the head: decode with the cascade and parse again.
+            data, used, replaced = transcode(path, cands)
+            if transform is not None:
+                data = transform(data)
+            invalid.clear()
+            invalid_lines.clear()
+            table = parse(True)
         if invalid:
             invalid.clear()
             invalid_lines.clear()
