@@ -161,3 +161,17 @@ def test_tiny_shops_are_written_whole(tmp_path, n):
 def test_negative_seed_is_a_typed_error(tmp_path):
     with pytest.raises(ConfigError):
         generate(tmp_path, customers=10, seed=-1)
+
+
+def test_a_failed_write_leaves_the_previous_file_and_no_part_file(tmp_path):
+    from horetsu.sample.formats.generic import replacing
+
+    target = tmp_path / "orders.csv"
+    target.write_text("old export")
+    with pytest.raises(RuntimeError), replacing(target) as tmp:
+        tmp.write_text("half a fi")
+        raise RuntimeError("killed")
+    assert target.read_text() == "old export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]
+    info = generate(tmp_path / "shop", customers=50, seed=1, fmt="rakuten")
+    assert not [p for p in info.out_dir.iterdir() if p.name.endswith(".part")]

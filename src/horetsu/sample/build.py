@@ -74,6 +74,7 @@ def generate(
         if progress is not None:
             progress(label, STEPS.index(label), len(STEPS))
 
+    from horetsu.sample.formats.generic import replacing
     from horetsu.sample.shop import simulate
 
     shop = simulate(customers, seed, params, progress=step)
@@ -83,9 +84,11 @@ def generate(
     params_dict["customers"] = customers
     params_dict["seed"] = seed
     params_file = out / PARAMS_FILE
-    params_file.write_text(json.dumps(params_dict, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with replacing(params_file) as tmp:
+        tmp.write_text(json.dumps(params_dict, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     truth_file = out / TRUTH_FILE
-    pq.write_table(shop.truth, truth_file, compression="zstd")
+    with replacing(truth_file) as tmp:
+        pq.write_table(shop.truth, tmp, compression="zstd")
     if progress is not None:
         progress("done", len(STEPS), len(STEPS))
     rows = {name: getattr(shop, name).num_rows for name in ("customers", "orders", "subscriptions", "events")}

@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 from horetsu.io.presets.rakuten import ORDER_HEADERS
 from horetsu.sample.formats import lines
 from horetsu.sample.formats._table import build, choose, const, spread
+from horetsu.sample.formats.generic import replacing
 from horetsu.sample.shop import Shop
 
 FILES = ("rakuten_orders.csv",)
@@ -107,7 +108,7 @@ def orders_table(shop: Shop, seed: int = 0) -> pa.Table:
 
 def write_cp932(table: pa.Table, path: Path) -> None:
     """CSV in CP932 (Windows Japanese), transcoded chunk by chunk to bound memory."""
-    with open(path, "wb") as fh:
+    with replacing(path) as tmp, open(tmp, "wb") as fh:
         for start in range(0, max(table.num_rows, 1), CHUNK_ROWS):
             buf = io.BytesIO()
             opts = pacsv.WriteOptions(include_header=start == 0, quoting_style="all_valid")
