@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from horetsu.stages.facts import facts_table, resolve_as_of
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy
@@ -151,146 +152,152 @@ def _temperature(
     f["_quiet_days"] = quiet
 
 
+# ------------------------------------------------------------------ sentences (Arrow kernels)
+def _pnum(values: Any) -> pa.Array:
+    """Rounded integers as text, ``""`` where missing."""
+    arr = pa.array(np.asarray(values, dtype="float64"), from_pandas=True)
+    return pc.fill_null(pc.cast(pc.cast(pc.round(arr), pa.int64(), safe=False), pa.string()), "")
+
+
+def _pdec(values: Any, digits: int) -> pa.Array:
+    arr = pa.array(np.round(np.asarray(values, dtype="float64"), digits), from_pandas=True)
+    return pc.fill_null(pc.cast(arr, pa.string()), "")
+
+
+def _cat(*parts: Any) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _const(text: str, n: int) -> pa.Array:
+    return pc.fill_null(pa.nulls(n, pa.string()), text)
+
+
+def _select(conds: list[np.ndarray], values: list[Any], default: Any, n: int) -> pa.Array:
+    out = _const(default, n) if isinstance(default, str) else default
+    for cond, value in reversed(list(zip(conds, values))):
+        out = pc.if_else(pa.array(np.asarray(cond, dtype=bool)), value, out)
+    return out
+
+
+def _series(arr: pa.Array) -> pd.Series:
+    return arr.to_pandas()  # pandas' Arrow-backed strings: no Python objects per row
+
+
+RULE_TEXT: dict[str, tuple[str, str]] = {
+    "circulation.advocacy": ("紹介・お客様の声", "referral or testimonial"),
+    "circulation.nps_promoter": ("推奨者かつ継続購入", "NPS promoter with loyal buying"),
+    "engagement.subscription": ("定期購入中", "active subscription"),
+    "engagement.cross_category": ("複数カテゴリのリピート", "repeat buying across categories"),
+    "engagement.participation": ("参加", "participation"),
+    "empathy.repeat_purchase": ("リピート購入", "repeat purchase"),
+    "empathy.personal_contact": ("個別のやり取り", "personal two-way contact"),
+    "landing.first_purchase": ("初回購入", "first purchase"),
+    "observer.no_purchase": ("購入前の接点", "contact without a purchase"),
+}
+
+
 def facts_text(f: pd.DataFrame, policy: Policy) -> tuple[pd.Series, pd.Series]:
     """The facts behind a stage as short sentences (English, Japanese), vectorised.
 
     Works on any subset of a decided frame (the gate builds them for blocked rows only).
     """
-    f = f.reset_index(drop=True)
-    parts = _fact_parts(f)
-    return parts["facts_en"], parts["facts_ja"]
+    parts = _fact_parts(f.reset_index(drop=True))
+    return _series(parts["facts_en"]), _series(parts["facts_ja"])
 
 
 def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
     """Add ``facts_en/_ja`` and ``stage_evidence/_ja`` (rule, facts and temperature) in place."""
+    size = len(f)
     parts = _fact_parts(f)
-    rule_en = {
-        "circulation.advocacy": "referral or testimonial",
-        "circulation.nps_promoter": "NPS promoter with loyal buying",
-        "engagement.subscription": "active subscription",
-        "engagement.cross_category": "repeat buying across categories",
-        "engagement.participation": "participation",
-        "empathy.repeat_purchase": "repeat purchase",
-        "empathy.personal_contact": "personal two-way contact",
-        "landing.first_purchase": "first purchase",
-        "observer.no_purchase": "contact without a purchase",
-    }
-    rule_ja = {
-        "circulation.advocacy": "紹介・お客様の声",
-        "circulation.nps_promoter": "推奨者かつ継続購入",
-        "engagement.subscription": "定期購入中",
-        "engagement.cross_category": "複数カテゴリのリピート",
-        "engagement.participation": "参加",
-        "empathy.repeat_purchase": "リピート購入",
-        "empathy.personal_contact": "個別のやり取り",
-        "landing.first_purchase": "初回購入",
-        "observer.no_purchase": "購入前の接点",
-    }
-    head_en = (f["stage"].map({s: policy.stage(s).en for s in STAGES}) + " ("
-               + f["stage_rule"].map(rule_en) + "): ").astype(object).to_numpy()
-    head_ja = (f["stage_ja"] + "(" + f["stage_rule"].map(rule_ja) + "): ").astype(object).to_numpy()
+    stage_en = f["stage"].map({s: policy.stage(s).en for s in STAGES}).to_numpy(dtype=object)
+    rule_en = f["stage_rule"].map({k: v[1] for k, v in RULE_TEXT.items()}).to_numpy(dtype=object)
+    rule_ja = f["stage_rule"].map({k: v[0] for k, v in RULE_TEXT.items()}).to_numpy(dtype=object)
+    head_en = _cat(pa.array(stage_en, pa.string()), " (", pa.array(rule_en, pa.string()), "): ")
+    head_ja = _cat(pa.array(f["stage_ja"], pa.string()), "(",
+                   pa.array(rule_ja, pa.string()), "): ")
     rec, n = parts["rec"], parts["n"]
     sub_active = f["sub_active"].to_numpy(dtype=bool)
-    ratio = f["_temp_ratio"]
-    ratio_t = ratio.round(1).astype(str).where(ratio.notna(), "").astype(object)
-    interval_t = num_text(f["expected_interval_days"])
-    quiet_t = num_text(f["_quiet_days"])
-    temp = f["temperature"].astype(object)
-    t_ja = temp.map({"active": "活発", "cooling": "冷えつつある", "lapsed": "離脱"})
     buyer = (n >= 1).to_numpy()
-    p = f["p_alive"]
-    p_t = p.round(2).astype(str).astype(object)
-    p_en = np.where(p.notna() & buyer, ", P(alive) " + p_t, "")
-    p_ja = np.where(p.notna() & buyer, "、生存確率 " + p_t, "")
-    temp_en = np.where(
-        sub_active & buyer, temp + ": subscription running",
-        np.where(buyer, temp + ": " + rec + " days since the last purchase, " + ratio_t + "x the usual "
-                 + interval_t + "-day interval" + p_en,
-                 temp + ": no contact for " + quiet_t + " days"),
-    )
-    temp_ja = np.where(
-        sub_active & buyer, "温度 " + t_ja + ": 定期購入が継続中",
-        np.where(buyer, "温度 " + t_ja + ": 最終購入から" + rec + "日、普段の間隔" + interval_t + "日の" + ratio_t
-                 + "倍" + p_ja,
-                 "温度 " + t_ja + ": 接点なし" + quiet_t + "日"),
-    )
-    f["facts_en"] = parts["facts_en"].to_numpy()
-    f["facts_ja"] = parts["facts_ja"].to_numpy()
-    f["stage_evidence"] = head_en + parts["facts_en"].to_numpy() + "; " + temp_en
-    f["stage_evidence_ja"] = head_ja + parts["facts_ja"].to_numpy() + "。" + temp_ja
+    temp = pa.array(f["temperature"], pa.string())
+    t_ja = pa.array(f["temperature"].map({"active": "活発", "cooling": "冷えつつある", "lapsed": "離脱"})
+                    .to_numpy(dtype=object), pa.string())
+    ratio_t = _pdec(f["_temp_ratio"], 1)
+    interval_t = _pnum(f["expected_interval_days"])
+    quiet_t = _pnum(f["_quiet_days"])
+    p = f["p_alive"].to_numpy(dtype="float64")
+    has_p = ~np.isnan(p) & buyer
+    p_t = _pdec(p, 2)
+    p_en = pc.if_else(pa.array(has_p), _cat(", P(alive) ", p_t), "")
+    p_ja = pc.if_else(pa.array(has_p), _cat("、生存確率 ", p_t), "")
+    running = sub_active & buyer
+    temp_en = _select(
+        [running, buyer],
+        [_cat(temp, ": subscription running"),
+         _cat(temp, ": ", rec, " days since the last purchase, ", ratio_t, "x the usual ", interval_t,
+              "-day interval", p_en)],
+        _cat(temp, ": no contact for ", quiet_t, " days"), size)
+    temp_ja = _select(
+        [running, buyer],
+        [_cat("温度 ", t_ja, ": 定期購入が継続中"),
+         _cat("温度 ", t_ja, ": 最終購入から", rec, "日、普段の間隔", interval_t, "日の", ratio_t, "倍", p_ja)],
+        _cat("温度 ", t_ja, ": 接点なし", quiet_t, "日"), size)
+    f["facts_en"] = _series(parts["facts_en"]).set_axis(f.index)
+    f["facts_ja"] = _series(parts["facts_ja"]).set_axis(f.index)
+    f["stage_evidence"] = _series(_cat(head_en, parts["facts_en"], "; ", temp_en)).set_axis(f.index)
+    f["stage_evidence_ja"] = _series(_cat(head_ja, parts["facts_ja"], "。", temp_ja)).set_axis(f.index)
 
 
 def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
     f = f.reset_index(drop=True)
+    size = len(f)
     d = _f(f, "as_of_day")
     n = _f(f, "n_orders").fillna(0)
     n_cat = _f(f, "n_categories").fillna(0)
-    sub_active = f["sub_active"].to_numpy(dtype=bool) if "sub_active" in f else (_f(f, "sub_active").fillna(0) > 0).to_numpy()
-    rec = num_text(d - _f(f, "last_order_day"))
-    n_t = num_text(n)
-    ncat_t = num_text(n_cat)
-    rule = f["stage_rule"].to_numpy()
-    cross = rule == "engagement.cross_category"
+    sub_active = (f["sub_active"].to_numpy(dtype=bool) if "sub_active" in f
+                  else (_f(f, "sub_active").fillna(0) > 0).to_numpy())
+    rec = _pnum(d - _f(f, "last_order_day"))
+    n_t = _pnum(n)
+    ncat_t = _pnum(n_cat)
+    rule = f["stage_rule"].to_numpy(dtype=object)
+    cross = pa.array(rule == "engagement.cross_category")
     one = (n == 1).to_numpy()
     none = (n == 0).to_numpy()
-    cat_en = np.where(cross, " in " + ncat_t + " categories", "")
-    cat_ja = np.where(cross, "(" + ncat_t + "カテゴリ)", "")
-    purch_en = np.select(
-        [none, one],
-        ["no purchase yet", "1 purchase, " + rec + " days ago"],
-        default=n_t + " purchases" + cat_en + ", last " + rec + " days ago",
-    )
-    purch_ja = np.select(
-        [none, one],
-        ["購入なし", "購入1回(" + rec + "日前)"],
-        default="購入" + n_t + "回" + cat_ja + "、最終購入" + rec + "日前",
-    )
-    sub_days = num_text(d - _f(f, "last_sub_day"))
+    cat_en = pc.if_else(cross, _cat(" in ", ncat_t, " categories"), "")
+    cat_ja = pc.if_else(cross, _cat("(", ncat_t, "カテゴリ)"), "")
+    purch_en = _select([none, one], ["no purchase yet", _cat("1 purchase, ", rec, " days ago")],
+                       _cat(n_t, " purchases", cat_en, ", last ", rec, " days ago"), size)
+    purch_ja = _select([none, one], ["購入なし", _cat("購入1回(", rec, "日前)")],
+                       _cat("購入", n_t, "回", cat_ja, "、最終購入", rec, "日前"), size)
+    sub_days = _pnum(d - _f(f, "last_sub_day"))
     had_sub = (_f(f, "n_subscriptions").fillna(0) > 0).to_numpy()
-    sub_en = np.select(
-        [sub_active, had_sub], ["subscription active, started " + sub_days + " days ago", "subscription ended"],
-        default="no subscription",
-    )
-    sub_ja = np.select(
-        [sub_active, had_sub], ["定期購入中(" + sub_days + "日前に開始)", "定期購入は終了"], default="定期購入なし"
-    )
+    sub_en = _select([sub_active, had_sub], [_cat("subscription active, started ", sub_days, " days ago"),
+                                             "subscription ended"], "no subscription", size)
+    sub_ja = _select([sub_active, had_sub], [_cat("定期購入中(", sub_days, "日前に開始)"), "定期購入は終了"],
+                     "定期購入なし", size)
     signup = pd.concat([_f(f, "reg_day"), _f(f, "first_lead_day")], axis=1).min(axis=1)
-    su = num_text(d - signup)
-    has_su = signup.notna().to_numpy()
-    ago = {c: num_text(d - _f(f, c)) for c in (
+    su = _pnum(d - signup)
+    has_su = pa.array(signup.notna().to_numpy())
+    ago = {c: _pnum(d - _f(f, c)) for c in (
         "last_participation_day", "last_advocacy_day", "nps_last_day", "last_contact_event_day")}
-    nps_v = num_text(_f(f, "nps_last_value"))
-    extra_en = np.select(
-        [rule == "circulation.advocacy", rule == "circulation.nps_promoter", rule == "engagement.participation",
-         rule == "empathy.personal_contact", rule == "observer.no_purchase"],
-        [
-            "referral or testimonial " + ago["last_advocacy_day"] + " days ago",
-            "NPS score " + nps_v + " given " + ago["nps_last_day"] + " days ago",
-            "took part (review, survey or community) " + ago["last_participation_day"] + " days ago",
-            "personal inquiry " + ago["last_contact_event_day"] + " days ago",
-            np.where(has_su, "signed up " + su + " days ago", "on the customer list"),
-        ],
-        default="",
-    )
-    extra_ja = np.select(
-        [rule == "circulation.advocacy", rule == "circulation.nps_promoter", rule == "engagement.participation",
-         rule == "empathy.personal_contact", rule == "observer.no_purchase"],
-        [
-            "紹介・お客様の声 " + ago["last_advocacy_day"] + "日前",
-            "NPS " + nps_v + "点(" + ago["nps_last_day"] + "日前)",
-            "レビュー・アンケート等への参加 " + ago["last_participation_day"] + "日前",
-            "個別の問い合わせ " + ago["last_contact_event_day"] + "日前",
-            np.where(has_su, "登録" + su + "日前", "顧客リストに登録済み"),
-        ],
-        default="",
-    )
-    extra_en = np.asarray(extra_en, dtype=object)
-    extra_ja = np.asarray(extra_ja, dtype=object)
-    sep_en = np.where(extra_en != "", "; ", "").astype(object)
-    sep_ja = np.where(extra_ja != "", "、", "").astype(object)
-    facts_en = pd.Series(np.asarray(purch_en, dtype=object) + "; " + np.asarray(sub_en, dtype=object) + sep_en + extra_en)
-    facts_ja = pd.Series(np.asarray(purch_ja, dtype=object) + "、" + np.asarray(sub_ja, dtype=object) + sep_ja + extra_ja)
-    return {"facts_en": facts_en, "facts_ja": facts_ja, "rec": rec, "n": n}
+    nps_v = _pnum(_f(f, "nps_last_value"))
+    conds = [rule == "circulation.advocacy", rule == "circulation.nps_promoter", rule == "engagement.participation",
+             rule == "empathy.personal_contact", rule == "observer.no_purchase"]
+    extra_en = _select(conds, [
+        _cat("; referral or testimonial ", ago["last_advocacy_day"], " days ago"),
+        _cat("; NPS score ", nps_v, " given ", ago["nps_last_day"], " days ago"),
+        _cat("; took part (review, survey or community) ", ago["last_participation_day"], " days ago"),
+        _cat("; personal inquiry ", ago["last_contact_event_day"], " days ago"),
+        pc.if_else(has_su, _cat("; signed up ", su, " days ago"), "; on the customer list"),
+    ], "", size)
+    extra_ja = _select(conds, [
+        _cat("、紹介・お客様の声 ", ago["last_advocacy_day"], "日前"),
+        _cat("、NPS ", nps_v, "点(", ago["nps_last_day"], "日前)"),
+        _cat("、レビュー・アンケート等への参加 ", ago["last_participation_day"], "日前"),
+        _cat("、個別の問い合わせ ", ago["last_contact_event_day"], "日前"),
+        pc.if_else(has_su, _cat("、登録", su, "日前"), "、顧客リストに登録済み"),
+    ], "", size)
+    return {"facts_en": _cat(purch_en, "; ", sub_en, extra_en), "facts_ja": _cat(purch_ja, "、", sub_ja, extra_ja),
+            "rec": rec, "n": n}
 
 
 def _customers_frame(customers: Any) -> pd.DataFrame | None:
