@@ -115,6 +115,11 @@ def test_report_command(shop_ws, tmp_path):
     bad = CliRunner().invoke(app, ["report", "--workspace", str(shop_ws.path), "--lang", "fr", "--out", str(out)])
     assert bad.exit_code != 0
 
+    default = CliRunner().invoke(app, ["report", "--workspace", str(shop_ws.path), "--lang", "ja"])
+    assert default.exit_code == 0, default.output
+    path = shop_ws.path / "reports" / "report-ja.html"
+    assert path.exists() and 'lang="ja"' in path.read_text(encoding="utf-8")[:200]
+
 
 def test_report_command_errors_are_one_line(tmp_path, capsys):
     from horetsu.cli.app import main
