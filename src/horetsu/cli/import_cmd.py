@@ -61,11 +61,14 @@ def register(app: typer.Typer) -> None:
         tab = Table(title=t("取り込み結果", "Import result"))
         tab.add_column(t("ファイル", "File"))
         tab.add_column(t("テーブル", "Table"))
+        tab.add_column(t("文字コード", "Encoding"))
         for label in (t("読込", "Read"), t("取込", "Accepted"), t("隔離", "Quarantined"), t("重複", "Duplicates")):
             tab.add_column(label, justify="right")
         for f in data["files"]:
-            tab.add_row(Path(f["file"]).name, f["table"], *(f"{f[k]:,}" for k in ("read", "accepted", "quarantined", "duplicates")))
-        tab.add_row(t("合計", "Total"), "", *(f"{data[k]:,}" for k in ("read", "accepted", "quarantined", "duplicates")))
+            counts = (f"{f[k]:,}" for k in ("read", "accepted", "quarantined", "duplicates"))
+            tab.add_row(Path(f["file"]).name, f["table"], f["detected"].get("encoding", ""), *counts)
+        totals = (f"{data[k]:,}" for k in ("read", "accepted", "quarantined", "duplicates"))
+        tab.add_row(t("合計", "Total"), "", "", *totals)
         console.print(tab)
         for f in data["files"]:
             if f.get("quarantine_file"):
