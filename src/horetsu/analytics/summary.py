@@ -10,9 +10,9 @@ registered later) and everyone with an order on or before that day.  A customer
 without a paid purchase has ``frequency = orders = 0``, ``monetary_total = 0`` and
 nulls in the date, day-count and mean columns.
 
-Orders are first reduced to one row per (customer, day): the two distinct counts
-(purchase days, categories) then come from small group-bys instead of COUNT(DISTINCT)
-over every order.
+The whole summary is one query: one aggregation of the orders per customer, the
+distinct (customer, category) pairs, the running subscriptions and the customer list,
+joined once.
 """
 
 from __future__ import annotations
@@ -75,22 +75,18 @@ def active_subscribers(ctx: Ctx) -> Any:
 def _per_customer(ctx: Ctx) -> Any:
     """Per customer with any order up to the as-of day: purchase dates, counts and spend.
 
-    One pass over the orders: first per (customer, day) — which turns the distinct count
-    of purchase days into a plain count — then per customer.
+    One pass over the orders.  Purchase days are a COUNT(DISTINCT order_date): on 10M
+    orders this measured faster in DuckDB than first grouping per (customer, day), because
+    a customer rarely orders twice on one day (see docs/performance.md).
     """
     o = ctx.orders()
     paid = ctx.is_paid(o)
-    daily = o.group_by(["customer_id", "order_date"]).aggregate(
-        paid_orders=o.count(where=paid),
-        revenue=o.total_jpy.sum(where=paid),
-    )
-    bought = daily.paid_orders > 0
-    return daily.group_by("customer_id").aggregate(
-        first_purchase=daily.order_date.min(where=bought),
-        last_purchase=daily.order_date.max(where=bought),
-        frequency=daily.count(where=bought),
-        orders=daily.paid_orders.sum(),
-        monetary_total=daily.revenue.sum(),
+    return o.group_by("customer_id").aggregate(
+        first_purchase=o.order_date.min(where=paid),
+        last_purchase=o.order_date.max(where=paid),
+        frequency=o.order_date.nunique(where=paid),
+        orders=o.count(where=paid),
+        monetary_total=o.total_jpy.sum(where=paid),
     )
 
 
