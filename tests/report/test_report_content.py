@@ -140,3 +140,19 @@ def test_report_of_a_workspace_without_orders_explains_itself(ws, tmp_path, caps
     assert code == 5  # AnalysisError from the analysis the report runs first
     assert "no orders" in err and "horetsu import" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_action_plan_follows_the_shop_policy(hand_ws, tmp_path):
+    """Goals, tactics and forbidden traits come from the policy, including a shop's override."""
+    import horetsu
+    from horetsu.report import build_report
+
+    cfg = hand_ws.path / "horetsu.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + '\n[policy.stages.landing]\ngoal_en = "Let them settle in at '
+                   'their own pace"\n', encoding="utf-8")
+    ws = horetsu.open_workspace(hand_ws.path)
+    html = build_report(ws, lang="en", out=tmp_path / "p.html").read_text(encoding="utf-8")
+    plan = html.split('data-section="actions"', 1)[1].split("</section>", 1)[0]
+    assert "Let them settle in at their own pace" in plan
+    # shipped defaults for the observer stage: recommended tactic and a forbidden trait
+    assert "Thank-you message" in plan and "immediate offers and sales" in plan

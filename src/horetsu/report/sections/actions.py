@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from typing import Any
 
 import pandas as pd
@@ -19,18 +17,10 @@ COMMON_TACTICS = ("mail_magazine", "discount_coupon", "subscription_offer", "ups
 
 
 def load_policy(ws: Any) -> dict[str, Any]:
-    """The effective policy: the stages module's loader when present, else the shipped TOML."""
-    try:
-        from horetsu.stages.policy import load_policy as _load  # type: ignore[import-not-found]
-    except ImportError:
-        _load = None
-    if _load is not None:
-        pol = _load(ws)
-        if hasattr(pol, "model_dump"):
-            pol = pol.model_dump()
-        return dict(pol)
-    text = resources.files("horetsu").joinpath("data/policy.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """The workspace's effective policy (shipped defaults merged with ``[policy]``) as plain data."""
+    from horetsu.stages.policy import load_policy as _load
+
+    return dict(_load(ws).model_dump())
 
 
 def _name(policy: dict[str, Any], kind: str, key: str, tr: Tr) -> str:
