@@ -175,3 +175,20 @@ def test_a_failed_write_leaves_the_previous_file_and_no_part_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]
     info = generate(tmp_path / "shop", customers=50, seed=1, fmt="rakuten")
     assert not [p for p in info.out_dir.iterdir() if p.name.endswith(".part")]
+
+
+def test_progress_reaches_the_end_as_callable_or_as_bar(tmp_path):
+    calls = []
+    generate(tmp_path / "a", customers=20, seed=0, progress=lambda label, done, total: calls.append((label, done, total)))
+    assert calls[0] == ("customers", 0, 5) and calls[-1] == ("done", 5, 5)
+    assert [c[1] for c in calls] == sorted(c[1] for c in calls)
+
+    class Bar:
+        seen: list = []
+
+        def update(self, **kw):
+            self.seen.append(kw)
+
+    bar = Bar()
+    generate(tmp_path / "b", customers=20, seed=0, progress=bar)
+    assert bar.seen[-1] == {"total": 5, "completed": 5}

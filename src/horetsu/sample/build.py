@@ -18,7 +18,8 @@ PARAMS_FILE = "sample_params.json"
 TRUTH_FILE = "sample_truth.parquet"
 STEPS = ("customers", "orders", "events", "tables", "write")
 
-# progress(label, done, total): called once per step.
+# progress: a callable progress(label, done, total), called once per step, or a bar
+# object with update(total=..., completed=...) like the other parts of horetsu take.
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -42,7 +43,7 @@ def generate(
     customers: int = 20000,
     seed: int = 0,
     fmt: str = "generic",
-    progress: ProgressFn | None = None,
+    progress: ProgressFn | Any = None,
     params: TrueParams | None = None,
 ) -> SampleInfo:
     """Write the export files of a simulated Japanese D2C shop to ``out_dir``.
@@ -71,8 +72,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
 
     def step(label: str) -> None:
-        if progress is not None:
-            progress(label, STEPS.index(label), len(STEPS))
+        _report(progress, label, STEPS.index(label), len(STEPS))
 
     from horetsu.sample.formats.generic import replacing
     from horetsu.sample.shop import simulate
@@ -89,10 +89,18 @@ def generate(
     truth_file = out / TRUTH_FILE
     with replacing(truth_file) as tmp:
         pq.write_table(shop.truth, tmp, compression="zstd")
-    if progress is not None:
-        progress("done", len(STEPS), len(STEPS))
+    _report(progress, "done", len(STEPS), len(STEPS))
     rows = {name: getattr(shop, name).num_rows for name in ("customers", "orders", "subscriptions", "events")}
     return SampleInfo(out, fmt, customers, seed, files, rows, params_dict, params_file, truth_file)
+
+
+def _report(progress: Any, label: str, done: int, total: int) -> None:
+    if progress is None:
+        return
+    if hasattr(progress, "update"):
+        progress.update(total=total, completed=done)
+    else:
+        progress(label, done, total)
 
 
 def _writer(fmt: str) -> Callable:

@@ -90,12 +90,7 @@ def run_demo(
         seconds[name] = round(time.perf_counter() - start, 2)
 
     with timed("sample"), bars("sample", 5) as p:
-
-        def step(label: str, done: int, total: int) -> None:
-            if p is not None:
-                p.update(completed=done, total=total)
-
-        info = generate(out / SAMPLE_DIR, customers=customers, seed=seed, fmt="generic", progress=step)
+        info = generate(out / SAMPLE_DIR, customers=customers, seed=seed, fmt="generic", progress=p)
 
     from horetsu.io import import_files
 
