@@ -8,7 +8,9 @@ import pyarrow as pa
 import pytest
 
 import horetsu
-from horetsu.errors import UnknownCustomerError, UnknownTacticError
+from horetsu.errors import ConfigError, UnknownCustomerError, UnknownTacticError
+from horetsu.playbook.gate import gate as gate_with
+from horetsu.stages import load_policy
 
 AS_OF = "2025-06-30"
 
@@ -65,7 +67,7 @@ def test_a_customer_not_yet_known_on_the_date_is_unknown(shop, make_ws):
 
 def test_override_lets_blocked_through_and_is_logged(shop, make_ws):
     ws = make_ws(_shop(shop))
-    res = horetsu.playbook.gate.gate(ws, "discount_coupon", as_of=AS_OF, override="launch promise to new members",
+    res = gate_with(ws, "discount_coupon", as_of=AS_OF, override="launch promise to new members",
                                      who="sato")
     assert set(res.allowed.column("customer_id").to_pylist()) == {"new", "old", "one"}
     assert res.overridden and res.n_blocked == 1
@@ -76,13 +78,13 @@ def test_override_lets_blocked_through_and_is_logged(shop, make_ws):
     assert entry["tactic"] == "discount_coupon" and entry["customer_ids"] == ["new"]
     assert entry["rules"] == {"timing.discount_after_signup": 1} and entry["at"]
     # a second override appends
-    horetsu.playbook.gate.gate(ws, "upsell", as_of=AS_OF, override="test", who="sato")
+    gate_with(ws, "upsell", as_of=AS_OF, override="test", who="sato")
     assert len(ws.audit_log.read_text(encoding="utf-8").splitlines()) == 2
 
 
 def test_an_empty_override_reason_is_refused(shop, make_ws):
-    with pytest.raises(horetsu.errors.ConfigError):
-        horetsu.playbook.gate.gate(make_ws(_shop(shop)), "upsell", as_of=AS_OF, override="  ")
+    with pytest.raises(ConfigError):
+        gate_with(make_ws(_shop(shop)), "upsell", as_of=AS_OF, override="  ")
 
 
 def test_catalogue_has_every_tactic_named_in_the_issue():
@@ -92,6 +94,19 @@ def test_catalogue_has_every_tactic_named_in_the_issue():
     vip_invite referral_request review_request nps_survey community_invite immediate_offer
     success_story_push authority_push participation_call ranking_badge special_treatment
     frequent_broadcast""".split()
-    policy = horetsu.stages.load_policy(None)
+    policy = load_policy(None)
     assert set(names) <= set(policy.tactics)
     assert len(names) == 30
+
+
+def test_catalogue_table_lists_where_tactics_are_forbidden():
+    from horetsu.playbook.catalogue import catalogue
+
+    rows = {r["tactic"]: r for r in catalogue().to_pylist()}
+    assert rows["discount_coupon"]["forbidden_at"] == ["observer"]  # an offer
+    assert rows["discount_coupon"]["timing_rules"] == ["discount_after_signup"]
+    assert rows["mail_magazine"]["forbidden_at"] == ["empathy"]
+    assert rows["ranking_badge"]["forbidden_at"] == ["engagement"]
+    assert rows["upsell"]["forbidden_at"] == ["observer", "landing"]
+    assert rows["thank_you"]["forbidden_at"] == [] and "circulation" in rows["thank_you"]["recommended_at"]
+    assert rows["template_reply"]["name_ja"] == "定型文での返信"

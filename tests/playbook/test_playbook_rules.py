@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import horetsu
+from horetsu.stages import load_policy
 
 CUSTOM_TACTICS = """
 [policy.tactics.auto_reply]
@@ -154,13 +155,13 @@ def test_stage_forbids_trait(stage_ws, stage, trait, tactic, neighbour):
     allowed, blocked = outcome(ws, tactic, [stage, neighbour])
     assert blocked[stage]["rule"] == f"stage.{stage}.{trait}"
     assert blocked[stage]["stage"] == stage
-    ja = horetsu.stages.load_policy(ws).stage(stage).ja
+    ja = load_policy(ws).stage(stage).ja
     assert f"are not used at {ja}" in blocked[stage]["reason"]
     assert neighbour in allowed
 
 
 def test_every_forbidden_example_of_the_method_is_a_rule():
-    policy = horetsu.stages.load_policy(None)
+    policy = load_policy(None)
     expected = {
         "observer": {"offer", "subscription_push", "vip_invite", "high_frequency", "long_form",
                      "authority_push", "participation_ask", "referral_ask"},

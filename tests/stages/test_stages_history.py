@@ -9,7 +9,9 @@ import pyarrow as pa
 import pytest
 
 import horetsu
+from horetsu.errors import AnalysisError
 from horetsu.stages import (
+    JOURNEY_STEPS,
     cpm_by_stage,
     journey_funnel,
     movement_stats,
@@ -170,7 +172,7 @@ def test_journey_funnel_by_cohort(shop, make_ws):
     ws = make_ws(shop)
     rows = journey_funnel(ws, "2025-06-30").to_pylist()
     jan = {r["step"]: r for r in rows if r["cohort"] == "2025-01"}
-    assert [jan[s]["customers"] for s in horetsu.stages.JOURNEY_STEPS] == [3, 2, 2, 1, 1, 0, 0]
+    assert [jan[s]["customers"] for s in JOURNEY_STEPS] == [3, 2, 2, 1, 1, 0, 0]
     assert jan["trial"]["conversion"] == pytest.approx(2 / 3)
     assert jan["subscription"]["conversion"] == 0.5
     assert jan["full_line"]["conversion"] == 0.0 and jan["advocate"]["conversion"] is None
@@ -195,7 +197,7 @@ def test_rfm_and_cpm_overlays(shop, make_ws):
     cpm = {(r["cpm_segment"], r["stage"]): r["customers"] for r in
            cpm_by_stage(ws, "2025-06-30", customers=customers).to_pylist() if r["customers"]}
     assert cpm == {("よちよち客", "empathy"): 1, ("初回離脱客", "landing"): 1, ("(none)", "observer"): 1}
-    with pytest.raises(horetsu.errors.AnalysisError):
+    with pytest.raises(AnalysisError):
         cpm_by_stage(ws, "2025-06-30")
 
 

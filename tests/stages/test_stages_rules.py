@@ -6,7 +6,7 @@ import pytest
 
 import horetsu
 from horetsu.errors import ConfigError, PolicyError
-from horetsu.stages import classify
+from horetsu.stages import classify, load_policy
 
 AS_OF = "2025-06-30"
 
@@ -188,7 +188,7 @@ def test_invalid_policy_names_file_key_and_problem(shop, make_ws, toml, key, wor
 
 
 def test_default_policy_validates_and_is_bilingual():
-    policy = horetsu.stages.load_policy(None)
+    policy = load_policy(None)
     for name, tac in policy.tactics.items():
         assert tac.ja and tac.en and tac.ja != tac.en, name
     for rule in [*policy.timing.values(), *policy.caps.values(), *policy.thanks.values()]:

@@ -81,19 +81,21 @@ def register(app: typer.Typer) -> None:
         if stage is not None and stage not in STAGES:
             raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}",
                               ja=f"段階 {stage!r} はありません。段階: {', '.join(STAGES)}")
+        from horetsu.playbook.catalogue import catalogue
+
         lang = state.get_lang()
         table = Table(title=t("施策カタログ", "Tactic catalogue"))
         table.add_column(t("施策", "Tactic"), no_wrap=True, min_width=max(map(len, policy.tactics)))
         table.add_column(t("名前", "Name"))
         table.add_column(t("禁止される段階", "Forbidden at"))
         table.add_column(t("推奨される段階", "Recommended at"))
-        for name, tac in policy.tactics.items():
-            forbidden = [s for s in STAGES if set(tac.traits) & set(policy.stage(s).forbid)]
-            recommended = [s for s in STAGES if name in policy.stage(s).recommend]
-            if stage and stage not in forbidden + recommended:
+
+        def names(stages: list[str]) -> str:
+            return ", ".join(policy.stage(s).ja if lang == "ja" else s for s in stages)
+
+        for row in catalogue(policy=policy).to_pylist():
+            if stage and stage not in row["forbidden_at"] + row["recommended_at"]:
                 continue
-            label = tac.ja if lang == "ja" else tac.en
-            stage_names = [policy.stage(s).ja if lang == "ja" else s for s in forbidden]
-            rec_names = [policy.stage(s).ja if lang == "ja" else s for s in recommended]
-            table.add_row(name, label, ", ".join(stage_names), ", ".join(rec_names))
+            label = row["name_ja"] if lang == "ja" else row["name_en"]
+            table.add_row(row["tactic"], label, names(row["forbidden_at"]), names(row["recommended_at"]))
         console.print(table)
