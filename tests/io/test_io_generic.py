@@ -207,3 +207,18 @@ def test_bad_input_fails_with_one_message_and_leaves_workspace_unchanged(ws, tmp
 def test_unknown_preset(ws, data_dir):
     with pytest.raises(UnknownPresetError, match="nosuch"):
         import_files(ws, [data_dir / "orders_cp932.csv"], "nosuch")
+
+
+def test_rows_of_one_order_with_different_customers_are_quarantined(ws, tmp_path):
+    h = ["order_id", "customer_id", "ordered_at", "amount", "sku"]
+    p = write_csv(tmp_path / "o.csv", h, [
+        {"order_id": "7", "customer_id": "c1", "ordered_at": "2024-01-01", "amount": "100", "sku": "A"},
+        {"order_id": "7", "customer_id": "c2", "ordered_at": "2024-01-01", "amount": "200", "sku": "B"},
+        {"order_id": "7", "customer_id": "c1", "ordered_at": "2024-01-01", "amount": "300", "sku": "C"},
+    ])  # fmt: skip
+    f = import_files(ws, [p], "generic").to_dict()["files"][0]
+    assert (f["accepted"], f["quarantined"], f["reasons"]) == (2, 1, {"conflicting_order": 1})
+    assert _orders(ws)["7"]["total_jpy"] == 400
+    q = read_quarantine(ws.quarantine_dir / [x.name for x in ws.quarantine_dir.iterdir()][0])
+    assert [(r["line_number"], r["raw"]) for r in q] == [("3", "7,c2,2024-01-01,200,B")]
+    assert "customer_id" in q[0]["reason"] and "'c2'" in q[0]["reason"]

@@ -199,6 +199,15 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     sku = pre["t:sku"]
     valid = ~rej.mask
     unique = is_unique(order_id)
+    if not unique:  # lines of one order must agree on who ordered it
+        from horetsu.io.presets._orders import OrderRows
+
+        rows_of = OrderRows(pc.if_else(pa.array(valid), order_id, pa.scalar(None, pa.string())))
+        first_customer = rows_of.spread(customer_id)
+        conflict = pc.and_(pa.array(valid), pc.not_equal(customer_id, first_customer))
+        rej.add(conflict, "conflicting_order", cols.name("customer_id"),
+                "differs from the customer on the first row of the same order", customer_id)  # fmt: skip
+        valid = ~rej.mask
     dup = exact_duplicates(source.table, order_id, valid, unique=unique)
     keep = valid & ~dup
     keep_idx = np.flatnonzero(keep)
