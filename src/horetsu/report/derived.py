@@ -123,8 +123,7 @@ class Derived:
         picks = sorted(set(snaps.column("as_of").to_pylist()))
         parts = []
         for a, b in zip(picks, picks[1:], strict=False):
-            m = transition_matrix_from_snapshots(snaps, a, b).to_pandas()
-            m = m[m["from_stage"].isin(m["to_stage"].unique())]  # customers known at both dates
+            m = transition_matrix_from_snapshots(snaps, a, b).to_pandas()  # "(new)": not known at ``a``
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         if not parts:
             return None

@@ -42,6 +42,18 @@ def _month_labels(months: pd.Series) -> list[str]:
     return [pd.Timestamp(m).strftime("%Y-%m") for m in months]
 
 
+def _column_y(keys: list[str], sizes: dict[str, float], pad: float = 0.02) -> list[float]:
+    """Centres of stacked nodes in the given order (fractions of the plot height)."""
+    total = sum(sizes[k] for k in keys) or 1.0
+    room = max(1.0 - pad * (len(keys) - 1), 0.3)
+    ys, top = [], 0.0
+    for k in keys:
+        h = room * sizes[k] / total
+        ys.append(min(max(top + h / 2, 0.001), 0.999))
+        top += h + pad
+    return ys
+
+
 # ---------------------------------------------------------------- overview
 def revenue_split(values: Mapping[str, float], tr: Tr) -> go.Figure:
     keys = [k for k in ("new", "repeat", "subscription") if k in values]
@@ -288,18 +300,6 @@ def cpm_cells(matrix: pd.DataFrame, title: str, tr: Tr, money: bool = False) -> 
     )
 
 
-def _column_y(keys: list[str], sizes: dict[str, float], pad: float = 0.02) -> list[float]:
-    """Centres of stacked nodes in the given order (fractions of the plot height)."""
-    total = sum(sizes[k] for k in keys) or 1.0
-    room = max(1.0 - pad * (len(keys) - 1), 0.3)
-    ys, top = [], 0.0
-    for k in keys:
-        h = room * sizes[k] / total
-        ys.append(min(max(top + h / 2, 0.001), 0.999))
-        top += h + pad
-    return ys
-
-
 def two_date_flow(flows: pd.DataFrame, title: str, left: str, right: str, tr: Tr) -> go.Figure:
     """Sankey between two dates. ``flows`` (in display order): from_label, from_colour, to_label, to_colour, customers."""
     left_keys = list(dict.fromkeys(flows["from_label"]))
@@ -378,36 +378,58 @@ def count_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, 
     )
 
 
-def stage_flow(flows: pd.DataFrame, tr: Tr) -> go.Figure:
-    """Sankey. ``flows``: period_from, period_to (dates as text), from_stage, to_stage, customers."""
+def stage_flow(flows: pd.DataFrame, tr: Tr, new_key: str = "(new)") -> go.Figure:
+    """Sankey. ``flows``: period_from, period_to (dates as text), from_stage, to_stage, customers.
+
+    ``from_stage == new_key`` marks customers not yet known at ``period_from``."""
     periods = sorted(set(flows["period_from"]) | set(flows["period_to"]))
     col_x = {p: (0.001 + 0.998 * i / max(len(periods) - 1, 1)) for i, p in enumerate(periods)}
-    order = {s: i for i, s in enumerate(STAGES)}
+    order = {new_key: -1, **{s: i for i, s in enumerate(STAGES)}}
     keys = sorted({(a, s) for a, s in zip(flows["period_from"], flows["from_stage"], strict=True)}
                   | {(b, s) for b, s in zip(flows["period_to"], flows["to_stage"], strict=True)},
                   key=lambda k: (k[0], order.get(k[1], 99)))
     index = {k: i for i, k in enumerate(keys)}
-    colours = [theme.STAGE_COLOURS.get(s, theme.GREY) for _, s in keys]
+
+    def node_colour(stage: str) -> str:
+        return theme.BLACK if stage == new_key else theme.STAGE_COLOURS.get(stage, theme.GREY)
+
+    def node_label(stage: str) -> str:
+        return tr("s.new_customers") if stage == new_key else tr.stage(stage)
+
+    colours = [node_colour(s) for _, s in keys]
     src = [index[(a, s)] for a, s in zip(flows["period_from"], flows["from_stage"], strict=True)]
     dst = [index[(b, s)] for b, s in zip(flows["period_to"], flows["to_stage"], strict=True)]
+    # explicit positions (plotly only honours x together with y): columns by date, stacked by stage
+    size = np.zeros(len(keys))
+    np.add.at(size, src, flows["customers"].to_numpy(dtype=float))
+    inflow = np.zeros(len(keys))
+    np.add.at(inflow, dst, flows["customers"].to_numpy(dtype=float))
+    size = np.maximum(size, inflow)
+    ys = [0.0] * len(keys)
+    for p in periods:
+        col = [k for k in keys if k[0] == p]
+        for k, y in zip(col, _column_y([str(k) for k in col], {str(k): size[index[k]] for k in col}), strict=True):
+            ys[index[k]] = y
 
     def rgba(c: str) -> str:
         return f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},0.35)"
 
+    # links keep the colour of the stage they leave; new customers' links that of the stage they enter
+    link_colours = [rgba(colours[d] if colours[s_] == theme.BLACK else colours[s_]) for s_, d in zip(src, dst, strict=True)]
     sankey = go.Sankey(
         arrangement="snap",
         valueformat=",d",
         valuesuffix="人" if tr.ja else " customers",
-        node={"label": [tr.stage(s) for _, s in keys], "color": colours, "pad": 14, "thickness": 16,
-              "x": [col_x[p] for p, _ in keys], "customdata": [p for p, _ in keys],
+        node={"label": [node_label(s) for _, s in keys], "color": colours, "pad": 14, "thickness": 16,
+              "x": [col_x[p] for p, _ in keys], "y": ys, "customdata": [p for p, _ in keys],
               "hovertemplate": "%{label} (%{customdata}): %{value:,d}<extra></extra>"},
-        link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]],
-              "color": [rgba(colours[i]) for i in src]},
+        link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]], "color": link_colours},
     )
     heads = [{"x": col_x[p], "y": 1.06, "xref": "paper", "yref": "paper", "text": p, "showarrow": False,
               "xanchor": "left" if i == 0 else ("right" if i == len(periods) - 1 else "center"),
               "font": {"size": 12, "color": "#444444"}} for i, p in enumerate(periods)]
-    return _fig(tr("fig.stage_flow"), [sankey], height=480, annotations=heads, margin={"l": 20, "r": 20, "t": 80, "b": 20})
+    return _fig(tr("fig.stage_flow"), [sankey], height=520, annotations=heads,
+                margin={"l": 20, "r": 20, "t": 80, "b": 20})
 
 
 def stage_moves(df: pd.DataFrame, tr: Tr) -> go.Figure:
