@@ -6,6 +6,8 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from horetsu.io import normalize as nz
 
@@ -94,3 +96,56 @@ def test_integer_and_boolean():
 
 def test_digits_for_phones():
     assert nz.digits(pa.array(["０９０－１２３４－５６７８", "(03) 1234 5678"])).to_pylist() == ["09012345678", "0312345678"]
+
+
+# ---------------------------------------------------------------- properties
+
+FULLWIDTH = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=20))
+def test_money_round_trips_every_spelling(values):
+    spellings = {
+        "plain": [str(v) for v in values],
+        "comma_yen": [f"{v:,}円" for v in values],
+        "yen_sign": [f"¥{v:,}" for v in values],
+        "fullwidth": ["￥" + f"{v:,}".translate(FULLWIDTH) for v in values],
+        "decimals": [f"{v}.00" for v in values],
+    }
+    for name, texts in spellings.items():
+        out, bad = nz.money(pa.array(texts))
+        assert out.to_pylist() == values, name
+        assert not any(bad.to_pylist()), name
+
+
+moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 12, 31)).map(
+    lambda d: d.replace(microsecond=0)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(moments, min_size=1, max_size=20), st.integers(-12, 14))
+def test_timestamps_round_trip_local_and_offset_spellings(values, offset_h):
+    want = [v.replace(tzinfo=JST) for v in values]
+    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S+09:00", "%Y-%m-%d %H:%M:%S +0900"):
+        ts, bad = nz.timestamp(pa.array([v.strftime(fmt) for v in values]))
+        assert ts.to_pylist() == want, fmt
+        assert not any(bad.to_pylist())
+    tz = dt.timezone(dt.timedelta(hours=offset_h))
+    sign = "+" if offset_h >= 0 else "-"
+    texts = [v.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{abs(offset_h):02d}:00" for v in values]
+    ts, _ = nz.timestamp(pa.array(texts))
+    assert ts.to_pylist() == [v.replace(tzinfo=tz).astimezone(JST) for v in values]
+    days = [v.date() for v in want]
+    assert nz.jst_date(nz.timestamp(pa.array([v.strftime("%Y/%m/%d %H:%M") for v in values]))[0]).to_pylist() == days
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dates(min_value=dt.date(2019, 5, 1), max_value=dt.date(2060, 12, 31)))
+def test_reiwa_dates(d):
+    y = d.year - 2018
+    era = "元" if y == 1 else str(y)
+    for text in (f"令和{era}年{d.month}月{d.day}日", f"R{y}.{d.month}.{d.day}", f"R{y}/{d.month:02d}/{d.day:02d}"):
+        ts, bad = nz.timestamp(pa.array([text]))
+        assert ts[0].as_py() == dt.datetime(d.year, d.month, d.day, tzinfo=JST), text
