@@ -156,3 +156,21 @@ def test_action_plan_follows_the_shop_policy(hand_ws, tmp_path):
     assert "Let them settle in at their own pace" in plan
     # shipped defaults for the observer stage: recommended tactic and a forbidden trait
     assert "Thank-you message" in plan and "immediate offers and sales" in plan
+
+
+def test_stage_flow_ends_in_the_stages_of_the_results(shop_ws):
+    """The Sankey's last column and the movement table agree with results/customers."""
+    import pyarrow.parquet as pq
+
+    from horetsu.report.data import ReportData
+
+    data = ReportData(shop_ws)
+    flows = data.derived.stage_flow()
+    stages = pq.read_table(shop_ws.result_path("customers"), columns=["stage"]).to_pandas()["stage"].value_counts()
+    last = flows[flows["period_to"] == flows["period_to"].max()].groupby("to_stage")["customers"].sum()
+    assert last.sort_index().to_dict() == stages.sort_index().to_dict()
+    # everybody known half a year ago is somewhere now; new customers enter from "(new)"
+    first = flows[flows["period_to"] == flows["period_to"].min()]
+    assert set(first["from_stage"]) <= {"(new)", "observer", "landing", "empathy", "engagement", "circulation"}
+    moves = data.derived.movement().set_index("stage")["current"]
+    assert moves.sort_index().to_dict() == stages.sort_index().to_dict()
