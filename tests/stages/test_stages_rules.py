@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import horetsu
 from horetsu.errors import ConfigError, PolicyError
 from horetsu.stages import classify, load_policy
 
@@ -193,3 +192,15 @@ def test_default_policy_validates_and_is_bilingual():
         assert tac.ja and tac.en and tac.ja != tac.en, name
     for rule in [*policy.timing.values(), *policy.caps.values(), *policy.thanks.values()]:
         assert rule.what_en and rule.what_ja and rule.why_en and rule.why_ja
+
+
+def test_two_orders_on_one_day_are_one_purchase(shop, make_ws):
+    shop.customer("c", registered=100).order("c", 50).order("c", 50, category="food")
+    got = rows(make_ws(shop))["c"]
+    assert (got["stage"], got["journey_step"]) == ("landing", "trial")
+
+
+def test_the_shops_excluded_statuses_are_honoured(shop, make_ws):
+    shop.customer("c", registered=100).order("c", 80).order("c", 50, status="returned")
+    ws = make_ws(shop, '[analysis]\nexclude_statuses = ["cancelled"]\n')
+    assert rows(ws)["c"]["stage"] == "empathy"  # a returned order still counts for this shop

@@ -89,10 +89,18 @@ def resolve_as_of(ws: Any, as_of: Any) -> dt.date:
     return from_day(day)
 
 
-def valid_orders(ws: Any, as_of_day: int) -> Any:
+def excluded_statuses(ws: Any) -> tuple[str, ...]:
+    """Statuses that are not purchases: ``[analysis] exclude_statuses`` or the default."""
+    value = (getattr(ws, "config", None) or {}).get("analysis", {}).get("exclude_statuses")
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(v.lower() for v in value)
+    return EXCLUDED_STATUSES
+
+
+def valid_orders(ws: Any, as_of_day: Any) -> Any:
     o = ws.table("orders")
     o = o.filter(o.customer_id.notnull(), o.order_date.notnull())
-    o = o.filter(o.status.isnull() | ~o.status.lower().isin(EXCLUDED_STATUSES))
+    o = o.filter(o.status.isnull() | ~o.status.lower().isin(excluded_statuses(ws) or ("__none__",)))
     o = o.mutate(day=_date_day(o.order_date))
     return o.filter(o.day <= as_of_day)
 
@@ -149,19 +157,15 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
         .distinct()
     )
 
+    # purchases are counted as purchase days: two orders on one day are one purchase
     ordagg = orders.group_by("customer_id").aggregate(
-        n_orders=orders.count(),
+        n_orders=orders.day.nunique(),
         first_order_day=orders.day.min(),
         last_order_day=orders.day.max(),
         spend_jpy=orders.total_jpy.sum().cast("int64"),
     )
-    # second purchase day: the second order (two orders on one day count as two)
-    ranked = orders.mutate(
-        rn=ibis.row_number().over(
-            ibis.window(group_by=orders.customer_id, order_by=[orders.day, orders.order_id])
-        )
-    )
-    second = ranked.filter(ranked.rn == 1).select("customer_id", second_order_day=ranked.day)
+    order_days = orders.group_by(["customer_id", "day"]).aggregate()
+    second = _day_of_nth(order_days, 2, "second_order_day")
 
     cats = _categories(ws, orders)
     first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
