@@ -11,7 +11,7 @@ import pytest
 
 from horetsu.report import i18n, theme
 
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 FIG_RE = re.compile(r'<script type="application/json" id="horetsu-figures">(.*?)</script>', re.S)
 
 

@@ -108,7 +108,7 @@ def monthly_lost(df: pd.DataFrame, tr: Tr) -> go.Figure:
             )
         )
         layout["yaxis2"] = {
-            "title": {"text": tr("s.active_base") + ("（人）" if tr.ja else "")},
+            "title": {"text": tr("s.active_base_axis")},
             "overlaying": "y", "side": "right", "tickformat": INT_FMT, "showgrid": False,
             "rangemode": "tozero", "tickmode": "auto",
         }
@@ -173,7 +173,7 @@ def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max
 
 
 def f2_within(days: Sequence[int], shares: Sequence[float], tr: Tr) -> go.Figure:
-    labels = [f"{d}日以内" if tr.ja else f"≤ {d} days" for d in days]
+    labels = [tr("s.within_days", days=d) for d in days]
     bar = go.Bar(
         x=labels, y=list(shares), marker_color=theme.BLUE, text=[tr.pct(s) for s in shares],
         textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>",
@@ -320,7 +320,7 @@ def two_date_flow(flows: pd.DataFrame, title: str, left: str, right: str, tr: Tr
     # a link takes the colour of where it comes from, or of where it goes for new customers (black source)
     link_colours = [rgba(colours[d] if colours[s_] == theme.BLACK else colours[s_]) for s_, d in zip(src, dst, strict=True)]
     sankey = go.Sankey(
-        arrangement="snap", valueformat=",d", valuesuffix="人" if tr.ja else " customers",
+        arrangement="snap", valueformat=",d", valuesuffix=tr("unit.customers_suffix"),
         node={"label": labels, "color": colours, "pad": 8, "thickness": 14,
               "x": [0.001] * len(left_keys) + [0.999] * len(right_keys),
               "y": _column_y(left_keys, left_size) + _column_y(right_keys, right_size)},
@@ -419,7 +419,7 @@ def stage_flow(flows: pd.DataFrame, tr: Tr, new_key: str = "(new)") -> go.Figure
     sankey = go.Sankey(
         arrangement="snap",
         valueformat=",d",
-        valuesuffix="人" if tr.ja else " customers",
+        valuesuffix=tr("unit.customers_suffix"),
         node={"label": [node_label(s) for _, s in keys], "color": colours, "pad": 14, "thickness": 16,
               "x": [col_x[p] for p, _ in keys], "y": ys, "customdata": [p for p, _ in keys],
               "hovertemplate": "%{label} (%{customdata}): %{value:,d}<extra></extra>"},

@@ -57,6 +57,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     cooling = cust[temp == "cooling"].groupby("stage").size()
 
     rows = []
+    sep = tr("list.sep")
     reach: dict[str, int] = {}
     for stage in STAGES:
         sp = stages_pol.get(stage) or {}
@@ -72,10 +73,9 @@ def build(data: ReportData, tr: Tr) -> Section:
             tr.stage(stage),
             tr.num(n_warm + n_cool),
             str(sp.get(f"goal_{tr.lang}") or ""),
-            "、".join(_name(policy, "tactics", t, tr) for t in rec) if tr.ja else
-            "; ".join(_name(policy, "tactics", t, tr) for t in rec),
-            ("、" if tr.ja else "; ").join(_name(policy, "tactics", t, tr) for t in rec_cool) or tr("none"),
-            ("、" if tr.ja else "; ").join(_name(policy, "traits", t, tr) for t in forbid) or tr("none"),
+            sep.join(_name(policy, "tactics", t, tr) for t in rec) or tr("none"),
+            sep.join(_name(policy, "tactics", t, tr) for t in rec_cool) or tr("none"),
+            sep.join(_name(policy, "traits", t, tr) for t in forbid) or tr("none"),
         ))
     sec.blocks.append(table([tr("t.stage"), tr("t.customers"), tr("t.goal"), tr("t.do"), tr("t.cooling"),
                              tr("t.dont")], rows, numeric=(1,)))
