@@ -29,6 +29,15 @@ _HYPHENS_NO_CHOON = r"[\x{2010}-\x{2015}\x{2043}\x{2212}\x{FE58}\x{FE63}\x{FF0D}
 ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925, "大正": 1911, "T": 1911}
 
 
+def const(value: str | int, n: int) -> pa.Array:
+    """An array of ``n`` copies of ``value`` (string or int64), built without a Python list."""
+    if isinstance(value, int):
+        return pa.array(np.full(n, value, dtype=np.int64))
+    raw = value.encode("utf-8")
+    offsets = np.arange(0, (n + 1) * len(raw), len(raw) or 1, dtype=np.int64)[: n + 1] if raw else np.zeros(n + 1, np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(raw * n)).cast(pa.string())
+
+
 def as_str(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """A plain string array (chunks combined)."""
     if isinstance(arr, pa.ChunkedArray):

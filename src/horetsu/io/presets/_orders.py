@@ -96,7 +96,7 @@ def build_line_export(
     def take(a, typ=pa.string()):
         return a.take(fi) if a is not None else pa.nulls(n_o, typ)
 
-    ot = {"order_id": key.take(fi), "source": pa.array([preset] * n_o, pa.string())}
+    ot = {"order_id": key.take(fi), "source": nz.const(preset, n_o)}
     for name, arr in order.items():
         ot[name] = take(arr)
     orders = pa.table(ot)
@@ -140,13 +140,13 @@ def build_line_export(
             pa.table(
                 {
                     "order_id": orders.column("order_id").take(sel),
-                    "line_no": pa.array([base_no] * len(sel), pa.int64()),
-                    "line_type": pa.array([kind] * len(sel), pa.string()),
+                    "line_no": nz.const(base_no, len(sel)),
+                    "line_type": nz.const(kind, len(sel)),
                     "sku": pa.nulls(len(sel), pa.string()),
                     "product_name": pa.nulls(len(sel), pa.string()),
                     "category": pa.nulls(len(sel), pa.string()),
                     "unit_price_jpy": a,
-                    "quantity": pa.array([1] * len(sel), pa.int64()),
+                    "quantity": nz.const(1, len(sel)),
                     "line_total_jpy": a,
                 }
             )
@@ -161,7 +161,7 @@ def build_line_export(
         cats = prod.take(pa.array(firsts)).select(["order_id", "category"])
         orders = orders.drop_columns(["category"]) if "category" in orders.column_names else orders
         orders = orders.join(cats, "order_id", use_threads=False)
-    ct = {"customer_id": take(order["customer_id"]), "source": pa.array([preset] * n_o, pa.string())}
+    ct = {"customer_id": take(order["customer_id"]), "source": nz.const(preset, n_o)}
     for name, arr in customers.items():
         ct[name] = take(arr, pa.bool_() if name.startswith("accepts") else (pa.timestamp("us", tz="Asia/Tokyo") if name == "registered_at" else pa.string()))
     cust = pa.table(ct)

@@ -88,10 +88,10 @@ def parse(source: Source, table: str | None = None) -> Parsed:
     orders = pa.table(
         {
             "order_id": order_id.take(keep),
-            "source": pa.array([NAME] * len(keep), pa.string()),
+            "source": nz.const(NAME, len(keep)),
             "customer_id": cid.take(keep),
             "ordered_at": at.take(keep),
-            "status": pa.array(["completed"] * len(keep), pa.string()),
+            "status": nz.const("completed", len(keep)),
             "total_jpy": total.take(keep),
             "raw": raw.take(keep),
         }
@@ -101,13 +101,13 @@ def parse(source: Source, table: str | None = None) -> Parsed:
         {
             "order_id": order_id.take(keep),
             "line_no": pa.array(np.ones(len(keep), dtype=np.int32)),
-            "line_type": pa.array(["product"] * len(keep), pa.string()),
-            "category": pa.array(["CD"] * len(keep), pa.string()),
+            "line_type": nz.const("product", len(keep)),
+            "category": nz.const("CD", len(keep)),
             "quantity": cds.take(keep),
             "line_total_jpy": total.take(keep),
         }
     )
     ids = pc.unique(orders.column("customer_id").combine_chunks())
-    customers = pa.table({"customer_id": ids, "source": pa.array([NAME] * len(ids), pa.string())})
+    customers = pa.table({"customer_id": ids, "source": nz.const(NAME, len(ids))})
     keys = pc.if_else(pa.array(valid), order_id, pa.scalar(None, pa.string()))
     return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup)

@@ -180,7 +180,7 @@ def parse_customers(source: Source, cols: Columns) -> Parsed:
     t = pa.table(
         {
             "customer_id": cid.take(keep),
-            "source": pa.array(["eccube"] * len(keep), pa.string()),
+            "source": nz.const("eccube", len(keep)),
             "email_norm": nz.email(g("メールアドレス")).take(keep),
             "phone_norm": nz.digits(g("TEL")).take(keep),
             "name": name.take(keep),

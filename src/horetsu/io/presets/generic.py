@@ -188,7 +188,7 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
         status, bad = pre["status"]
         rej.bad(bad, cols.get("status"), cols.name("status"), "unknown status", "unknown_status")
     else:
-        status = pa.array(["completed"] * n, pa.string())
+        status = nz.const("completed", n)
     quantity = _parsed(cols, rej, "quantity", nz.integer, n, "not a whole number", "invalid_quantity", pre)
     discount = _parsed(cols, rej, "discount", nz.money, n, "not a yen amount", "invalid_amount", pre)
     points = _parsed(cols, rej, "points_used", nz.integer, n, "not a whole number", "invalid_value", pre)
@@ -254,7 +254,7 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
         orders = orders.drop_columns(["amount"]).join(totals, "order_id", use_threads=False)
         orders = orders.rename_columns(["amount" if c == "amount_sum" else c for c in orders.column_names])
     orders = orders.append_column("total_jpy", orders.column("amount"))
-    orders = orders.append_column("source", pa.array([preset] * orders.num_rows, pa.string()))
+    orders = orders.append_column("source", nz.const(preset, orders.num_rows))
     orders = orders.append_column("order_date", nz.jst_date(orders.column("ordered_at").combine_chunks()))
     tables = {"orders": orders}
     if any(cols.has(c) for c in ("sku", "category", "quantity", "product_name")):
@@ -268,7 +268,7 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
             {
                 "order_id": rows.column("order_id"),
                 "line_no": pa.array(rank + 1, pa.int32()),
-                "line_type": pa.array(["product"] * rows.num_rows, pa.string()),
+                "line_type": nz.const("product", rows.num_rows),
                 "sku": rows.column("sku"),
                 "product_name": rows.column("product_name"),
                 "category": rows.column("category"),
@@ -279,7 +279,7 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
         )
     cust_ids = pc.unique(orders.column("customer_id").combine_chunks())
     tables["customers"] = pa.table(
-        {"customer_id": cust_ids, "source": pa.array([preset] * len(cust_ids), pa.string())}
+        {"customer_id": cust_ids, "source": nz.const(preset, len(cust_ids))}
     )
     return Parsed("orders", keys, tables, rej, dup)
 
@@ -307,7 +307,7 @@ def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed
     t = pa.table(
         {
             "customer_id": k(cid),
-            "source": pa.array([preset] * len(keep_idx), pa.string()),
+            "source": nz.const(preset, len(keep_idx)),
             "email_norm": k(nz.email(_col(cols, "email", n))),
             "phone_norm": k(nz.digits(_col(cols, "phone", n))),
             "name": k(nz.fold(_col(cols, "name", n))),

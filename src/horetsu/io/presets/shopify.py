@@ -116,7 +116,7 @@ def parse_orders(source: Source) -> Parsed:
     orders = pa.table(
         {
             "order_id": key.take(fi),
-            "source": pa.array(["shopify"] * len(fi), pa.string()),
+            "source": nz.const("shopify", len(fi)),
             "customer_id": customer.take(fi),
             "ordered_at": created.take(fi),
             "status": _fin_status(g("Financial Status"), cancelled).take(fi),
@@ -143,7 +143,7 @@ def parse_orders(source: Source) -> Parsed:
         {
             "order_id": key.take(lt),
             "line_no": pa.array(rows.rank[li] + 1, pa.int64()),
-            "line_type": pa.array(["product"] * len(li), pa.string()),
+            "line_type": nz.const("product", len(li)),
             "sku": sku.take(lt),
             "product_name": nz.text(g("Lineitem name")).take(lt),
             "unit_price_jpy": p,
@@ -163,12 +163,12 @@ def parse_orders(source: Source) -> Parsed:
             pa.table(
                 {
                     "order_id": orders.column("order_id").take(sel),
-                    "line_no": pa.array([base_no] * len(sel), pa.int64()),
-                    "line_type": pa.array([kind] * len(sel), pa.string()),
+                    "line_no": nz.const(base_no, len(sel)),
+                    "line_type": nz.const(kind, len(sel)),
                     "sku": pa.nulls(len(sel), pa.string()),
                     "product_name": pa.nulls(len(sel), pa.string()),
                     "unit_price_jpy": a,
-                    "quantity": pa.array([1] * len(sel), pa.int64()),
+                    "quantity": nz.const(1, len(sel)),
                     "line_total_jpy": a,
                 }
             )
@@ -179,7 +179,7 @@ def parse_orders(source: Source) -> Parsed:
     customers = pa.table(
         {
             "customer_id": customer.take(fi),
-            "source": pa.array(["shopify"] * len(fi), pa.string()),
+            "source": nz.const("shopify", len(fi)),
             "email_norm": email.take(fi),
             "phone_norm": phone.take(fi),
             "name": nz.fold(g("Billing Name")).take(fi),
@@ -227,7 +227,7 @@ def parse_customers(source: Source) -> Parsed:
     t = pa.table(
         {
             "customer_id": cid.take(keep),
-            "source": pa.array(["shopify"] * len(keep), pa.string()),
+            "source": nz.const("shopify", len(keep)),
             "email_norm": email.take(keep),
             "phone_norm": pc.coalesce(nz.digits(g("Phone")), nz.digits(g("Default Address Phone"))).take(keep),
             "name": name.take(keep),
