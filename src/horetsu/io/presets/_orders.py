@@ -39,6 +39,9 @@ class OrderRows:
         self.is_first = np.zeros(self.n, dtype=bool)
         self.is_first[self.firsts] = True
         # Index of the first row of each row's order.
+        if len(self.firsts) == self.n:
+            self.first_row = np.arange(self.n, dtype=np.int64)
+            return
         t = pa.table({"k": valid_key, "i": pa.array(np.arange(self.n))})
         first_of = t.take(pa.array(self.firsts)).rename_columns(["k", "f"])
         joined = t.join(first_of, "k", use_threads=False).sort_by("i")
@@ -60,8 +63,10 @@ def hashed_ids(prefix: str, arr: pa.Array) -> pa.Array:
 
     con = duckdb.connect()
     try:
-        con.register("t", pa.table({"v": arr}))
-        out = con.execute("SELECT CASE WHEN v IS NULL THEN NULL ELSE substr(md5(v), 1, 16) END AS h FROM t").to_arrow_table()
+        con.register("t", pa.table({"v": arr, "i": pa.array(np.arange(len(arr), dtype=np.int64))}))
+        out = con.execute(
+            "SELECT CASE WHEN v IS NULL THEN NULL ELSE substr(md5(v), 1, 16) END AS h FROM t ORDER BY i"
+        ).to_arrow_table()
     finally:
         con.close()
     h = out.column("h").combine_chunks()

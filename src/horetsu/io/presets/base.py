@@ -216,9 +216,12 @@ def raw_json(source: Source, exclude: Iterable[str], rows: np.ndarray | None = N
     if rows is not None:
         t = t.take(pa.array(rows))
     t = t.rename_columns([f"c{i}" for i in range(len(left))])
+    t = t.append_column("__i", pa.array(np.arange(t.num_rows, dtype=np.int64)))
     con = duckdb.connect()
     con.register("t", t)
-    out = con.execute(f"SELECT CAST(to_json(struct_pack({_pack(left)})) AS VARCHAR) AS j FROM t").to_arrow_table()
+    out = con.execute(
+        f"SELECT CAST(to_json(struct_pack({_pack(left)})) AS VARCHAR) AS j FROM t ORDER BY __i"
+    ).to_arrow_table()
     con.close()
     return nz.as_str(out.column("j"))
 
