@@ -114,3 +114,19 @@ def test_report_renders_offline(lang, shop_reports, browser, tmp_path):
     assert any("," in t for t in rev["yticks"]) and not any(t.endswith(("M", "k")) for t in rev["yticks"])
     assert by_id["stages-flow"]["types"] == ["sankey"]
     assert by_id["cohorts-heatmap"]["xtitle"] == ("初回購入からの経過月数（月）" if lang == "ja" else "Months since first purchase")
+
+
+def test_report_fits_a_phone_screen(shop_reports, browser, tmp_path):
+    """On a 390 px wide screen nothing makes the page scroll sideways; wide tables scroll inside."""
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(shop_reports["ja"].as_uri())
+    page.wait_for_function(
+        "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart[data-rendered]').length",
+        timeout=30_000,
+    )
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    chart_widths = page.evaluate("() => Array.from(document.querySelectorAll('.chart')).map(e => e.clientWidth)")
+    page.screenshot(path=str(tmp_path / "report-ja-phone.png"), full_page=False)
+    page.close()
+    assert widths[0] <= widths[1], widths
+    assert min(chart_widths) > 250 and max(chart_widths) <= 390

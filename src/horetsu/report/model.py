@@ -44,7 +44,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Seq
         "<tr>" + "".join(f'<td{" class=num" if i in num else ""}>{esc(c)}</td>' for i, c in enumerate(r)) + "</tr>"
         for r in rows
     )
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<div class="table-wrap"><table class="{css}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def kpi_cards(items: Sequence[tuple[str, str, str, str]]) -> str:
