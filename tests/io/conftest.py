@@ -16,7 +16,7 @@ def data_dir() -> Path:
     return DATA
 
 
-def write_csv(path: Path, headers, rows, encoding: str = "utf-8") -> Path:
+def _write_csv(path: Path, headers, rows, encoding: str = "utf-8") -> Path:
     """Write dict rows under ``headers`` (missing keys empty), CRLF like the shop systems."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, list(headers), lineterminator="\r\n")
@@ -27,7 +27,7 @@ def write_csv(path: Path, headers, rows, encoding: str = "utf-8") -> Path:
     return path
 
 
-def snapshot(ws) -> dict:
+def _snapshot(ws) -> dict:
     """Every canonical table's rows (sorted) plus the import log, for before/after comparisons."""
     from horetsu import schema
 
@@ -37,3 +37,15 @@ def snapshot(ws) -> dict:
         out[name] = sorted(rows, key=repr)
     out["log"] = ws.read_meta("import_log.json", [])
     return out
+
+
+@pytest.fixture(name="write_csv")
+def write_csv_fixture():
+    """``write_csv(path, headers, rows, encoding="utf-8")`` → path (CRLF, missing keys empty)."""
+    return _write_csv
+
+
+@pytest.fixture(name="snapshot")
+def snapshot_fixture():
+    """``snapshot(ws)`` → every table's rows (sorted) and the import log."""
+    return _snapshot

@@ -11,7 +11,6 @@ from horetsu.errors import InputFileError, MissingFileError, UnknownPresetError
 from horetsu.io import import_files
 from horetsu.io.quarantine import read_quarantine
 
-from .conftest import snapshot, write_csv
 
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -55,7 +54,7 @@ def test_cp932_file_with_vendor_characters_is_imported_exactly(ws, data_dir, tmp
     assert {k: log[-1][k] for k in ("preset", "table", "read")} == {"preset": "generic", "table": "orders", "read": 7}
 
 
-def test_reimport_changes_nothing_and_counts_duplicates(ws, data_dir, tmp_path):
+def test_reimport_changes_nothing_and_counts_duplicates(ws, data_dir, tmp_path, snapshot):
     path = shutil.copy(data_dir / "orders_cp932.csv", tmp_path / "orders.csv")
     import_files(ws, [path], "generic")
     before = snapshot(ws)
@@ -78,7 +77,7 @@ def test_progress_callback_is_told_about_each_file(ws, data_dir, tmp_path):
     assert {"description": "orders.csv"} in seen
 
 
-def test_newer_export_updates_changed_orders_only(ws, tmp_path):
+def test_newer_export_updates_changed_orders_only(ws, tmp_path, write_csv):
     h = ["order_id", "customer_id", "ordered_at", "amount", "status"]
     old = write_csv(tmp_path / "old.csv", h, [
         {"order_id": "1", "customer_id": "c1", "ordered_at": "2024-01-01", "amount": "1000"},
@@ -97,7 +96,7 @@ def test_newer_export_updates_changed_orders_only(ws, tmp_path):
     assert o["1"]["status"] == "refunded" and o["2"]["status"] == "completed" and o["3"]["total_jpy"] == 3000
 
 
-def test_repeated_order_id_rows_are_lines_summed_into_one_order(ws, tmp_path):
+def test_repeated_order_id_rows_are_lines_summed_into_one_order(ws, tmp_path, write_csv):
     h = ["order_id", "customer_id", "ordered_at", "amount", "sku", "quantity", "category"]
     p = write_csv(tmp_path / "o.csv", h, [
         {"order_id": "9", "customer_id": "c", "ordered_at": "2024-01-01", "amount": "1000", "sku": "A", "quantity": "1", "category": "サプリ"},
@@ -110,7 +109,7 @@ def test_repeated_order_id_rows_are_lines_summed_into_one_order(ws, tmp_path):
     assert [(r["line_no"], r["sku"], r["unit_price_jpy"]) for r in lines] == [(1, "A", 1000), (2, "B", 200)]
 
 
-def test_customers_events_subscriptions_tables_detected(ws, tmp_path):
+def test_customers_events_subscriptions_tables_detected(ws, tmp_path, write_csv):
     c = write_csv(tmp_path / "c.csv", ["顧客ID", "登録日", "email", "accepts_email"],
                   [{"顧客ID": "c1", "登録日": "R5.4.1", "email": " Foo@Example.JP ", "accepts_email": "はい"}])  # fmt: skip
     e = write_csv(tmp_path / "e.csv", ["customer_id", "at", "type", "value"], [
@@ -136,7 +135,7 @@ def test_customers_events_subscriptions_tables_detected(ws, tmp_path):
     assert ws.read_arrow("events").num_rows == 2
 
 
-def test_orders_with_subscription_ids_create_subscriptions_with_delivery_counts(ws, tmp_path):
+def test_orders_with_subscription_ids_create_subscriptions_with_delivery_counts(ws, tmp_path, write_csv):
     h = ["order_id", "customer_id", "ordered_at", "amount", "subscription_id"]
     p = write_csv(tmp_path / "o.csv", h, [
         {"order_id": str(i), "customer_id": "c", "ordered_at": f"2024-0{i}-01", "amount": "3000", "subscription_id": "S1"}
@@ -162,7 +161,7 @@ def test_tsv_and_parquet_inputs(ws, tmp_path):
     assert {k: v["total_jpy"] for k, v in _orders(ws).items()} == {"1": 1000, "2": 500}
 
 
-def test_user_mapping_from_horetsu_toml(tmp_path):
+def test_user_mapping_from_horetsu_toml(tmp_path, write_csv):
     import horetsu
 
     ws = horetsu.init_workspace(tmp_path / "ws")
@@ -189,7 +188,7 @@ def test_user_mapping_from_horetsu_toml(tmp_path):
         (b"a,b\n1,2\n", InputFileError, "order_id"),
     ],
 )
-def test_bad_input_fails_with_one_message_and_leaves_workspace_unchanged(ws, tmp_path, data_dir, content, error, match):
+def test_bad_input_fails_with_one_message_and_leaves_workspace_unchanged(ws, tmp_path, data_dir, content, error, match, snapshot):
     good = shutil.copy(data_dir / "orders_cp932.csv", tmp_path / "good.csv")
     import_files(ws, [good], "generic")
     before = snapshot(ws)
@@ -209,7 +208,7 @@ def test_unknown_preset(ws, data_dir):
         import_files(ws, [data_dir / "orders_cp932.csv"], "nosuch")
 
 
-def test_rows_of_one_order_with_different_customers_are_quarantined(ws, tmp_path):
+def test_rows_of_one_order_with_different_customers_are_quarantined(ws, tmp_path, write_csv):
     h = ["order_id", "customer_id", "ordered_at", "amount", "sku"]
     p = write_csv(tmp_path / "o.csv", h, [
         {"order_id": "7", "customer_id": "c1", "ordered_at": "2024-01-01", "amount": "100", "sku": "A"},

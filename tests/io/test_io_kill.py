@@ -14,7 +14,6 @@ import pytest
 import horetsu
 from horetsu.io import import_files
 
-from .conftest import snapshot, write_csv
 
 CHILD = textwrap.dedent(
     """
@@ -41,7 +40,7 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_sigkill_mid_write_leaves_previous_state_readable(tmp_path):
+def test_sigkill_mid_write_leaves_previous_state_readable(tmp_path, write_csv, snapshot):
     ws = horetsu.init_workspace(tmp_path / "ws")
     h = ["order_id", "customer_id", "ordered_at", "amount", "sku", "quantity"]
     first = write_csv(tmp_path / "a.csv", h, [

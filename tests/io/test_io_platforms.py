@@ -9,7 +9,6 @@ import pyarrow.compute as pc
 from horetsu.io import import_files
 from horetsu.io.presets import eccube, rakuten, shopify
 
-from .conftest import snapshot, write_csv
 
 JST = dt.timezone(dt.timedelta(hours=9))
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow"  # project copy, see SOURCE.md there
@@ -23,7 +22,7 @@ def _lines(ws, order_id):
     return sorted((r for r in ws.read_arrow("order_lines").to_pylist() if r["order_id"] == order_id), key=lambda r: r["line_no"])
 
 
-def test_shopify_order_over_several_rows_is_one_order(ws, tmp_path):
+def test_shopify_order_over_several_rows_is_one_order(ws, tmp_path, write_csv):
     first = {"Name": "#1001", "Email": "Hanako@Example.jp", "Financial Status": "paid", "Subtotal": "3000",
              "Shipping": "500", "Total": "3300", "Discount Code": "WELCOME", "Discount Amount": "200",
              "Created at": "2024-01-05 10:00:00 +0900", "Lineitem quantity": "2", "Lineitem name": "青汁",
@@ -64,7 +63,7 @@ def test_shopify_order_over_several_rows_is_one_order(ws, tmp_path):
     assert (cust["accepts_email"], cust["phone_norm"], cust["prefecture"]) == (False, "819012345678", "東京都")
 
 
-def test_shopify_continuation_row_of_a_rejected_order_is_quarantined_too(ws, tmp_path):
+def test_shopify_continuation_row_of_a_rejected_order_is_quarantined_too(ws, tmp_path, write_csv):
     rows = [{"Name": "#1", "Email": "a@x.jp", "Total": "abc", "Created at": "2024-01-05 10:00:00 +0900",
              "Lineitem quantity": "1", "Lineitem price": "10"},
             {"Name": "#1", "Lineitem quantity": "1", "Lineitem price": "10"}]  # fmt: skip
@@ -91,7 +90,7 @@ def _eccube_rows():
     ]  # fmt: skip
 
 
-def test_eccube_non_product_lines_and_totals_not_summed(ws, tmp_path):
+def test_eccube_non_product_lines_and_totals_not_summed(ws, tmp_path, write_csv):
     p = write_csv(tmp_path / "order.csv", eccube.ORDER_HEADERS, _eccube_rows(), encoding="cp932")
     f = import_files(ws, [p], "eccube").to_dict()["files"][0]
     assert (f["read"], f["accepted"]) == (7, 7)
@@ -108,7 +107,7 @@ def test_eccube_non_product_lines_and_totals_not_summed(ws, tmp_path):
     assert _by(ws, "customers", "customer_id")["55"]["name"] == "佐藤 花子"
 
 
-def test_eccube_customer_csv(ws, tmp_path):
+def test_eccube_customer_csv(ws, tmp_path, write_csv):
     p = write_csv(tmp_path / "customer.csv", eccube.CUSTOMER_HEADERS, [
         {"会員ID": "55", "お名前(姓)": "佐藤", "お名前(名)": "花子", "お名前(セイ)": "サトウ", "お名前(メイ)": "ハナコ",
          "都道府県(名称)": "大阪府", "メールアドレス": "H@Example.jp", "TEL": "06-1234-5678", "登録日": "2023-03-01 12:00:00",
@@ -137,7 +136,7 @@ def _rakuten_rows():
     ]  # fmt: skip
 
 
-def test_rakuten_subscription_rows_are_linked_to_a_subscription(ws, tmp_path):
+def test_rakuten_subscription_rows_are_linked_to_a_subscription(ws, tmp_path, write_csv):
     p = write_csv(tmp_path / "rakuten.csv", rakuten.ORDER_HEADERS, _rakuten_rows(), encoding="cp932")
     f = import_files(ws, [p], "rakuten").to_dict()["files"][0]
     assert (f["read"], f["accepted"], f["detected"]["encoding"]) == (4, 4, "cp932")
@@ -156,7 +155,7 @@ def test_rakuten_subscription_rows_are_linked_to_a_subscription(ws, tmp_path):
     assert (c["name"], c["phone_norm"], c["prefecture"]) == ("髙橋 一郎", "09012345678", "東京都")
 
 
-def test_rakuten_legacy_layout(ws, tmp_path):
+def test_rakuten_legacy_layout(ws, tmp_path, write_csv):
     rows = [{"受注番号": "200-1", "受注ステータス": "処理済", "注文日時": "2019/03/01 12:00:00", "合計金額(-99999=無効値)": "2,000",
              "注文者名字": "鈴木", "注文者名前": "次郎", "注文者電話番号1": "03", "注文者電話番号2": "1111",
              "注文者電話番号3": "2222", "商品番号": "X-1", "商品名": "石鹸", "単価": "1000", "個数": "2"},
@@ -168,7 +167,7 @@ def test_rakuten_legacy_layout(ws, tmp_path):
     assert _by(ws, "orders")["200-1"]["total_jpy"] == 2000
 
 
-def test_platform_reimport_is_idempotent(ws, tmp_path):
+def test_platform_reimport_is_idempotent(ws, tmp_path, write_csv, snapshot):
     r = write_csv(tmp_path / "r.csv", rakuten.ORDER_HEADERS, _rakuten_rows(), encoding="cp932")
     e = write_csv(tmp_path / "e.csv", eccube.ORDER_HEADERS, _eccube_rows(), encoding="cp932")
     import_files(ws, [r], "rakuten")
