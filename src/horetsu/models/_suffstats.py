@@ -100,6 +100,14 @@ class Collapsed:
     def n_customers(self) -> float:
         return float(self.w.sum())
 
+    def thin(self, fraction: float, seed: int = 0) -> "Collapsed":
+        """A random subsample of about ``fraction`` of the customers (binomial thinning of the counts)."""
+        rng = np.random.default_rng(seed)
+        counts = np.round(self.w).astype(np.int64)
+        w = rng.binomial(counts, min(max(fraction, 0.0), 1.0)).astype(float)
+        keep = w > 0
+        return collapse(self.x[keep], self.t_x[keep], self.T[keep], w[keep])
+
 
 
 def collapse(frequency: object, recency: object, T: object, weights: object = None) -> Collapsed:

@@ -21,7 +21,7 @@ from scipy.special import betaln, digamma, gammaln
 
 from horetsu.errors import AnalysisError
 from horetsu.models._suffstats import as_float, distinct, dot
-from horetsu.models.base import BaseModel
+from horetsu.models.base import BaseModel, blas_single_threaded
 
 
 def _check(frequency: Any, recency: Any, n_periods: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,6 +92,7 @@ class BetaGeoBetaBinom(BaseModel):
 
         return nll
 
+    @blas_single_threaded
     def fit(self, frequency: Any, recency: Any, n_periods: Any, weights: Any = None) -> "BetaGeoBetaBinom":
         """Fit on per-customer purchases, last purchase opportunity and number of opportunities."""
         x, t_x, n = _check(frequency, recency, n_periods)

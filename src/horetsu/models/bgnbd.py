@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from horetsu.models._suffstats import Collapsed, collapse, dot, softplus_and_sigmoid
-from horetsu.models.base import BaseModel
+from horetsu.models._suffstats import Collapsed, collapse, dot
+from horetsu.models.base import BaseModel, blas_single_threaded
 
 
 def _log_odds_dead(r: float, alpha: float, a: float, b: float, x, t_x, T, shift: int = 0) -> np.ndarray:
@@ -45,34 +45,41 @@ class BetaGeo(BaseModel):
     def _objective(self, c: Collapsed):
         k = float(self._shift)
         xv, tv, Tv = c.x_values, c.t_values, c.T_values
-        xi, ti, Ti = c.x_index, c.t_index, c.T_index
-        x, w = c.x, c.w
+        w = c.w
         # weights summed per distinct x and per distinct T: terms that depend on one column only
         # are then dot products over distinct values, not over rows
-        w_x = np.bincount(xi, weights=w, minlength=len(xv))
-        w_T = np.bincount(Ti, weights=w, minlength=len(Tv))
-        wx_T = np.bincount(Ti, weights=w * x, minlength=len(Tv))
+        w_x = np.bincount(c.x_index, weights=w, minlength=len(xv))
+        w_T = np.bincount(c.T_index, weights=w, minlength=len(Tv))
+        wx_T = np.bincount(c.T_index, weights=w * c.x, minlength=len(Tv))
         w_all = float(w.sum())
-        repeat = (xv > 0) | (k > 0)  # rows with the "dropped out after the last purchase" branch
+        repeat = (xv > 0) | (k > 0)  # values of x with the "dropped out after the last purchase" branch
         xm1 = np.where(repeat, xv - 1.0 + k, 1.0)
+        # rows are sorted by x, so the rows with that branch are one contiguous block
+        first = 0 if k > 0 else int(np.searchsorted(c.x, 0.5))
+        x, wr = c.x[first:], w[first:]
+        xi, ti, Ti = c.x_index[first:], c.t_index[first:], c.T_index[first:]
+        starts = np.flatnonzero(np.diff(xi, prepend=-1))  # where each x group begins
+        x_of_group = xi[starts]
 
         def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
             r, alpha, a, b = np.exp(theta)
             l_aT_u = np.log(alpha + Tv)
             l_at_u = np.log(alpha + tv)
             diff = l_aT_u[Ti] - l_at_u[ti]
-            # d = log(a/(b+x-1)) + (r+x)(log(α+T) - log(α+t_x)); -inf for x = 0 (single branch)
-            d_x = np.where(repeat, np.log(a) - np.log(b + xm1), -np.inf)
+            # d = log(a/(b+x-1+k)) + (r+x)(log(α+T) - log(α+t_x))
+            d_x = np.log(a) - np.log(b + xm1)
             rx = r + x
-            d = d_x[xi] + rx * diff
-            # softplus(d) and q = P(dropped out after the last purchase | data)
-            soft, q = softplus_and_sigmoid(d)
-            wq = w * q
+            d = np.maximum(d_x[xi] + rx * diff, -700.0)
+            # q = P(dropped out after the last purchase | data); softplus(d) = d - log q
+            q = expit(d)
+            soft = d - np.log(q)
+            wq = wr * q
             per_x = gammaln(r + xv) - gammaln(r) + betaln(a, b + xv + k) - betaln(a, b)
-            ll = dot(w_x, per_x) + w_all * r * np.log(alpha) - dot(r * w_T + wx_T, l_aT_u) + dot(w, soft)
+            ll = dot(w_x, per_x) + w_all * r * np.log(alpha) - dot(r * w_T + wx_T, l_aT_u) + dot(wr, soft)
             inv_aT_u = 1.0 / (alpha + Tv)
             inv_at_u = 1.0 / (alpha + tv)
-            wq_x = np.bincount(xi, weights=wq, minlength=len(xv))
+            wq_x = np.zeros(len(xv))
+            wq_x[x_of_group] = np.add.reduceat(wq, starts) if len(wq) else 0.0
             g_r = dot(w_x, digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - dot(w_T, l_aT_u) + dot(wq, diff)
             g_alpha = (w_all * r / alpha - dot(r * w_T + wx_T, inv_aT_u)
                        + dot(wq * rx, inv_aT_u[Ti] - inv_at_u[ti]))
@@ -84,6 +91,7 @@ class BetaGeo(BaseModel):
 
         return nll
 
+    @blas_single_threaded
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> "BetaGeo":
         """Fit on per-customer (frequency, recency, T); ``weights`` counts identical customers."""
         self._fit_collapsed(collapse(frequency, recency, T, weights))

@@ -20,7 +20,7 @@ from scipy.special import digamma, gammaln
 
 from horetsu.errors import AnalysisError
 from horetsu.models._suffstats import as_float, dot
-from horetsu.models.base import BaseModel
+from horetsu.models.base import BaseModel, blas_single_threaded
 
 
 class GammaGamma(BaseModel):
@@ -31,6 +31,7 @@ class GammaGamma(BaseModel):
     def _default_init(self) -> np.ndarray:
         return np.array([1.0, 1.0, 1.0])
 
+    @blas_single_threaded
     def fit(self, frequency: Any, monetary: Any, weights: Any = None) -> "GammaGamma":
         """Fit on repeat buyers: ``frequency`` > 0 and ``monetary`` (mean repeat spend) > 0."""
         x = as_float("frequency", frequency)

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import digamma, expit, gammaln
 
 from horetsu.models._suffstats import Collapsed, collapse, distinct, dot, logaddexp_and_share, matvec
-from horetsu.models.base import BaseModel
+from horetsu.models.base import BaseModel, blas_single_threaded
 from horetsu.models.special import log1mexp, log_pnbd_tail, log_pnbd_tail_grad
 
 
@@ -93,6 +93,7 @@ class ParetoNBD(BaseModel):
 
         return nll
 
+    @blas_single_threaded
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> "ParetoNBD":
         """Fit on per-customer (frequency, recency, T); ``weights`` counts identical customers."""
         self._fit_collapsed(collapse(frequency, recency, T, weights))

@@ -18,7 +18,7 @@ from scipy.special import betaln, digamma
 
 from horetsu.errors import AnalysisError
 from horetsu.models._suffstats import as_float
-from horetsu.models.base import BaseModel
+from horetsu.models.base import BaseModel, blas_single_threaded
 
 
 class ShiftedBetaGeometric(BaseModel):
@@ -26,6 +26,7 @@ class ShiftedBetaGeometric(BaseModel):
 
     param_names = ("alpha", "beta")
 
+    @blas_single_threaded
     def fit(self, survivors: Any) -> "ShiftedBetaGeometric":
         """Fit on survivors per period, starting with the cohort size (non-increasing counts)."""
         n = as_float("survivors", survivors)
