@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from horetsu.errors import InputFileError
 from horetsu.io import normalize as nz
 from horetsu.io.presets._orders import OrderRows, build_line_export, prefecture_from_code
 from horetsu.io.presets.base import Columns, Parsed, Rejects, exact_duplicates, raw_json
@@ -60,6 +61,11 @@ _ALIASES = {
 
 
 def parse(source: Source, table: str | None = None) -> Parsed:
+    if table not in (None, "orders", "customers"):
+        raise InputFileError(
+            f"{source.path}: the eccube preset reads orders or customers, not {table}",
+            ja=f"{source.path}: eccube プリセットは受注か会員のファイルのみ読めます（{table} は不可）",
+        )
     cols = Columns(source, _ALIASES, exact=True)
     if table == "customers" or (table is None and not cols.has("注文番号") and not cols.has("注文ID")):
         return parse_customers(source, cols)
