@@ -20,6 +20,7 @@ EXPECTED_CHARTS = [
     "f2-within", "f2-category", "f2-ladder", "intervals-categories", "rfm-matrix", "rfm-segments", "cpm-cells",
     "cpm-revenue", "cpm-flow",
     "deciles-revenue", "stages-distribution", "stages-rfm_stage", "stages-flow", "stages-moves", "journey-funnel",
+    "journey-cohorts",
     "clv-p_alive", "clv-value", "clv-holdout", "actions-reach", "actions-gate", "quality-imports",
     "quality-quarantine",
 ]

@@ -378,6 +378,22 @@ def count_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, 
     )
 
 
+def share_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, tr: Tr) -> go.Figure:
+    """Shares 0..1 with an index of rows (e.g. cohorts) and columns (e.g. steps)."""
+    z = matrix.to_numpy(dtype=float)
+    heat = go.Heatmap(
+        z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index], colorscale=theme.SEQUENTIAL,
+        zmin=0, zmax=1, texttemplate="%{z:.0%}" if z.shape[0] <= 30 else "", textfont={"size": 10},
+        hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
+        colorbar={"tickformat": PCT_FMT, "title": {"text": tr("ax.share")}},
+    )
+    return _fig(
+        title, [heat], height=max(360, 24 * len(matrix.index) + 180),
+        xaxis={"title": {"text": x_title}, "type": "category"},
+        yaxis={"title": {"text": y_title}, "type": "category", "autorange": "reversed"},
+    )
+
+
 def stage_flow(flows: pd.DataFrame, tr: Tr, new_key: str = "(new)") -> go.Figure:
     """Sankey. ``flows``: period_from, period_to (dates as text), from_stage, to_stage, customers.
 

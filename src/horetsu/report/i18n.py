@@ -139,6 +139,8 @@ LABELS: Labels = {
     "fig.rfm_stage": ("RFMセグメント × ステージ", "RFM segment × stage"),
     "fig.stage_flow": ("ステージ間の移動（時系列）", "Flow between stages over time"),
     "fig.stage_moves": ("ステージ別：進んだ・停滞・冷えた", "Per stage: moved, stalled, cooled"),
+    "fig.funnel_cohorts": ("初回接点の月別：各ステップに到達した割合", "Share reaching each step, by month of first contact"),
+    "ax.first_contact": ("初回接点の月", "Month of first contact"),
     "fig.funnel": ("7段階ジャーニーのファネル", "Seven-step journey funnel"),
     "fig.p_alive": ("生存確率 P(alive) の分布", "Distribution of P(alive)"),
     "fig.clv_dist": ("今後12か月の予測額の分布", "Predicted 12-month value"),

@@ -120,6 +120,18 @@ def funnel_frame(data: ReportData) -> pd.DataFrame | None:
     })
 
 
+MAX_FUNNEL_COHORTS = 24  # most recent acquisition months shown
+
+
+def funnel_by_cohort(data: ReportData) -> pd.DataFrame | None:
+    """cohort (month of first contact), step_no, share_of_cohort; without the ``all`` and unknown rows."""
+    df = data.derived.funnel()
+    if df is None:
+        return None
+    df = df[~df["cohort"].astype(str).isin(["all", "(unknown)"])]
+    return df[["cohort", "step_no", "share_of_cohort"]]
+
+
 def build_journey(data: ReportData, tr: Tr) -> Section:
     sec = Section("journey", tr("sec.journey"))
     df = funnel_frame(data)
@@ -133,6 +145,12 @@ def build_journey(data: ReportData, tr: Tr) -> Section:
         rows.append((name, tr.num(r.customers), tr.pct(r.conversion), tr.days(r.median_days)))
     sec.blocks.append(table([tr("t.step"), tr("t.customers"), tr("t.conversion"), tr("t.median_days")], rows,
                             numeric=(1, 2, 3)))
+    by_cohort = funnel_by_cohort(data)
+    if by_cohort is not None and len(by_cohort):
+        m = by_cohort.pivot_table(index="cohort", columns="step_no", values="share_of_cohort", aggfunc="first")
+        m = m.sort_index().tail(MAX_FUNNEL_COHORTS)
+        m.columns = [names[int(c) - 1] for c in m.columns]
+        sec.chart("cohorts", figures.share_heatmap(m, tr("fig.funnel_cohorts"), tr("ax.step"), tr("ax.first_contact"), tr))
     conv = df["conversion"].iloc[1:]
     if conv.notna().any():
         i = int(conv.idxmin())  # index labels are positions (0..6)
