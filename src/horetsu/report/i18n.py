@@ -275,7 +275,7 @@ LABELS: Labels = {
         "The largest stage is {stage} with {n} customers ({share}); {cooling} are cooling and {lapsed} have lapsed.",
     ),
     "act.stages": (
-        "「{stage}」で停滞・離脱が最も多く（{cooled}が冷えた）、ここの体験を最優先で見直してください。",
+        "「{stage}」にいる間に冷えた（離脱した）顧客の割合が最も高く（{cooled}）、ここの体験を最優先で見直してください。",
         "{stage} loses the most customers ({cooled} cooled there): review the experience at this stage first.",
     ),
     "tk.journey": (

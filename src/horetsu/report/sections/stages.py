@@ -26,7 +26,7 @@ def _stage_customers(sec: Section, data: ReportData) -> pd.DataFrame | None:
 
 
 def flows(data: ReportData) -> pd.DataFrame | None:
-    """period_from, period_to, from_stage, to_stage, customers (stage snapshots a year apart)."""
+    """period_from, period_to, from_stage, to_stage, customers (snapshots a year ago, half a year ago, now)."""
     df = data.derived.stage_flow()
     if df is None:
         return None
