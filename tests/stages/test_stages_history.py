@@ -213,3 +213,24 @@ def test_an_empty_workspace_gives_empty_results_not_errors(ws):
     assert sum(stage_distribution(ws).column("customers").to_pylist()) == 0
     assert {r["customers"] for r in journey_funnel(ws).to_pylist()} == {0}
     assert horetsu.gate(ws, "mail_magazine").n_allowed == 0
+
+
+def test_analyze_writes_the_stage_columns_into_customer_results(shop, make_ws):
+    from horetsu.analytics import analyze
+    from horetsu.stages import classify
+
+    shop.customer("a", registered=100).order("a", 90).order("a", 30)
+    shop.customer("b", registered=10)
+    ws = make_ws(shop)
+    analyze(ws, "2025-06-30")
+    results = ws.read_result("customers")
+    staged = classify(ws, "2025-06-30", customers=results)  # the same P(alive) as analyze used
+    for col in ("stage", "journey_step", "temperature", "stage_evidence", "stage_evidence_ja", "next_action"):
+        got = dict(zip(results.column("customer_id").to_pylist(), results.column(col).to_pylist()))
+        want = dict(zip(staged.column("customer_id").to_pylist(), staged.column(col).to_pylist()))
+        assert {k: got[k] for k in want} == want, col
+    cpm = cpm_by_stage(ws, "2025-06-30")  # the analytics' CPM segments from results/customers.parquet
+    seg_a = dict(zip(results.column("customer_id").to_pylist(), results.column("cpm_segment").to_pylist()))["a"]
+    nonzero = {(r["cpm_segment"], r["stage"]) for r in cpm.to_pylist() if r["customers"]}
+    assert "cpm_active" in cpm.column_names
+    assert nonzero == {(seg_a, "empathy"), ("(none)", "observer")}  # b has not bought: no CPM segment

@@ -240,6 +240,13 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
 SENTINEL_DAY = 2_099_999_999  # stands for the as-of day in compiled SQL reused across dates
 
 
+def _views_key(ws: Any) -> tuple:
+    """Which registered tables the compiled SQL refers to (their unique names)."""
+    for name in ("customers", "orders", "order_lines", "subscriptions", "events"):
+        ws.table(name)  # register every table before compiling
+    return tuple(sorted((k, v.get_name()) for k, v in ws._views.items()))
+
+
 def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     """The facts query compiled once per workspace state and policy (embedded DuckDB only).
 
@@ -249,7 +256,7 @@ def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     """
     if ws.engine_url:
         return None
-    key = (id(policy), tuple(sorted((k, id(v)) for k, v in ws._views.items())))
+    key = (id(policy), _views_key(ws))
     cached = getattr(ws, "_horetsu_facts_sql", None)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -259,7 +266,7 @@ def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     if sql.count(str(SENTINEL_DAY)) == 0:
         return None
     schema = expr.schema().to_pyarrow()
-    key = (id(policy), tuple(sorted((k, id(v)) for k, v in ws._views.items())))
+    key = (id(policy), _views_key(ws))
     ws._horetsu_facts_sql = (key, (sql, schema))
     return (sql, schema)
 

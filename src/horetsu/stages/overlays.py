@@ -80,7 +80,8 @@ def rfm_by_stage(ws: Any = None, as_of: Any = None, customers: Any = None, class
 
 def cpm_by_stage(ws: Any = None, as_of: Any = None, customers: Any = None, classified: Any = None,
                  column: str | None = None) -> pa.Table:
-    """Customers per CPM segment and stage: cpm_segment, stage, customers, share_of_cell.
+    """Customers per CPM segment (and ``cpm_active`` when given) and stage:
+    cpm_segment, [cpm_active,] stage, customers, share_of_cell.
 
     The CPM segment comes from the analytics results (``customers`` or
     ``results/customers.parquet``): ``column`` or the first of cpm_segment, cpm, cpm_class.
@@ -95,10 +96,14 @@ def cpm_by_stage(ws: Any = None, as_of: Any = None, customers: Any = None, class
             "no CPM segment column in the customer results; run `horetsu analyze` first",
             ja="顧客の分析結果に CPM 区分がありません。先に `horetsu analyze` を実行してください",
         )
+    keys = ["cpm_segment"]
     cells = cdf[["customer_id", col]].rename(columns={col: "cpm_segment"})
+    if "cpm_active" in cdf.columns:  # the analytics split each segment into active / lapsed
+        cells["cpm_active"] = cdf["cpm_active"].astype("boolean").fillna(False).astype(bool).to_numpy()
+        keys.append("cpm_active")
     merged = frame[["customer_id", "stage"]].merge(cells, on="customer_id", how="inner")
     merged["cpm_segment"] = merged["cpm_segment"].fillna("(none)").astype(str)
-    return _crosstab(merged, ["cpm_segment"])
+    return _crosstab(merged, keys)
 
 
 def journey_days(frame: pd.DataFrame) -> pd.DataFrame:
