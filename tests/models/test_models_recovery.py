@@ -73,3 +73,23 @@ def test_weights_equal_repeated_rows():
     for k in full.params_:
         assert weighted.params_[k] == pytest.approx(full.params_[k], rel=1e-5)
     assert weighted.log_likelihood_ == pytest.approx(full.log_likelihood_, rel=1e-9)
+
+
+def test_large_data_path_reaches_the_same_optimum(monkeypatch):
+    """The subsample-then-Newton path (many distinct rows) and plain L-BFGS-B agree."""
+    from horetsu.models import base
+
+    x, t_x, T = simulate_pareto_nbd(20000, 0.6, 8.0, 0.8, 15.0, seed=5)
+    monkeypatch.setattr(base, "WARM_START_ROWS", 2000)
+    fast = BetaGeo().fit(x, t_x, T)
+    assert fast.n_distinct_ > 2000
+    monkeypatch.setattr(base, "WARM_START_ROWS", 10**9)
+    plain = BetaGeo().fit(x, t_x, T)
+    for k in plain.params_:
+        assert fast.params_[k] == pytest.approx(plain.params_[k], rel=2e-5)
+        assert fast.standard_errors_[k] == pytest.approx(plain.standard_errors_[k], rel=1e-2)
+    assert fast.log_likelihood_ >= plain.log_likelihood_ - 1e-6
+    # fractional weights cannot be thinned: the fit falls back to the plain path
+    monkeypatch.setattr(base, "WARM_START_ROWS", 2000)
+    halves = BetaGeo().fit(x, t_x, T, weights=np.full(len(x), 0.4))
+    assert halves.params_ == pytest.approx(plain.params_, rel=1e-4)

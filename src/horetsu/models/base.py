@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 from scipy.optimize import minimize
 
-from horetsu.errors import ConvergenceError, NotFittedError
+from horetsu.errors import AnalysisError, ConvergenceError, NotFittedError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,12 +184,12 @@ class BaseModel:
 
     def _newton_from_sample(self, c: Any, objective: Objective) -> np.ndarray | None:
         """Newton steps on the full data from a subsample's optimum; None when they do not settle."""
-        sub = c.thin(WARM_START_ROWS / len(c.w))
-        sub_objective = self._objective(sub)
         try:
+            sub = c.thin(WARM_START_ROWS / len(c.w))
+            sub_objective = self._objective(sub)
             self._optimise(sub_objective, sub.n_customers)
             hess = self._hessian(sub_objective) * (c.n_customers / sub.n_customers)
-        except (ConvergenceError, np.linalg.LinAlgError):
+        except (ConvergenceError, AnalysisError, np.linalg.LinAlgError):
             return None
         theta = self._theta_
         with np.errstate(all="ignore"):
