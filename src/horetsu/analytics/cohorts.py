@@ -26,6 +26,10 @@ ALL = "*"
 
 def cohort_members(ctx: Ctx) -> Any:
     """One row per (buyer, split): cohort month index, split name/value and the month offset of the 2nd purchase."""
+    return ctx.shared("cohort_members", lambda: _cohort_members(ctx))
+
+
+def _cohort_members(ctx: Ctx) -> Any:
     f = firsts(ctx)
     c = ctx.ws.table("customers")
     c = c.filter(c.customer_id.notnull()).group_by("customer_id").aggregate(cust_channel=c.channel.min())

@@ -40,6 +40,10 @@ def _numbered_days(ctx: Ctx) -> Any:
 
 def firsts(ctx: Ctx, steps: int = 2) -> Any:
     """Per buyer: first purchase day, its category and channel, acquisition cohort, dates of days 2..steps."""
+    return ctx.shared(f"firsts_{steps}", lambda: _firsts(ctx, steps))
+
+
+def _firsts(ctx: Ctx, steps: int) -> Any:
     d = numbered_days(ctx)
     first = d.day_no == 1
     aggs: dict[str, Any] = {
@@ -146,7 +150,11 @@ def _sku_days(ctx: Ctx) -> Any:
 def _interval_stats(triples: Any, name: str) -> Any:
     w = ibis.window(group_by=[triples.customer_id, triples.key], order_by=triples.order_date)
     g = triples.mutate(gap_days=days_between(triples.order_date, triples.order_date.lag().over(w)))
-    g = g.filter(g.gap_days.notnull())
+    return _gap_stats(g.filter(g.gap_days.notnull()), name)
+
+
+def _gap_stats(g: Any, name: str) -> Any:
+    """Per ``key``: number of gaps, customers, mean, median and 80th percentile of ``gap_days``."""
     stats = g.group_by("key").aggregate(
         intervals=g.count(),
         customers=g.customer_id.nunique(),
@@ -168,10 +176,9 @@ def intervals_category(ws: Any, as_of: Any = None, *, exclude_statuses: Any = No
     """Repurchase intervals per category; the row with a null category covers all purchase days."""
     ctx = make_ctx(ws, as_of, exclude_statuses=exclude_statuses)
     cat = _interval_stats(_category_days(ctx), "category")
-    d = numbered_days(ctx)
-    alldays = d.select("customer_id", key=ibis.literal("*", "string"), order_date=d.order_date)
-    overall = _interval_stats(alldays, "category")
-    overall = overall.mutate(category=ibis.null("string"))
+    d = numbered_days(ctx)  # already carries the gap to the previous purchase day
+    g = d.filter(d.gap_days.notnull()).mutate(key=ibis.literal("*", "string"))
+    overall = _gap_stats(g, "category").mutate(category=ibis.null("string"))
     return cat.union(overall)
 
 

@@ -23,6 +23,8 @@ AsOfOpt = Annotated[
 def _connect(ws: Any) -> None:
     """Open the engine connection early so that a bad URL is one friendly line."""
     if not ws.engine_url:
+        # our own progress bar is on stderr; DuckDB's would interleave with it
+        ws.con.raw_sql("SET enable_progress_bar = false")
         return
     try:
         names = set(ws.con.list_tables())
