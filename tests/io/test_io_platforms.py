@@ -61,6 +61,7 @@ def test_shopify_order_over_several_rows_is_one_order(ws, tmp_path, write_csv):
     assert (f["table"], f["accepted"]) == ("customers", 1)
     cust = _by(ws, "customers", "customer_id")["hanako@example.jp"]
     assert (cust["accepts_email"], cust["phone_norm"], cust["prefecture"]) == (False, "819012345678", "東京都")
+    assert '"Customer ID":"77"' in cust["raw"]  # the platform's own id is kept
 
 
 def test_shopify_continuation_row_of_a_rejected_order_is_quarantined_too(ws, tmp_path, write_csv):

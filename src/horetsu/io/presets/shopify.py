@@ -236,7 +236,10 @@ def parse_customers(source: Source) -> Parsed:
             "accepts_email": acc.take(keep),
         }
     )
-    raw = raw_json(source, list(cols.found.values()), np.asarray(keep))
+    mapped = ("Email", "First Name", "Last Name", "Phone", "Default Address Phone", "Default Address Zip", "Zip",
+              "Default Address Province Code", "Province Code", "Province", "Accepts Email Marketing",
+              "Accepts Marketing", "Default Address Address1", "Default Address Address2", "Address1")  # fmt: skip
+    raw = raw_json(source, [cols.found[c] for c in mapped if c in cols.found], np.asarray(keep))
     if raw is not None:
         t = t.append_column("raw", raw)
     keys = pc.if_else(pa.array(valid), cid, pa.scalar(None, pa.string()))
