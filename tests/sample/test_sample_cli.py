@@ -38,3 +38,10 @@ def test_sample_and_demo_help_show_an_example_and_both_languages(capsys):
         assert f"Example: horetsu {command}" in text
         assert "--customers" in text and "--out" in text and "--lang" in text
         assert any("\u3040" <= ch <= "\u30ff" for ch in text)  # Japanese help text too
+
+
+def test_sample_command_prints_the_true_parameters(tmp_path, capsys):
+    assert main(["sample", "--customers", "30", "--out", str(tmp_path / "s"), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "BG/NBD r=0.22 alpha=4 a=0.7 b=2.5 (per week)" in out
+    assert "Gamma-Gamma p=6 q=3.5 gamma=2000" in out and "sBG alpha=0.9 beta=2.4" in out

@@ -28,6 +28,17 @@ STEP_LABELS = {
 }
 
 
+def describe_params(params: dict) -> str:
+    """One line with the true parameters, e.g. for the terminal."""
+    bg, gg, sbg = params["bgnbd"], params["gamma_gamma"], params["sbg"]
+    return (
+        f"BG/NBD r={bg['r']:g} alpha={bg['alpha']:g} a={bg['a']:g} b={bg['b']:g} "
+        + t("（週単位）", "(per week)")
+        + f" · Gamma-Gamma p={gg['p']:g} q={gg['q']:g} gamma={gg['gamma']:g}"
+        + f" · sBG alpha={sbg['alpha']:g} beta={sbg['beta']:g}"
+    )
+
+
 def run_sample(out: Path, customers: int, seed: int, fmt: str):
     """Generate with a progress bar; shared by ``sample`` and ``demo``."""
     from horetsu.sample import generate
@@ -74,6 +85,7 @@ def register(app: typer.Typer) -> None:
         console.print(
             t(f"  真のパラメータ: {info.params_file}", f"  true parameters: {info.params_file}"), highlight=False, soft_wrap=True
         )
+        console.print(f"  {describe_params(info.params)}", highlight=False, soft_wrap=True)
         if info.fmt == "generic":
             console.print(
                 t("取り込み: ", "Import with: ")
