@@ -47,3 +47,15 @@ def test_help_has_an_example(capsys):
     code = main(["import", "--help"])
     out = capsys.readouterr().out
     assert code == 0 and "Example: horetsu import" in out and "--preset" in out
+
+
+def test_a_failed_first_import_leaves_no_workspace_behind(tmp_path, capsys):
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    ws = tmp_path / "ws"
+    code = main(["--lang", "en", "import", str(tmp_path / "a.csv"), "-w", str(ws)])
+    assert code == 4 and "required column missing" in capsys.readouterr().err
+    assert not ws.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = main(["--lang", "en", "import", str(tmp_path / "a.csv"), "-w", str(empty)])
+    assert code == 4 and list(empty.iterdir()) == []

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         Example: horetsu import orders.csv customers.csv --preset shopify --workspace ./shop-data
         """
         from horetsu.config import CONFIG_FILE, default_workspace_path
-        from horetsu.errors import MissingFileError
+        from horetsu.errors import HoretsuError, MissingFileError
         from horetsu.io import import_files
         from horetsu.io.presets.registry import get_preset
         from horetsu.workspace import init_workspace, open_workspace
@@ -46,14 +46,20 @@ def register(app: typer.Typer) -> None:
         for f in files:
             if not f.exists():
                 raise MissingFileError(f"{f}: file not found", ja=f"{f}: ファイルが見つかりません")
+        created = None
         if (root / CONFIG_FILE).exists() or (root / "tables").exists():
             ws = open_workspace(root)
         else:
             if preset not in ("generic", "shopify", "rakuten", "eccube", "cdnow"):
                 get_preset(preset, None)  # unknown preset: fail before creating anything
+            created = "folder" if not root.exists() else ("contents" if not any(root.iterdir()) else None)
             ws = init_workspace(root)
-        with progress(t("取り込み中", "Importing")) as bar:
-            result = import_files(ws, files, preset, table=table, progress=bar)
+        try:
+            with progress(t("取り込み中", "Importing")) as bar:
+                result = import_files(ws, files, preset, table=table, progress=bar)
+        except HoretsuError:
+            _undo_init(root, created)  # a failed first import leaves no half-made workspace behind
+            raise
         data = result.to_dict()
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
@@ -74,3 +80,16 @@ def register(app: typer.Typer) -> None:
             if f.get("quarantine_file"):
                 console.print(t(f"隔離した行: {f['quarantine_file']}", f"Quarantined rows: {f['quarantine_file']}"))
         console.print(t(f"ワークスペース: {ws.path}", f"Workspace: {ws.path}"))
+
+
+def _undo_init(root: Path, created: str | None) -> None:
+    import shutil
+
+    if created == "folder":
+        shutil.rmtree(root, ignore_errors=True)
+    elif created == "contents":
+        for child in root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
