@@ -51,7 +51,7 @@ def build_all(data: ReportData, tr: Tr, progress: Any = None) -> list[Section]:
             progress.update(description=tr(title))
         try:
             sec = builder(data, tr)
-        except (KeyError, ValueError, TypeError, IndexError) as exc:
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
             # A result with an unexpected shape must not take the whole report down.
             log.warning("report section %s could not be built: %r", key, exc)
             sec = Section(key, tr(title), missing=[f"{type(exc).__name__}: {exc}"])
