@@ -53,7 +53,7 @@ def test_a_failed_first_import_leaves_no_workspace_behind(tmp_path, capsys):
     (tmp_path / "a.csv").write_text("x,y\n1,2\n")
     ws = tmp_path / "ws"
     code = main(["--lang", "en", "import", str(tmp_path / "a.csv"), "-w", str(ws)])
-    assert code == 4 and "required column missing" in capsys.readouterr().err
+    assert code == 4 and "required columns missing" in capsys.readouterr().err
     assert not ws.exists()
     empty = tmp_path / "empty"
     empty.mkdir()
