@@ -197,3 +197,19 @@ def test_tactics_lists_where_a_tactic_is_forbidden(capsys, tmp_path, monkeypatch
 def test_every_command_has_help_with_an_example(cmd, capsys):
     assert main([*cmd, "--help"]) == 0
     assert "Example: horetsu" in capsys.readouterr().out
+
+
+def test_recorded_sends_count_towards_the_frequency_cap(shop, make_ws, tmp_path):
+    import horetsu
+
+    ws = make_ws(_shop(shop))
+    for i, tactic in enumerate(("follow_up_email", "outcome_imagery")):
+        assert main(["export", "--tactic", tactic, "--format", "klaviyo", "--as-of", AS_OF, "--record",
+                     "-w", str(ws.path), "--out", str(tmp_path / f"k{i}.csv")]) == 0
+    sent = horetsu.open_workspace(ws.path).read_arrow("events").to_pylist()
+    assert sorted((e["customer_id"], e["note"]) for e in sent if e["type"] == "message_sent") == [
+        ("emp", "follow_up_email"), ("emp", "outcome_imagery"), ("new", "follow_up_email"),
+        ("new", "outcome_imagery"), ("one", "follow_up_email"), ("one", "outcome_imagery")]
+    res = horetsu.gate(horetsu.open_workspace(ws.path), "personal_reply", as_of=AS_OF)
+    blocked = {r["customer_id"]: r["rule"] for r in res.blocked.to_pylist()}
+    assert blocked == {c: "cap.message_frequency" for c in ("emp", "new", "one")}

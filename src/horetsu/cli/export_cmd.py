@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
         as_of: Annotated[str | None, typer.Option("--as-of", help="Send date YYYY-MM-DD. / 送付日")] = None,
         encoding: Annotated[str, typer.Option("--encoding", help="utf-8 | utf-8-sig (Excel) | cp932. / 文字コード")] = "utf-8",
         override: Annotated[str | None, typer.Option("--override", help="Include blocked customers; the reason is logged. / 理由を記録して上書き")] = None,
+        record: Annotated[bool, typer.Option("--record", help="Record a message_sent event per exported customer, so that frequency caps count this send. / 送付を記録")] = False,
         workspace: WorkspaceOpt = None,
     ) -> None:
         """Export the customers a tactic may reach. / 施策を届けてよい顧客だけを書き出します。
@@ -34,6 +35,10 @@ def register(app: typer.Typer) -> None:
         with progress(t("ゲートを通しています", "Running the gate")):
             result = run_gate(ws, tactic, audience=audience, as_of=as_of, override=override)
             written = export_audience(ws, result, fmt, out, encoding=encoding)
+            if record:
+                from horetsu.playbook.exports import record_sends
+
+                record_sends(ws, written.customer_ids, tactic, result.as_of)
         console.print(t(
             f"{written.rows:,} 人を書き出しました ({written.fmt}, {written.encoding}): {out}",
             f"Exported {written.rows:,} customers ({written.fmt}, {written.encoding}) to {out}",
@@ -45,6 +50,9 @@ def register(app: typer.Typer) -> None:
                 f"配信同意なし {written.skipped_no_consent:,} 人、連絡先なし {written.skipped_no_contact:,} 人を除外しました。",
                 f"Left out {written.skipped_no_consent:,} without consent and {written.skipped_no_contact:,} without a contact.",
             ))
+        if record:
+            console.print(t(f"送付記録を {written.rows:,} 件追加しました(events: message_sent)。",
+                            f"Recorded {written.rows:,} sends (events: message_sent)."))
         if written.replaced_characters:
             console.print(t(
                 f"CP932 で表せない文字 {written.replaced_characters:,} 字を ? に置き換えました。",

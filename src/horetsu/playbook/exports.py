@@ -36,6 +36,7 @@ class ExportResult:
     skipped_no_consent: int
     skipped_no_contact: int
     replaced_characters: int = 0
+    customer_ids: list[str] | None = None
 
 
 def _split_name(name: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -125,4 +126,38 @@ def export_audience(
     text = out.to_csv(index=False, lineterminator="\r\n" if enc != "utf-8" else "\n")
     p = Path(path)
     replaced = _atomic_write(text, p, enc)
-    return ExportResult(p, fmt, enc, len(out), no_consent, no_contact, replaced)
+    return ExportResult(p, fmt, enc, len(out), no_consent, no_contact, replaced,
+                        df["customer_id"].astype(str).tolist())
+
+
+def record_sends(ws: Any, customer_ids: Any, tactic: str, day: Any) -> int:
+    """Append one ``message_sent`` event per customer (``note`` = the tactic) dated ``day``.
+
+    The frequency caps and the thanks-first rule read these events, so recording what
+    was exported keeps the next gate honest.  Returns the number of events written.
+    """
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from horetsu.schema import TS
+    from horetsu.stages.facts import parse_date
+
+    ids = [str(x) for x in customer_ids]
+    if not ids:
+        return 0
+    when = parse_date(day)
+    jst = dt.timezone(dt.timedelta(hours=9))
+    at = dt.datetime(when.year, when.month, when.day, 12, 0, tzinfo=jst)
+    new = pa.table({
+        "customer_id": pa.array(ids, pa.string()),
+        "at": pa.array([at] * len(ids), TS),
+        "event_date": pa.array([when] * len(ids), pa.date32()),
+        "type": pa.array(["message_sent"] * len(ids), pa.string()),
+        "note": pa.array([tactic] * len(ids), pa.string()),
+    })
+    from horetsu.schema import conform
+
+    events = ws.read_arrow("events")
+    ws.write_tables({"events": pa.concat_tables([events, conform("events", new)])})
+    return len(ids)
