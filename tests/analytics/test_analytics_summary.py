@@ -191,3 +191,34 @@ def test_deciles(hand_ws):
     assert d[0]["revenue_share"] == pytest.approx(75000 / 162000, rel=1e-12)
     assert d[1]["cum_revenue_share"] == pytest.approx(145000 / 162000, rel=1e-12)
     assert d[-1]["cum_revenue_share"] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_cpm_tenure_and_spend_boundaries(make_ws):
+    rows = [
+        # tenure exactly 210 (2024-01-01 + 210 days = 07-29) and spend exactly 70,000 -> loyal
+        ("p1", "P", D(2024, 1, 1), "completed", 35000, None, None, None),
+        ("p2", "P", D(2024, 7, 29), "completed", 35000, None, None, None),
+        # tenure 209 -> trend
+        ("q1", "Q", D(2024, 1, 1), "completed", 35000, None, None, None),
+        ("q2", "Q", D(2024, 7, 28), "completed", 35000, None, None, None),
+        # two purchase days, tenure 89 -> budding
+        ("r1", "R", D(2024, 1, 1), "completed", 1000, None, None, None),
+        ("r2", "R", D(2024, 3, 30), "completed", 1000, None, None, None),
+        # spend 69,999 with tenure 335 -> steady
+        ("s1", "S", D(2024, 1, 1), "completed", 34999, None, None, None),
+        ("s2", "S", D(2024, 12, 1), "completed", 35000, None, None, None),
+    ]
+    ws = make_ws("cpm-bounds", rows)
+    got = {k: (r["tenure_days"], r["cpm_segment"]) for k, r in by(A.cpm(ws, AS_OF)).items()}
+    assert got == {"P": (210, "loyal"), "Q": (209, "trend"), "R": (89, "budding"), "S": (335, "steady")}
+
+
+def test_every_label_is_bilingual():
+    from horetsu.analytics.labels import ALL_LABELS, as_json
+
+    for group, labels in ALL_LABELS.items():
+        for key, (ja, en) in labels.items():
+            assert ja and en and ja != en, (group, key)
+            assert any(ord(ch) > 0x3000 for ch in ja), (group, key)  # Japanese text
+    assert as_json()["cpm_segment"]["steady"] == {"ja": "コツコツ", "en": "Steady"}
+    assert set(ALL_LABELS["cpm_segment"]) == {"first_time", "budding", "steady", "trend", "loyal"}
