@@ -32,18 +32,10 @@ OUTPUT_COLUMNS = (
 )
 
 
-def _s(values: Any) -> pd.Series:
-    return pd.Series(values, dtype=object)
-
-
 def num_text(values: pd.Series) -> pd.Series:
     """Integers as text (``""`` where missing), vectorised."""
     out = values.round().astype("Int64").astype(str)
     return out.where(values.notna(), "").astype(object)
-
-
-def _ago(d: pd.Series, day: pd.Series) -> pd.Series:
-    return d - day
 
 
 def _f(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -55,7 +47,7 @@ def decide(
 ) -> pd.DataFrame:
     """Add stage, journey and temperature columns (and, with ``evidence``, the sentences)."""
     f = frame.reset_index(drop=True).copy()
-    st, jp, tp = policy.stages, policy.journey, policy.temperature
+    st = policy.stages
     d = _f(f, "as_of_day")
     n = _f(f, "n_orders").fillna(0)
     f["n_orders"] = n
