@@ -67,8 +67,7 @@ def shop_reports(shop_ws):
     return {lang: build_report(shop_ws, lang=lang, out=shop_ws.path / f"report-{lang}.html") for lang in ("ja", "en")}
 
 
-@pytest.fixture
-def hand_ws(tmp_path):
+def make_hand_ws(path):
     import horetsu
 
     jst = ZoneInfo("Asia/Tokyo")
@@ -83,9 +82,26 @@ def hand_ws(tmp_path):
         "total_jpy": [r[3] for r in HAND_ORDERS],
         "category": ["tea"] * len(HAND_ORDERS),
     })
-    ws = horetsu.init_workspace(tmp_path / "hand")
+    ws = horetsu.init_workspace(path)
     ws.write_tables({"orders": orders, "customers": pa.table({"customer_id": ["A", "B", "C", "D"]})})
     return ws
+
+
+@pytest.fixture
+def hand_ws(tmp_path):
+    """The hand-worked shop, fresh for a test that changes it (settings, as-of)."""
+    return make_hand_ws(tmp_path / "hand")
+
+
+@pytest.fixture(scope="session")
+def hand_reports(tmp_path_factory):
+    """(workspace, {lang: html text}) of the hand-worked shop, built once."""
+    from horetsu.report import build_report
+
+    root = tmp_path_factory.mktemp("report_hand")
+    ws = make_hand_ws(root / "ws")
+    return ws, {lang: build_report(ws, lang=lang, out=root / f"{lang}.html").read_text(encoding="utf-8")
+                for lang in ("ja", "en")}
 
 
 @pytest.fixture(scope="session")

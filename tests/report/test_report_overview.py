@@ -21,10 +21,9 @@ def overview_values(html: str) -> dict[str, str]:
     return dict(KPI_RE.findall(section))
 
 
-def test_overview_matches_hand_computed_shop(hand_ws, tmp_path):
-    from horetsu.report import build_report
-
-    html = build_report(hand_ws, lang="ja", out=tmp_path / "hand-ja.html").read_text(encoding="utf-8")
+def test_overview_matches_hand_computed_shop(hand_reports):
+    hand_ws, pages = hand_reports
+    html = pages["ja"]
     kpi = overview_values(html)
     # Purchase days: A 2, B 1, C 3 (C1+C2 share a day, C4 is cancelled), D 1.
     assert kpi["customers"] == "4人"
@@ -40,8 +39,7 @@ def test_overview_matches_hand_computed_shop(hand_ws, tmp_path):
     # the takeaway is computed from the same data: two of four buyers bought once
     assert "購入者の50.0%は1回きりです。現役顧客は4人中3人です。" in html
 
-    en = build_report(hand_ws, lang="en", out=tmp_path / "hand-en.html").read_text(encoding="utf-8")
-    kpi_en = overview_values(en)
+    kpi_en = overview_values(pages["en"])
     assert kpi_en["customers"] == "4" and kpi_en["revenue_total"] == "¥33,000" and kpi_en["f2_rate"] == "50.0%"
 
 
@@ -103,11 +101,9 @@ def test_invalid_as_of_is_a_clear_error(hand_ws, tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
-def test_takeaways_of_the_hand_computed_shop(hand_ws, tmp_path):
+def test_takeaways_of_the_hand_computed_shop(hand_reports):
     """Takeaway sentences carry numbers derived by hand from the four customers."""
-    from horetsu.report import build_report
-
-    html = build_report(hand_ws, lang="ja", out=tmp_path / "t.html").read_text(encoding="utf-8")
+    html = hand_reports[1]["ja"]
     # B and D bought once; second purchases came after 30 (A) and 45 (C) days: the lower median is 30.
     assert "初回購入者の50.0%がまだ2回目を買っていません。2回目を買った人の半数は30日以内に戻っています。" in html
     # tea intervals 30 (A), 45 and 75 (C): median 45, 80th percentile 75
