@@ -49,6 +49,7 @@ def test_gate_with_audience_and_override(shop, make_ws, tmp_path, capsys):
     assert code == 0
     assert {r["customer_id"] for r in read_csv(out)} == {"new", "emp"}
     assert read_csv(blocked)[0]["rule"] == "stage.empathy.broadcast"
+    assert read_csv(blocked)[0]["reason"].endswith("共感(お店と人としての関係ができ始めている)の段階では一律施策は行いません")
     assert "上書き" in capsys.readouterr().out
     entry = json.loads(ws.audit_log.read_text(encoding="utf-8").splitlines()[-1])
     assert entry["why"] == "店長の判断" and entry["customer_ids"] == ["emp"]

@@ -240,11 +240,14 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
 SENTINEL_DAY = 2_099_999_999  # stands for the as-of day in compiled SQL reused across dates
 
 
-def _views_key(ws: Any) -> tuple:
+def _views_key(ws: Any) -> tuple | None:
     """Which registered tables the compiled SQL refers to (their unique names)."""
+    views = getattr(ws, "_views", None)
+    if not isinstance(views, dict):
+        return None
     for name in ("customers", "orders", "order_lines", "subscriptions", "events"):
         ws.table(name)  # register every table before compiling
-    return tuple(sorted((k, v.get_name()) for k, v in ws._views.items()))
+    return tuple(sorted((k, v.get_name()) for k, v in views.items()))
 
 
 def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
@@ -256,7 +259,10 @@ def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     """
     if ws.engine_url:
         return None
-    key = (id(policy), _views_key(ws))
+    views = _views_key(ws)
+    if views is None:
+        return None
+    key = (id(policy), views)
     cached = getattr(ws, "_horetsu_facts_sql", None)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -266,7 +272,6 @@ def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     if sql.count(str(SENTINEL_DAY)) == 0:
         return None
     schema = expr.schema().to_pyarrow()
-    key = (id(policy), _views_key(ws))
     ws._horetsu_facts_sql = (key, (sql, schema))
     return (sql, schema)
 
