@@ -182,6 +182,7 @@ LABELS: Labels = {
     "t.follow_up": ("フォロー推奨日", "Suggested follow-up"),
     "t.n": ("件数", "Intervals"),
     "t.customer": ("顧客ID", "Customer"),
+    "t.with_note": ("{title}（{note}）", "{title} ({note})"),
     "t.top_n": ("累計購入額の上位{n}人を表示", "the {n} who spent most are listed"),
     "t.p_alive": ("P(alive)", "P(alive)"),
     "t.monetary": ("累計購入額", "Spent so far"),

@@ -65,8 +65,9 @@ def build(data: ReportData, tr: Tr) -> Section:
     rows, threshold = cooling_valuable(cust)
     if len(rows):
         listed = rows.head(COOLING_LIST)
-        heading = f"{tr('fig.cooling_valuable')} ({tr('t.top_n', n=len(listed))})" if len(rows) > len(listed) else \
-            tr("fig.cooling_valuable")
+        heading = tr("fig.cooling_valuable")
+        if len(rows) > len(listed):
+            heading = tr("t.with_note", title=heading, note=tr("t.top_n", n=len(listed)))
         sec.blocks.append(f"<h3>{esc(heading)}</h3>" + table(
             [tr("t.customer"), tr("t.monetary"), tr("t.last_purchase"), tr("t.p_alive"), tr("t.clv")],
             [(r.customer_id, tr.yen(r.monetary_total), str(r.last_purchase)[:10] if "last_purchase" in cust else "–",
