@@ -59,3 +59,34 @@ def test_a_failed_first_import_leaves_no_workspace_behind(tmp_path, capsys):
     empty.mkdir()
     code = main(["--lang", "en", "import", str(tmp_path / "a.csv"), "-w", str(empty)])
     assert code == 4 and list(empty.iterdir()) == []
+
+
+def test_random_bytes_give_one_error_line_and_no_python_noise(tmp_path, capfd):
+    import random
+
+    junk = tmp_path / "junk.csv"
+    # seeded random bytes: for seed 0 pyarrow once printed
+    # "Exception ignored ... UnicodeDecodeError" on stderr
+    junk.write_bytes(random.Random(0).randbytes(3000))
+    code = main(["--lang", "en", "import", str(junk), "-w", str(tmp_path / "ws")])
+    err = capfd.readouterr().err
+    assert code == 4
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert [line for line in err.splitlines() if line.strip()] == [err.strip()]
+    assert "junk.csv" in err
+
+
+def test_an_orders_file_missing_date_and_amount_is_not_taken_for_a_customer_list(tmp_path, capsys):
+    src = tmp_path / "orders.csv"
+    src.write_text("order_id,customer_id\nA1,C1\n", encoding="utf-8")
+    ws = tmp_path / "ws"
+    main(["init", "-w", str(ws)])
+    before = sorted(p.name for p in (ws / "tables").iterdir())
+    code = main(["--lang", "en", "import", str(src), "-w", str(ws)])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "orders.csv" in err and "ordered_at" in err and "amount" in err
+    import horetsu
+
+    assert horetsu.open_workspace(ws).table("customers").count().execute() == 0
+    assert sorted(p.name for p in (ws / "tables").iterdir()) == before

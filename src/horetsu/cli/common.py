@@ -58,6 +58,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # no stray blank line in logs and pipes
     ) as prog:
         task = prog.add_task(description, total=total)
 

@@ -14,8 +14,10 @@ is record 1); it equals the physical line number unless a quoted field spans lin
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,23 @@ class Source:
     def detected(self) -> dict[str, str]:
         return {"format": self.format, "encoding": self.encoding, "delimiter": repr(self.delimiter)[1:-1]}
 
+
+
+@contextlib.contextmanager
+def _quiet_unraisable():
+    """Keep pyarrow's "Exception ignored" noise off stderr.
+
+    pyarrow decodes a malformed record's text before calling the invalid-row handler;
+    when those bytes are not UTF-8 the decode error is reported as "unraisable" and the
+    parse fails, after which the file is decoded with the cascade and parsed again.  The
+    user must not see a traceback for that internal retry.
+    """
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 def _not_a_table(path: Path, why_en: str, why_ja: str) -> InputFileError:
     return InputFileError(f"{path}: not a table ({why_en})", ja=f"{path}: 表形式のファイルではありません（{why_ja}）")
@@ -258,6 +277,10 @@ def read_source(
         return "skip"
 
     def parse(threads: bool) -> pa.Table:
+        with _quiet_unraisable():
+            return _read(threads)
+
+    def _read(threads: bool) -> pa.Table:
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(

@@ -115,7 +115,9 @@ def choose_table(source: Source, table: str | None) -> str:
             )
         return table
     found = {t: Columns(source, a) for t, a in ALIASES.items()}
-    if found["orders"].has("order_id") and (found["orders"].has("amount") or found["orders"].has("ordered_at")):
+    # Any order column makes it an orders file, so a missing required column is
+    # reported as such instead of the file silently becoming a customer list.
+    if any(found["orders"].has(c) for c in ("order_id", "ordered_at", "amount")):
         return "orders"
     if found["subscriptions"].has("subscription_id") and found["subscriptions"].has("started_at"):
         return "subscriptions"
