@@ -110,3 +110,15 @@ def test_cli_analyze_bad_date_and_engine_are_one_line(hand_ws, capsys):
     code = main(["analyze", "-w", str(hand_ws.path), "--engine", "nosuchengine://x"])
     err = capsys.readouterr().err
     assert code == 3 and "nosuchengine" in err and "Traceback" not in err
+
+
+def test_analyze_before_the_first_order(hand_ws):
+    result = analyze(hand_ws, "2020-01-01", models=False, stages=False)
+    cust = {r["customer_id"]: r for r in result.customers.to_pylist()}
+    # only listed customers registered by then (or with no registration date) exist, none has bought
+    assert set(cust) == {"A", "B", "C", "D", "J"}
+    assert all(r["frequency"] == 0 and r["cpm_segment"] is None for r in cust.values())
+    assert result.tables["cpm_cells"].num_rows == 0 and result.tables["deciles"].num_rows == 0
+    assert [r["eligible"] for r in result.tables["f2"].to_pylist()] == [0, 0, 0, 0, 0]
+    base = result.tables["timeline_base"].to_pylist()
+    assert len(base) == 1 and base[0]["active_base"] == 0
