@@ -13,7 +13,7 @@ from typing import Any
 import ibis
 
 from horetsu.analytics.base import Ctx, make_ctx
-from horetsu.analytics.quantiles import bucket, cut_points
+from horetsu.analytics.quantiles import bucket, cut_points_many
 from horetsu.analytics.summary import customer_summary
 
 QUINTILES = [(1, 5), (2, 5), (3, 5), (4, 5)]
@@ -34,11 +34,8 @@ def thresholds(ctx: Ctx, summary: Any) -> dict[str, list[Any]]:
             "m": [v - 1 for v in cfg.monetary_jpy],
         }
     buyers = summary.filter(summary.frequency > 0)
-    return {
-        "r": cut_points(ctx, buyers, "recency_days", QUINTILES),
-        "f": cut_points(ctx, buyers, "frequency", QUINTILES),
-        "m": cut_points(ctx, buyers, "monetary_total", QUINTILES),
-    }
+    cuts = cut_points_many(ctx, buyers, ["recency_days", "frequency", "monetary_total"], QUINTILES)
+    return {"r": cuts["recency_days"], "f": cuts["frequency"], "m": cuts["monetary_total"]}
 
 
 def segment(r: Any, f: Any) -> Any:
