@@ -215,20 +215,27 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
         "nps_last_value": events.value.argmax(events.day, where=nps_cond),
         "last_contribution_day": last(contrib_types),
     }
-    # messages already sent: events of the sent types whose note names a tactic
-    for rid, rule in policy.thanks.items():
-        grat = is_sent & events.note.isin(policy.tactics_with_trait(rule.gratitude_trait) or ["__none__"])
-        ev_aggs[f"thanks_day__{rid}"] = events.day.max(where=grat)
-    for rid, rule in policy.caps.items():
-        cond = (is_sent & events.note.isin(policy.tactics_with_trait(rule.counted_trait) or ["__none__"])
-                & (events.day > d - rule.within_days))
-        ev_aggs[f"cap_count__{rid}"] = events.day.count(where=cond)
     evagg = events.group_by("customer_id").aggregate(**ev_aggs)
+
+    # messages already sent (events of the sent types whose note names a tactic): a
+    # separate, usually small, aggregate so that its long name lists touch sent rows only
+    sent = events.filter(is_sent)
+    sent_aggs: dict[str, Any] = {}
+    for rid, rule in policy.thanks.items():
+        grat = sent.note.isin(policy.tactics_with_trait(rule.gratitude_trait) or ["__none__"])
+        sent_aggs[f"thanks_day__{rid}"] = sent.day.max(where=grat)
+    for rid, rule in policy.caps.items():
+        cond = (sent.note.isin(policy.tactics_with_trait(rule.counted_trait) or ["__none__"])
+                & (sent.day > d - rule.within_days))
+        sent_aggs[f"cap_count__{rid}"] = sent.day.count(where=cond)
+    if not sent_aggs:
+        sent_aggs["n_sent"] = sent.count()
+    sentagg = sent.group_by("customer_id").aggregate(**sent_aggs)
 
     # one flat join chain (each part keyed by its own column name), one final projection
     out = universe
     keep = ["customer_id"]
-    for i, part in enumerate([cust, ordagg, second, catagg, cat2, catk, subagg, evagg]):
+    for i, part in enumerate([cust, ordagg, second, catagg, cat2, catk, subagg, evagg, sentagg]):
         key = f"_k{i}"
         part = part.rename({key: "customer_id"})
         out = out.left_join(part, out.customer_id == part[key])
