@@ -16,3 +16,19 @@ def test_init_on_a_file_fails_with_one_line_and_no_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 3
     assert "not a folder" in err and "Traceback" not in err
+
+
+def test_lang_is_accepted_after_the_command_too(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    code = main(["init", "--workspace", str(target), "--lang", "ja"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "フォルダではありません" in err
+
+
+def test_an_unknown_lang_is_refused_in_both_languages(capsys):
+    code = main(["--lang", "fr", "--version"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "ja or en" in err and "ja か en" in err

@@ -15,7 +15,7 @@ import typer
 
 from horetsu import __version__
 from horetsu.cli.common import err_console, state
-from horetsu.errors import HoretsuError
+from horetsu.errors import ConfigError, HoretsuError
 
 COMMAND_MODULES = (
     "init_cmd",
@@ -71,15 +71,42 @@ for _name in COMMAND_MODULES:
     _mod.register(app)
 
 
+def _take_lang(args: list[str]) -> list[str]:
+    """Honour ``--lang ja|en`` wherever it stands (before or after the command).
+
+    The value is stored in :data:`state` and the option removed, so every command
+    accepts it without declaring it; commands read ``state.get_lang()``.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            out.extend(args[i:])
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value, i = args[i + 1], i + 2
+        elif arg.startswith("--lang="):
+            value, i = arg.split("=", 1)[1], i + 1
+        else:
+            out.append(arg)
+            i += 1
+            continue
+        if value not in ("ja", "en"):
+            raise ConfigError(f"--lang must be ja or en, not {value!r}", ja=f"--lang は ja か en です（{value!r} は使えません）")
+        state.lang = value
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
-    args = sys.argv[1:] if argv is None else argv
-    # --lang may appear after the command name too; honour it for error messages.
-    for i, a in enumerate(args):
-        if a == "--lang" and i + 1 < len(args):
-            state.lang = args[i + 1] if args[i + 1] in ("ja", "en") else state.lang
-        elif a.startswith("--lang="):
-            state.lang = a.split("=", 1)[1]
+    args = sys.argv[1:] if argv is None else list(argv)
+    state.lang = ""  # each call starts from the locale (matters when called in-process)
+    try:
+        args = _take_lang(args)
+    except ConfigError as exc:
+        err_console.print(f"Error: {exc.message('en')} / {exc.message('ja')}", highlight=False)
+        return exc.exit_code
     try:
         app(args=args, prog_name="horetsu")
     except SystemExit as exc:  # Typer/Click exit (usage errors print their own message)
@@ -96,10 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
-
-
 def run() -> None:
     """Console-script wrapper that exits with :func:`main`'s code."""
     raise SystemExit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
