@@ -12,6 +12,7 @@ Nothing is imported eagerly beyond this module: heavy dependencies load on first
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -36,10 +37,16 @@ def init_workspace(path: Any = None) -> "Workspace":
     return _init(path)
 
 
-def gate(ws: "Workspace", tactic: str, audience: Any = None, as_of: Any = None) -> Any:
-    """Split an audience into allowed and blocked customers for ``tactic`` (see horetsu.playbook)."""
-    from horetsu.playbook.gate import gate as _gate
+def gate(ws: "Workspace | str | os.PathLike[str]", tactic: str, audience: Any = None, as_of: Any = None) -> Any:
+    """Split an audience into allowed and blocked customers for ``tactic`` (see horetsu.playbook).
 
+    ``ws`` is an opened workspace or the path of one.
+    """
+    from horetsu.playbook.gate import gate as _gate
+    from horetsu.workspace import Workspace as _Workspace
+
+    if not isinstance(ws, _Workspace):
+        ws = open_workspace(ws)
     return _gate(ws, tactic, audience=audience, as_of=as_of)
 
 
