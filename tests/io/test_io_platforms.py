@@ -194,3 +194,26 @@ def test_cdnow_both_files_match_the_published_counts(ws):
     o = _by(ws, "orders")["cdnow-00004-19970101-1"]
     assert o["order_date"] == dt.date(1997, 1, 1) and o["total_jpy"] == 29
     assert '"dollar_value": 29.33' in o["raw"] and '"sample_id": "0001"' in o["raw"]
+
+
+def test_shopify_first_subscription_order_counts_as_the_first_delivery(ws, tmp_path, write_csv):
+    def row(name, day, source, tags):
+        return {"Name": name, "Email": "sub@example.jp", "Financial Status": "paid", "Total": "3000",
+                "Created at": f"2024-0{day}-01 10:00:00 +0900", "Lineitem quantity": "1", "Lineitem price": "3000",
+                "Lineitem sku": "AO-30", "Source": source, "Tags": tags}  # fmt: skip
+
+    rows = [
+        row("#2001", 1, "web", "Subscription First Order"),  # first delivery: a web order with a tag
+        row("#2002", 2, "subscription_contract", "Subscription Recurring Order"),
+        row("#2003", 3, "subscription_contract", ""),
+        row("#2004", 4, "web", ""),  # an ordinary one-off order of the same product
+    ]
+    import_files(ws, [write_csv(tmp_path / "orders_export.csv", shopify.ORDER_HEADERS, rows)], "shopify")
+    o = _by(ws, "orders")
+    sub = o["#2001"]["subscription_id"]
+    assert sub is not None
+    assert [o[k]["subscription_id"] for k in ("#2002", "#2003")] == [sub, sub]
+    assert [o[k]["subscription_seq"] for k in ("#2001", "#2002", "#2003")] == [1, 2, 3]
+    assert o["#2004"]["subscription_id"] is None
+    subs = _by(ws, "subscriptions", "subscription_id")
+    assert list(subs) == [sub] and subs[sub]["deliveries"] == 3

@@ -4,7 +4,8 @@ Facts about the orders export: the order key is ``Name`` (e.g. ``#1001``); order
 fields (Email, Financial Status, Total, Created at, ...) are filled only on the
 first row of an order, later rows carry the line items; cancellations are in
 ``Cancelled at``, refunds in ``Financial Status`` (refunded / partially_refunded);
-subscription renewals are marked in ``Source`` (e.g. ``subscription_contract``).
+subscription renewals are marked in ``Source`` (e.g. ``subscription_contract``), first
+orders of a subscription by their ``Tags`` (``Subscription First Order``, ``定期購入``).
 """
 
 from __future__ import annotations
@@ -109,7 +110,14 @@ def parse_orders(source: Source) -> Parsed:
     email = nz.email(g("Email"))
     customer = pc.coalesce(email, pc.binary_join_element_wise("guest:", key, ""))
     source_col = nz.fold(g("Source"))
-    is_sub = pc.fill_null(pc.match_substring(pc.utf8_lower(source_col), "subscription"), False)
+    # Renewals carry Source "subscription_contract"; the FIRST order of a subscription is
+    # an ordinary web order that subscription apps tag ("Subscription First Order", 定期購入).
+    tags = pc.utf8_lower(nz.fold(g("Tags")))
+    is_sub = pc.or_kleene(
+        pc.match_substring(pc.utf8_lower(source_col), "subscription"),
+        pc.or_kleene(pc.match_substring(tags, "subscription"), pc.match_substring(tags, "定期")),
+    )
+    is_sub = pc.fill_null(is_sub, False)
     sku = nz.ident(g("Lineitem sku"))
     sub_id = pc.if_else(is_sub, pc.binary_join_element_wise("shopify:", customer, ":", pc.fill_null(sku, ""), ""),
                         pa.scalar(None, pa.string()))  # fmt: skip
