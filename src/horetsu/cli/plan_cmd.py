@@ -16,7 +16,7 @@ plan_app = typer.Typer(help="Campaign plans. / キャンペーン計画", no_arg
 
 @plan_app.command("check")
 def check(
-    plan: Annotated[Path, typer.Argument(help="Plan TOML with [[campaign]] name, tactic, audience or segment, send_date. / 計画ファイル")],
+    plan: Annotated[Path, typer.Argument(metavar="PLAN.toml", help="Plan TOML with [[campaign]] name, tactic, audience or segment, send_date. / 計画ファイル")],
     report: Annotated[Path | None, typer.Option("--report", help="Also write the result as JSON. / 結果のJSON")] = None,
     blocked_dir: Annotated[Path | None, typer.Option("--blocked-dir", help="Write each campaign's blocked customers as CSV here. / 停止者CSVの出力先")] = None,
     workspace: WorkspaceOpt = None,
