@@ -217,3 +217,21 @@ def test_shopify_first_subscription_order_counts_as_the_first_delivery(ws, tmp_p
     assert o["#2004"]["subscription_id"] is None
     subs = _by(ws, "subscriptions", "subscription_id")
     assert list(subs) == [sub] and subs[sub]["deliveries"] == 3
+
+
+def test_rakuten_total_is_net_of_the_shops_own_coupon_but_not_of_rakuten_coupons_or_points(ws, tmp_path, write_csv):
+    base = {"ステータス": "700", "注文日時": "2024-04-06 10:00:00", "注文者名字": "田中", "注文者名前": "花",
+            "注文者電話番号1": "090", "注文者電話番号2": "0000", "注文者電話番号3": "1111",
+            "商品番号": "AO-1", "単価": "1906", "個数": "1", "合計金額": "1906"}  # fmt: skip
+    rows = [
+        # hand-worked: 1906 - shop coupon 500 = 1406 (what Shopify's Total or a generic amount would hold)
+        {**base, "注文番号": "1-A", "店舗発行クーポン利用額": "500", "楽天発行クーポン利用額": "0",
+         "クーポン利用総額": "500", "請求金額": "1406"},
+        # a 楽天 coupon (300) and points (200) are paid to the shop by 楽天: revenue stays 1906
+        {**base, "注文番号": "1-B", "店舗発行クーポン利用額": "0", "楽天発行クーポン利用額": "300",
+         "クーポン利用総額": "300", "ポイント利用額": "200", "請求金額": "1406"},
+    ]  # fmt: skip
+    import_files(ws, [write_csv(tmp_path / "r.csv", rakuten.ORDER_HEADERS, rows, encoding="cp932")], "rakuten")
+    o = _by(ws, "orders")
+    assert (o["1-A"]["total_jpy"], o["1-A"]["discount_jpy"]) == (1406, 500)
+    assert (o["1-B"]["total_jpy"], o["1-B"]["discount_jpy"], o["1-B"]["points_used"]) == (1906, 0, 200)

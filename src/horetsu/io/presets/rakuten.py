@@ -91,6 +91,12 @@ def parse(source: Source, table: str | None = None) -> Parsed:
     rej.add(pc.and_(first, pc.is_null(total)), "missing_value", total_col, "required value is empty", None)
     points = money("ポイント利用額")
     coupon = money("クーポン利用総額")
+    if cols.has("店舗発行クーポン利用額"):
+        # 合計金額 is before coupons. A coupon the shop issued is a discount on the shop's
+        # own revenue (as Shopify's Total is after discounts); coupons issued by 楽天 and
+        # points are paid to the shop by 楽天, so they stay in the revenue.
+        coupon = money("店舗発行クーポン利用額")
+        total = pc.subtract(total, pc.fill_null(coupon, 0))
     shipping = money("送料(-99999=無効値)" if legacy else "送料合計")
     price = money("単価", row_level=True)
     qty, bad = nz.integer(g("個数"))
