@@ -2,8 +2,9 @@
 
 Only customers the gate allowed are exported (the caller passes a :class:`GateResult`),
 and only those with a contact point and consent for the channel: e-mail for Shopify and
-Klaviyo (``accepts_email`` not false), LINE (``accepts_line`` not false).  Skipped
-customers are counted, never dropped silently.
+Klaviyo needs an explicit opt-in (``accepts_email`` true; Japan's 特定電子メール法 asks for
+prior consent to marketing e-mail), LINE needs no refusal (``accepts_line`` not false).
+Skipped customers are counted, never dropped silently.
 """
 
 from __future__ import annotations
@@ -90,8 +91,12 @@ def export_audience(
     cust = cust.drop_duplicates("customer_id")
     cols = ["customer_id", "email_norm", "phone_norm", "name", "accepts_email", "accepts_line"]
     df = allowed.merge(cust[cols], on="customer_id", how="left")
-    channel_ok = df["accepts_line"] if fmt == "line" else df["accepts_email"]
-    consent = channel_ok.astype("boolean").fillna(True).astype(bool)  # unknown consent: not refused
+    if fmt == "line":
+        # LINE messages reach people who followed the shop's account: not refused is enough
+        consent = df["accepts_line"].astype("boolean").fillna(True).astype(bool)
+    else:
+        # marketing e-mail needs prior opt-in in Japan (特定電子メール法): only an explicit yes
+        consent = df["accepts_email"].astype("boolean").fillna(False).astype(bool)
     if fmt == "line":
         contact = df["phone_norm"].fillna("").astype(str).str.len().gt(0) | df["email_norm"].fillna("").astype(str).str.len().gt(0)
         contact |= df["name"].fillna("").astype(str).str.len().gt(0)
