@@ -309,12 +309,12 @@ LABELS: Labels = {
         "Run every campaign through the gate and pick tactics from each stage's recommendations.",
     ),
     "tk.quality": (
-        "{read}行のうち{accepted}行を取り込み、{quarantined}行を隔離しました（主な理由：{reason}）。",
-        "{accepted} of {read} rows were imported and {quarantined} quarantined (mostly: {reason}).",
+        "{read}行のうち{accepted}行を取り込み、{quarantined}行を隔離しました（主な理由：{reason}）。{duplicates}行は重複または変更なしです。",
+        "{accepted} of {read} rows were imported and {quarantined} quarantined (mostly: {reason}); {duplicates} were duplicates or unchanged.",
     ),
     "tk.quality_clean": (
-        "{read}行のうち{accepted}行を取り込みました。隔離した行はありません。",
-        "{accepted} of {read} rows were imported; no row was quarantined.",
+        "{read}行のうち{accepted}行を取り込み、{duplicates}行は重複または変更なしでした。隔離した行はありません。",
+        "{accepted} of {read} rows were imported and {duplicates} were duplicates or unchanged; no row was quarantined.",
     ),
     "act.quality": (
         "隔離フォルダのCSVで理由を確かめ、元データを直して取り込み直してください。",

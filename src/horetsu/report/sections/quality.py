@@ -59,12 +59,12 @@ def build(data: ReportData, tr: Tr) -> Section:
     if files:
         sec.blocks.append(f"<h3>{esc(tr('t.quarantine_files'))}</h3>" + table(
             [tr("t.file"), tr("t.rows")], [(n, tr.num(r)) for n, r in files], numeric=(1,)))
-    read, acc, quar = sum(num["read"]), sum(num["accepted"]), sum(num["quarantined"])
+    read, acc, quar, dup = (sum(num[k]) for k in ("read", "accepted", "quarantined", "duplicates"))
     if quar:
-        sec.takeaway = tr("tk.quality", read=tr.num(read), accepted=tr.num(acc), quarantined=tr.num(quar),
+        sec.takeaway = tr("tk.quality", read=tr.num(read), accepted=tr.num(acc), quarantined=tr.num(quar), duplicates=tr.num(dup),
                           reason=tr.pick(REASON_NAMES, why.most_common(1)[0][0]) if why else "–")
         sec.action = tr("act.quality")
     else:
-        sec.takeaway = tr("tk.quality_clean", read=tr.num(read), accepted=tr.num(acc))
+        sec.takeaway = tr("tk.quality_clean", read=tr.num(read), accepted=tr.num(acc), duplicates=tr.num(dup))
         sec.action = tr("act.quality_clean")
     return sec
