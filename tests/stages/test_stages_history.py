@@ -85,6 +85,7 @@ def test_movement_stats_by_hand():
     assert emp["moved_up_within_90d"] == 0.25
     assert emp["moved_down_share"] == 0.25  # E fell back to landing
     assert emp["median_days_before_moving_up"] == 31.0
+    assert emp["median_days_before_moving"] == 30.5  # C up after 31 days, E down after 30
     assert emp["stalled"] == 2  # A 92, F 181 (> 31)
 
     assert (eng["runs"], eng["current"], eng["median_days_before_moving_up"], eng["stalled"]) == (1, 1, None, 0)

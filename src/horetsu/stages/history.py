@@ -182,6 +182,7 @@ def movement_stats(
     * ``moved_up_within_<w>d``: share of observed entries that moved to a higher stage within
       ``w`` days; only entries at least ``w`` days before the last snapshot count
       (``eligible_<w>d``), so recent entries do not drag the share down
+    * ``median_days_before_moving``: over observed runs that ended with any move (up or down)
     * ``median_days_before_moving_up`` / ``p80_days_before_moving_up``: over observed runs
       that ended with a move up
     * ``moved_down_share``: observed entries that ended with a move to a lower stage
@@ -209,6 +210,8 @@ def movement_stats(
             hit = eligible["moved_up"] & (eligible["days"] <= w)
             row[f"eligible_{w}d"] = int(len(eligible))
             row[f"moved_up_within_{w}d"] = float(hit.mean()) if len(eligible) else None
+        moved_any = obs[obs["closed"]]["days"]
+        row["median_days_before_moving"] = float(moved_any.median()) if len(moved_any) else None
         row["median_days_before_moving_up"] = float(movers.median()) if len(movers) else None
         row[f"p{round(stall_percentile * 100)}_days_before_moving_up"] = (
             float(movers.quantile(stall_percentile)) if len(movers) else None)
