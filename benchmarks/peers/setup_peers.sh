@@ -5,6 +5,7 @@
 #   bash benchmarks/peers/setup_peers.sh            # both peers
 #   bash benchmarks/peers/setup_peers.sh lifetimes  # only one
 #
+# pymc-marketing is pinned to the version measured in docs/performance.md (its environment is about 1 GB).
 # lifetimes 0.11.3 (last release, 2020) breaks on pandas 2/3 and NumPy 2, so its
 # environment pins the last versions it was released against.
 set -euo pipefail
@@ -28,6 +29,6 @@ if [[ "$want" == all || "$want" == pymc ]]; then
   if [[ ! -x "$venvs/pymc/bin/python" ]]; then
     "$py" -m venv "$venvs/pymc"
   fi
-  "$venvs/pymc/bin/pip" install -q --disable-pip-version-check "pymc-marketing" "pyarrow"
+  "$venvs/pymc/bin/pip" install -q --disable-pip-version-check "pymc-marketing==0.19.2" "pyarrow"
   "$venvs/pymc/bin/python" -c "import pymc_marketing; print('pymc-marketing', pymc_marketing.__version__)"
 fi
