@@ -146,6 +146,7 @@ def _check_engine(ws, duckdb_results):
         assert_same(name, results[name], duckdb_results[name])
 
 
+@pytest.mark.xdist_group("postgres")  # one server / session per worker
 def test_postgres_gives_identical_results(engine_ws, duckdb_results, pg_url):
     import horetsu
 
@@ -155,6 +156,7 @@ def test_postgres_gives_identical_results(engine_ws, duckdb_results, pg_url):
     _check_engine(ws, duckdb_results)
 
 
+@pytest.mark.xdist_group("postgres")  # one server / session per worker
 def test_cli_analyze_on_postgres(engine_ws, duckdb_results, pg_url, tmp_path, capsys):
     import horetsu
     from horetsu.cli.app import main
@@ -172,6 +174,7 @@ def test_cli_analyze_on_postgres(engine_ws, duckdb_results, pg_url, tmp_path, ca
     assert_same("cpm_cells", horetsu.open_workspace(engine_ws.path).read_result("cpm_cells"), duckdb_results["cpm_cells"])
 
 
+@pytest.mark.xdist_group("spark")  # one server / session per worker
 def test_pyspark_gives_identical_results(engine_ws, duckdb_results, spark_con, spark_publish):
     import horetsu
 
@@ -181,6 +184,7 @@ def test_pyspark_gives_identical_results(engine_ws, duckdb_results, spark_con, s
     _check_engine(ws, duckdb_results)
 
 
+@pytest.mark.xdist_group("spark")  # one server / session per worker
 def test_publish_to_spark_keeps_nulls(engine_ws, spark_con):
     """ibis' own PySpark create_table turned null strings into 'NaN'; publish must not."""
     import horetsu
