@@ -262,10 +262,11 @@ def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
                        _cat("購入", n_t, "回", cat_ja, "、最終購入", rec, "日前"), size)
     sub_days = _pnum(d - _f(f, "last_sub_day"))
     had_sub = (_f(f, "n_subscriptions").fillna(0) > 0).to_numpy()
-    sub_en = _select([sub_active, had_sub], [_cat("subscription active, started ", sub_days, " days ago"),
-                                             "subscription ended"], "no subscription", size)
-    sub_ja = _select([sub_active, had_sub], [_cat("定期購入中(", sub_days, "日前に開始)"), "定期購入は終了"],
-                     "定期購入なし", size)
+    quiet = none & ~had_sub & ~sub_active  # "no subscription" says nothing about a non-buyer
+    sub_en = _select([sub_active, had_sub, quiet], [_cat("; subscription active, started ", sub_days, " days ago"),
+                                                    "; subscription ended", ""], "; no subscription", size)
+    sub_ja = _select([sub_active, had_sub, quiet], [_cat("、定期購入中(", sub_days, "日前に開始)"), "、定期購入は終了", ""],
+                     "、定期購入なし", size)
     signup = pd.concat([_f(f, "reg_day"), _f(f, "first_lead_day")], axis=1).min(axis=1)
     su = _pnum(d - signup)
     has_su = pa.array(signup.notna().to_numpy())
@@ -288,7 +289,7 @@ def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
         _cat("、個別の問い合わせ ", ago["last_contact_event_day"], "日前"),
         pc.if_else(has_su, _cat("、登録", su, "日前"), "、顧客リストに登録済み"),
     ], "", size)
-    return {"facts_en": _cat(purch_en, "; ", sub_en, extra_en), "facts_ja": _cat(purch_ja, "、", sub_ja, extra_ja),
+    return {"facts_en": _cat(purch_en, sub_en, extra_en), "facts_ja": _cat(purch_ja, sub_ja, extra_ja),
             "rec": rec, "n": n}
 
 
