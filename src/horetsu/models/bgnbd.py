@@ -23,6 +23,20 @@ from horetsu.models._suffstats import Collapsed, collapse, dot
 from horetsu.models.base import BaseModel, blas_single_threaded
 
 
+#: concentrations a + b tried, largest first, where 2F1 overflows (see expected_purchases)
+CONCENTRATION_CAPS = (1e6, 3e5, 1e5, 3e4, 1e4, 3e3, 1e3, 3e2, 1e2)
+
+
+def _expected_if_alive(r: float, a: float, b: float, x: np.ndarray, z: np.ndarray, k: float) -> np.ndarray:
+    """E[purchases in (T, T+t]] before weighting by P(alive), with z = t / (alpha + T + t)."""
+    # Euler's transformation keeps the hypergeometric factor bounded for heavy buyers (k = shift):
+    # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x+k; a+b+x-1+k; z) = (1-z)^(a-1) 2F1(a+b-1+k-r, a-1; a+b+x-1+k; z)
+    am1 = a - 1.0 if abs(a - 1.0) > 1e-9 else 1e-9
+    with np.errstate(invalid="ignore", over="ignore"):
+        tail = np.power(1.0 - z, am1) * hyp2f1(a + b - 1.0 + k - r, am1, a + b + x - 1.0 + k, z)
+        return np.asarray((a + b + x - 1.0 + k) / am1 * (1.0 - tail), dtype=float)
+
+
 def _log_odds_dead(r: float, alpha: float, a: float, b: float, x, t_x, T, shift: int = 0) -> np.ndarray:
     """d = log of (second likelihood term / first); for BG/NBD (shift 0) -inf when x == 0."""
     x = np.asarray(x, dtype=float)
@@ -111,11 +125,18 @@ class BetaGeo(BaseModel):
         t, x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, frequency, recency, T)))
         k = self._shift
         z = t / (alpha + big_t + t)
-        # Euler's transformation keeps the hypergeometric factor bounded for heavy buyers (k = shift):
-        # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x+k; a+b+x-1+k; z) = (1-z)^(a-1) 2F1(a+b-1+k-r, a-1; a+b+x-1+k; z)
-        am1 = a - 1.0 if abs(a - 1.0) > 1e-9 else 1e-9
-        tail = np.power(1.0 - z, am1) * hyp2f1(a + b - 1.0 + k - r, am1, a + b + x - 1.0 + k, z)
-        base = (a + b + x - 1.0 + k) / am1 * (1.0 - tail)
+        base = _expected_if_alive(r, a, b, x, z, k)
+        bad = ~np.isfinite(base)
+        # SciPy's 2F1 overflows when a + b is huge (the fit found almost no spread in the
+        # drop-out probability). Beta(a, b) is then practically a point mass at a/(a+b):
+        # evaluate those entries with the same mean and the largest concentration a + b
+        # (from CONCENTRATION_CAPS) for which 2F1 is finite. The error is O(1/(a+b)).
+        for cap in CONCENTRATION_CAPS:
+            if not np.any(bad) or cap >= a + b:
+                continue
+            scale = cap / (a + b)
+            base[bad] = _expected_if_alive(r, a * scale, b * scale, x[bad], z[bad], k)
+            bad = ~np.isfinite(base)
         return base * expit(-_log_odds_dead(r, alpha, a, b, x, t_x, big_t, k))
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
