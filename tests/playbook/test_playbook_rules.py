@@ -236,3 +236,11 @@ def test_caps_limited_to_circulation_do_not_touch_other_stages(shop, make_ws):
     ws = make_ws(shop)
     allowed, _ = outcome(ws, "review_request")
     assert "emp" in allowed
+
+
+def test_a_same_day_anchor_reads_today(shop, make_ws):
+    shop.customer("d0", registered=0).order("d0", 0)
+    ws = make_ws(shop)
+    _, blocked = outcome(ws, "discount_coupon")
+    assert blocked["d0"]["reason"] == "signed up today; discounts are not offered within 14 days of sign-up at 着地"
+    assert blocked["d0"]["reason_ja"] == "本日登録。登録から14日以内のため割引は案内しません(着地)"

@@ -101,10 +101,14 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
         fact_en, fact_ja, of_en, of_ja = ANCHOR_TEXT[r.anchor]
 
         def timing_text(sub, dd, r=r, fact_en=fact_en, fact_ja=fact_ja, of_en=of_en, of_ja=of_ja):
-            s_t = num_text(dd - anchor_days(sub, r.anchor))
-            sj = sub["stage_ja"].astype(object)
-            return (fact_en + " " + s_t + " days ago; " + r.what_en + f" within {r.days} days of {of_en} at " + sj,
-                    fact_ja + s_t + "日前。" + of_ja + f"から{r.days}日以内のため{r.what_ja}(" + sj + ")")
+            since = dd - anchor_days(sub, r.anchor)
+            s_t = num_text(since)
+            today = (since == 0).to_numpy()
+            when_en = np.where(today, fact_en + " today", fact_en + " " + s_t + " days ago")
+            when_ja = np.where(today, "本日" + fact_ja, fact_ja + s_t + "日前")
+            sj = sub["stage_ja"].astype(object).to_numpy()
+            return (when_en + "; " + r.what_en + f" within {r.days} days of {of_en} at " + sj,
+                    when_ja + "。" + of_ja + f"から{r.days}日以内のため{r.what_ja}(" + sj + ")")
 
         apply(mask, f"timing.{rid}", timing_text)
 
