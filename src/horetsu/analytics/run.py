@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from horetsu.analytics import labels as _labels
 from horetsu.analytics.base import Ctx, make_ctx
 from horetsu.analytics.summary import customer_summary
+from horetsu.errors import AnalysisError, ConvergenceError
 
 # The package re-exports functions named like these modules, so take the modules themselves.
 _cohorts = importlib.import_module("horetsu.analytics.cohorts")
@@ -119,6 +120,10 @@ def _optional(module: str, attr: str) -> Callable[..., Any] | None:
         raise
     fn = getattr(mod, attr, None)
     return fn if callable(fn) else None
+
+
+#: columns the purchase and spend models add to results/customers.parquet
+MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")
 
 
 def merge_columns(base: pa.Table, extra: pa.Table, key: str = "customer_id") -> pa.Table:
@@ -221,7 +226,16 @@ def analyze(
         if score is None:
             meta["models"] = None
             return
-        scores, model_meta = score(ws, ctx.as_of)
+        try:
+            scores, model_meta = score(ws, ctx.as_of, exclude_statuses=list(ctx.exclude))
+        except (AnalysisError, ConvergenceError) as exc:
+            # A young shop (no repeat buyer yet) or a fit that failed: everything else is
+            # still worth having. The model columns stay, empty, and meta says why.
+            n = tables["customers"].num_rows
+            for name in MODEL_COLUMNS:
+                tables["customers"] = tables["customers"].append_column(name, pa.nulls(n, pa.float64()))
+            meta["models"] = {"skipped": exc.message("en"), "skipped_ja": exc.message("ja")}
+            return
         tables["customers"] = merge_columns(tables["customers"], scores)
         meta["models"] = model_meta
 

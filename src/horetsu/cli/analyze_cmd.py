@@ -96,4 +96,8 @@ def register(app: typer.Typer) -> None:
         with progress(t("分析しています", "Analysing"), total=1) as bar:
             result = run(ws, as_of=as_of, progress=bar, models=models, stages=stages)
         console.print(summary_table(result))
+        skipped = (result.meta.get("models") or {}).get("skipped")
+        if skipped:
+            note = t(result.meta["models"]["skipped_ja"], skipped)
+            console.print(t(f"[yellow]予測モデルは省略しました:[/] {note}", f"[yellow]Models skipped:[/] {note}"))
         console.print(t(f"結果を保存しました: {ws.results_dir}", f"Results written to {ws.results_dir}"))
