@@ -42,6 +42,13 @@ def test_estimator_contract(cls, cdnow_summary):
         _predict(model)
     with pytest.raises(AttributeError):  # NotFittedError is also an AttributeError
         _predict(model)
+    for learned in ("params_", "log_likelihood_", "standard_errors_"):
+        with pytest.raises(NotFittedError, match="fit"):
+            getattr(model, learned)
+    assert not hasattr(model, "params_")
+    import horetsu.models
+
+    assert horetsu.models.NotFittedError is NotFittedError
     fitted = model.fit(*_fit_args(model, cdnow_summary))
     assert fitted is model
     assert set(model.params_) == set(cls.param_names)

@@ -28,6 +28,8 @@ __all__ = [
     "holdout_report",
     "HoldoutReport",
     "score_workspace",
+    "NotFittedError",
+    "ConvergenceError",
 ]
 
 _WHERE = {
@@ -43,6 +45,7 @@ _WHERE = {
     "HoldoutReport": "holdout",
     "score_workspace": "scoring",
 }
+_ERRORS = ("NotFittedError", "ConvergenceError")  # re-exported from horetsu.errors
 
 if TYPE_CHECKING:  # pragma: no cover
     from horetsu.models.bgbb import BetaGeoBetaBinom
@@ -58,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def __getattr__(name: str) -> Any:
+    if name in _ERRORS:
+        return getattr(importlib.import_module("horetsu.errors"), name)
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'horetsu.models' has no attribute {name!r}")

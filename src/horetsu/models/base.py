@@ -77,6 +77,18 @@ class BaseModel:
         inner = ", ".join(f"{k}={v:.4g}" for k, v in learned.items())
         return f"{type(self).__name__}({inner})"
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a learned attribute (params_,
+        # log_likelihood_, ...) asked for before fit. NotFittedError is an AttributeError,
+        # so hasattr() and getattr(..., default) keep working.
+        if name.endswith("_") and not name.startswith("_"):
+            cls = type(self).__name__
+            raise NotFittedError(
+                f"{cls}.{name} does not exist before fit; call {cls}().fit(...) first",
+                ja=f"{cls}.{name} は fit の前にはありません。先に fit(...) を呼んでください",
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _check_fitted(self) -> dict[str, float]:
         params = getattr(self, "params_", None)
         if params is None:
