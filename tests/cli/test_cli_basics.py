@@ -32,3 +32,14 @@ def test_an_unknown_lang_is_refused_in_both_languages(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "ja or en" in err and "ja か en" in err
+
+
+def test_a_config_error_shows_the_bracketed_key(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    assert main(["init", "-w", str(ws)]) == 0
+    (ws / "horetsu.toml").write_text("[workspace]\nengien = 'x'\n", encoding="utf-8")
+    capsys.readouterr()
+    code = main(["--lang", "en", "analyze", "-w", str(ws)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "[workspace.engien]" in err and "horetsu.toml" in err

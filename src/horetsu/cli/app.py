@@ -12,6 +12,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from horetsu import __version__
 from horetsu.cli.common import err_console, state
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _take_lang(args)
     except ConfigError as exc:
-        err_console.print(f"Error: {exc.message('en')} / {exc.message('ja')}", highlight=False)
+        err_console.print(f"Error: {escape(exc.message('en'))} / {escape(exc.message('ja'))}", highlight=False)
         return exc.exit_code
     try:
         app(args=args, prog_name="horetsu")
@@ -115,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     except HoretsuError as exc:
         lang = state.get_lang()
         head = "エラー" if lang == "ja" else "Error"
-        err_console.print(f"[bold red]{head}:[/] {exc.message(lang)}", highlight=False, soft_wrap=True)
+        # escape: messages name TOML keys like [analysis.lapse_days], which Rich would eat
+        err_console.print(f"[bold red]{head}:[/] {escape(exc.message(lang))}", highlight=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err_console.print("Interrupted. / 中断しました。")
