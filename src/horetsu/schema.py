@@ -31,6 +31,7 @@ EVENT_TYPES = (
     "survey_response",
     "signup",
     "unsubscribe",
+    "message_sent",  # a campaign send recorded by `horetsu export --record` (frequency caps)
 )
 
 CUSTOMERS = pa.schema(

@@ -6,22 +6,11 @@ import numpy as np
 
 from horetsu.sample._arrays import choice
 from horetsu.sample.params import HORIZON_WEEKS, Population
+from horetsu.schema import EVENT_TYPES
 
-# Event type codes, in the canonical vocabulary (horetsu.schema.EVENT_TYPES).
-TYPES: tuple[str, ...] = (
-    "lead",
-    "inquiry",
-    "review",
-    "referral_made",
-    "referral_received",
-    "nps_response",
-    "email_open",
-    "email_click",
-    "complaint",
-    "return_request",
-    "community_post",
-    "testimonial",
-)
+# Event type codes: the part of the canonical vocabulary a simulated shop produces
+# (their order in horetsu.schema.EVENT_TYPES fixes the codes, hence the bytes written).
+TYPES: tuple[str, ...] = EVENT_TYPES[: EVENT_TYPES.index("testimonial") + 1]
 T = {name: i for i, name in enumerate(TYPES)}
 
 # Notes (free text a shop would keep), by type; index 0 means "no note".
