@@ -43,3 +43,15 @@ def test_a_config_error_shows_the_bracketed_key(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "[workspace.engien]" in err and "horetsu.toml" in err
+
+
+COMMANDS = [["init"], ["import"], ["sample"], ["analyze"], ["report"], ["gate"], ["tactics"], ["export"],
+            ["demo"], ["plan"], ["plan", "check"]]  # fmt: skip
+
+
+def test_every_command_has_help_with_an_example(capsys):
+    for cmd in COMMANDS:
+        assert main([*cmd, "--help"]) == 0, cmd
+        out = capsys.readouterr().out
+        assert f"horetsu {' '.join(cmd)}" in out.replace("\n", " "), cmd
+        assert "Example:" in out, cmd

@@ -214,6 +214,7 @@ def test_circulation_special_treatment_cap(shop, make_ws):
     ws = make_ws(shop)
     allowed, blocked = outcome(ws, "special_treatment")
     assert blocked["in"]["rule"] == "cap.circulation_special_treatment"
+    assert blocked["in"]["reason"].startswith("received 1 special treatment in the last 180 days;")
     assert "out" in allowed
 
 

@@ -11,7 +11,11 @@ from rich.table import Table
 
 from horetsu.cli.common import WorkspaceOpt, console, progress, t
 
-plan_app = typer.Typer(help="Campaign plans. / キャンペーン計画", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Campaign plans: check that no campaign reaches a customer a rule forbids. / キャンペーン計画\n\n"
+    "Example: horetsu plan check campaigns.toml --workspace ./shop-data",
+    no_args_is_help=True,
+)
 
 
 @plan_app.command("check")

@@ -117,7 +117,8 @@ def load_plan(path: Any, policy: Policy) -> Plan:
         first = exc.errors()[0]
         loc = list(first["loc"])
         key = "campaign" + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc[1:])
-        raise ConfigError(f"{p}: {key}: {first['msg']}", ja=f"{p}: {key}: 値が正しくありません: {first['msg']}") from None
+        msg = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own checks
+        raise ConfigError(f"{p}: {key}: {msg}", ja=f"{p}: {key}: 値が正しくありません: {msg}") from None
     for i, c in enumerate(plan.campaign):
         try:
             get_tactic(policy, c.tactic)

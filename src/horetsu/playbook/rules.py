@@ -162,9 +162,13 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
         mask = in_stages(r.stages) & (count >= r.max).to_numpy()
 
         def cap_text(sub, dd, r=r, col=col):
-            c_t = num_text(num(sub, col).fillna(0))
+            counts = num(sub, col).fillna(0)
+            c_t = num_text(counts)
             sj = sub["stage_ja"].astype(object)
-            return ("received " + c_t + f" {r.counted_en} in the last {r.within_days} days; {r.what_en} at " + sj,
+            # "1 special treatment", "2 special treatments"
+            one = r.counted_en[:-1] if r.counted_en.endswith("s") else r.counted_en
+            noun = pd.Series(np.where(counts.to_numpy() == 1, one, r.counted_en), index=sub.index, dtype=object)
+            return ("received " + c_t + " " + noun + f" in the last {r.within_days} days; {r.what_en} at " + sj,
                     f"過去{r.within_days}日に" + c_t + f"{r.counted_ja}を送付済み。{r.what_ja}(" + sj + ")")
 
         apply(mask, f"cap.{rid}", cap_text)
