@@ -166,12 +166,21 @@ def test_cli_analyze_on_postgres(engine_ws, duckdb_results, pg_url, tmp_path, ca
     assert code == 3 and "has no table 'orders'" in capsys.readouterr().err
     ws = horetsu.open_workspace(engine_ws.path, engine=pg_url)
     ws.publish(ws.con)
-    code = main(["--lang", "en", "analyze", "-w", str(engine_ws.path), "--engine", pg_url, "--as-of", str(AS_OF),
-                 "--no-models", "--no-stages"])
+    # the whole analyze, models and stages included, runs on PostgreSQL
+    code = main(["--lang", "en", "analyze", "-w", str(engine_ws.path), "--engine", pg_url, "--as-of", str(AS_OF)])
     assert code == 0, capsys.readouterr().err
     meta = json.loads((engine_ws.results_dir / "meta.json").read_text())
     assert meta["engine"] == "postgres"
+    on_pg = horetsu.open_workspace(engine_ws.path).read_result("customers").sort_by("customer_id")
     assert_same("cpm_cells", horetsu.open_workspace(engine_ws.path).read_result("cpm_cells"), duckdb_results["cpm_cells"])
+    on_duck = analyze(horetsu.open_workspace(engine_ws.path), AS_OF).tables["customers"].sort_by("customer_id")
+    for col in ("stage", "journey_step", "temperature", "stage_evidence"):
+        assert on_pg.column(col).to_pylist() == on_duck.column(col).to_pylist(), col
+    for col in ("p_alive", "clv_12m"):
+        pg_vals, duck_vals = on_pg.column(col).to_pylist(), on_duck.column(col).to_pylist()
+        assert [v is None for v in pg_vals] == [v is None for v in duck_vals], col  # leads have no score
+        scored = [(a, b) for a, b in zip(pg_vals, duck_vals, strict=True) if b is not None]
+        assert scored and [a for a, _ in scored] == pytest.approx([b for _, b in scored], rel=1e-9), col
 
 
 @pytest.mark.xdist_group("spark")  # one server / session per worker
