@@ -29,3 +29,21 @@ def test_analyze_without_repeat_buyers_writes_results_and_says_why_models_are_mi
     meta = json.loads((ws / "results" / "meta.json").read_text(encoding="utf-8"))
     assert "bought twice" in meta["models"]["skipped"] and "リピート" in meta["models"]["skipped_ja"]
     assert (ws / "results" / "cohorts.parquet").exists()
+
+
+def test_the_parquet_file_states_time_unit_and_horizon(tmp_path):
+    import pyarrow.parquet as pq
+
+    import horetsu
+    from horetsu.analytics import analyze
+    from horetsu.sample import generate
+
+    info = generate(tmp_path / "shop", customers=600, seed=3)
+    ws = horetsu.init_workspace(tmp_path / "ws")
+    from horetsu.io import import_files
+
+    import_files(ws, info.files, "generic")
+    analyze(ws)
+    about = json.loads(pq.read_schema(ws.result_path("customers")).metadata[b"horetsu.models"])
+    assert (about["time_unit"], about["unit_days"], about["horizon_days"], about["clv_horizon_months"]) == ("W", 7.0, 365, 12)
+    assert about["as_of"] == "2026-09-30"  # the sample shop's last day

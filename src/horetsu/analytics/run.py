@@ -122,6 +122,16 @@ def _optional(module: str, attr: str) -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
+def _with_model_metadata(customers: pa.Table, as_of: dt.date, models: dict[str, Any] | None) -> pa.Table:
+    """State in the Parquet file itself what the model columns mean (time unit, horizons)."""
+    keys = ("time_unit", "unit_days", "horizon_days", "clv_horizon_months", "annual_discount", "currency",
+            "purchase_model", "spend_model", "skipped")  # fmt: skip
+    about = {"as_of": str(as_of), **{k: v for k, v in (models or {}).items() if k in keys}}
+    metadata = dict(customers.schema.metadata or {})
+    metadata[b"horetsu.models"] = json.dumps(about, ensure_ascii=False, default=str).encode()
+    return customers.replace_schema_metadata(metadata)
+
+
 #: columns the purchase and spend models add to results/customers.parquet
 MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")
 
@@ -278,5 +288,6 @@ def analyze(
         }
     )
     payload = json.dumps(meta, ensure_ascii=False, indent=1, default=str)
+    tables["customers"] = _with_model_metadata(tables["customers"], ctx.as_of, meta.get("models"))
     ws.write_results({**tables, "meta.json": payload})
     return AnalyzeResult(as_of=ctx.as_of, tables=tables, meta=meta)
