@@ -1,42 +1,19 @@
-"""Fixtures for the playbook tests: a hand-built shop written into a temporary workspace."""
+"""The playbook tests use the stage tests' hand-built shop fixtures (``shop``, ``make_ws``)
+from tests/stages/conftest.py, loaded here by path (the tests run in importlib mode)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
+_spec = importlib.util.spec_from_file_location(
+    "horetsu_tests_stages_conftest", Path(__file__).parents[1] / "stages" / "conftest.py"
+)
+_stages = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _stages
+_spec.loader.exec_module(_stages)
+sys.modules["horetsu_tests_shop_builder_pb"] = _stages.shop_builder
 
-_spec = importlib.util.spec_from_file_location("horetsu_tests_shop_builder_pb", Path(__file__).parents[1] / "stages" / "shop_builder.py")
-shop_builder = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = shop_builder
-_spec.loader.exec_module(shop_builder)
-
-AS_OF = dt.date(2025, 6, 30)
-
-
-@pytest.fixture
-def shop():
-    return shop_builder.Shop(AS_OF)
-
-
-@pytest.fixture
-def make_ws(tmp_path):
-    """``make_ws(shop, policy_toml="")`` → a workspace holding the shop's tables."""
-    import horetsu
-
-    counter = {"n": 0}
-
-    def _make(shop, policy_toml: str = ""):
-        counter["n"] += 1
-        ws = horetsu.init_workspace(tmp_path / f"ws{counter['n']}")
-        if policy_toml:
-            with open(ws.config_path, "a", encoding="utf-8") as fh:
-                fh.write("\n" + policy_toml)
-            ws = horetsu.open_workspace(ws.path)
-        shop.write(ws)
-        return ws
-
-    return _make
+shop = _stages.shop
+make_ws = _stages.make_ws

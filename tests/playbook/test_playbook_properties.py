@@ -56,7 +56,7 @@ def test_every_block_is_explained_by_its_rule(frame, tactic):
             rule = POLICY.timing[name]
             since = D - anchor_days(row, rule.anchor).iloc[0]
             assert rule.trait in traits and 0 <= since < rule.days
-            assert f"{int(since)} days ago" in ev.reason[i]
+            assert (" today;" if since == 0 else f" {int(since)} days ago") in ev.reason[i]
         elif kind == "cap":
             rule = POLICY.caps[name]
             assert rule.trait in traits and row[f"cap_count__{name}"].iloc[0] >= rule.max

@@ -15,43 +15,7 @@ from horetsu.stages import classify
 
 pytestmark = [pytest.mark.engines, pytest.mark.slow]
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
 AS_OF = "2025-06-30"
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    """A throw-away PostgreSQL server on a free loopback port (as `postgres` when root)."""
-    import os
-    import shutil
-    import socket
-    import subprocess
-    import tempfile
-
-    root = Path(tempfile.mkdtemp(prefix="horetsu-stages-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-
-    def run(*a: str) -> None:
-        subprocess.run([*prefix, *a], check=True, capture_output=True)
-
-    run(f"{PG_BIN}/initdb", "-D", str(data), "-A", "trust", "-U", "horetsu", "-E", "UTF8", "--locale=C", "--no-sync")
-    opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    run(f"{PG_BIN}/pg_ctl", "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
-    try:
-        yield f"postgres://horetsu@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*prefix, f"{PG_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _golden(tmp_path):
