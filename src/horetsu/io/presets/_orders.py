@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -73,6 +75,40 @@ def hashed_ids(prefix: str, arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_valid(h), pc.binary_join_element_wise(prefix, h, ""), pa.scalar(None, pa.string()))
 
 
+def amount_lines(order_ids: Any, amounts: Any) -> list[pa.Table]:
+    """Order lines for order-level amounts (shipping, fees, discounts, points).
+
+    ``amounts`` is a sequence of ``(line_type, amount array aligned with order_ids, sign)``;
+    only positive amounts become a line, numbered 1001, 1002, ... per kind so that they
+    never collide with product lines.
+    """
+    from horetsu.io import normalize as nz
+
+    out = []
+    for no, (kind, amount, sign) in enumerate(amounts, start=1001):
+        amt = amount.combine_chunks() if isinstance(amount, pa.ChunkedArray) else amount
+        has = np.asarray(pc.fill_null(pc.greater(amt, 0), False).to_numpy(zero_copy_only=False))
+        sel = pa.array(np.flatnonzero(has))
+        a = pc.multiply(amt.take(sel), sign)
+        n = len(sel)
+        out.append(
+            pa.table(
+                {
+                    "order_id": order_ids.take(sel),
+                    "line_no": nz.const(no, n),
+                    "line_type": nz.const(kind, n),
+                    "sku": pa.nulls(n, pa.string()),
+                    "product_name": pa.nulls(n, pa.string()),
+                    "category": pa.nulls(n, pa.string()),
+                    "unit_price_jpy": a,
+                    "quantity": nz.const(1, n),
+                    "line_total_jpy": a,
+                }
+            )
+        )
+    return out
+
+
 def build_line_export(
     source,  # Source
     preset: str,
@@ -133,29 +169,7 @@ def build_line_export(
             "line_total_jpy": line_total,
         }
     )
-    parts = [lt]
-    base_no = 1000
-    for kind, col, sign in extra_lines:
-        amt = orders.column(col).combine_chunks()
-        has = np.asarray(pc.fill_null(pc.greater(amt, 0), False).to_numpy(zero_copy_only=False))
-        sel = pa.array(np.flatnonzero(has))
-        a = pc.multiply(amt.take(sel), sign)
-        base_no += 1
-        parts.append(
-            pa.table(
-                {
-                    "order_id": orders.column("order_id").take(sel),
-                    "line_no": nz.const(base_no, len(sel)),
-                    "line_type": nz.const(kind, len(sel)),
-                    "sku": pa.nulls(len(sel), pa.string()),
-                    "product_name": pa.nulls(len(sel), pa.string()),
-                    "category": pa.nulls(len(sel), pa.string()),
-                    "unit_price_jpy": a,
-                    "quantity": nz.const(1, len(sel)),
-                    "line_total_jpy": a,
-                }
-            )
-        )
+    parts = [lt, *amount_lines(orders.column("order_id"), [(k, orders.column(c), sign) for k, c, sign in extra_lines])]
     all_lines = pa.concat_tables(parts)
     # Main category of an order: the first product line's category.
     if lines.get("category") is not None:

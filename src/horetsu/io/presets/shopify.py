@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from horetsu.errors import InputFileError
 from horetsu.io import normalize as nz
-from horetsu.io.presets._orders import OrderRows, prefecture_from_code
+from horetsu.io.presets._orders import OrderRows, amount_lines, prefecture_from_code
 from horetsu.io.presets.base import Columns, Parsed, Rejects, exact_duplicates, raw_json
 from horetsu.io.reader import Source
 
@@ -154,33 +154,16 @@ def parse_orders(source: Source) -> Parsed:
             "line_type": nz.const("product", len(li)),
             "sku": sku.take(lt),
             "product_name": nz.text(g("Lineitem name")).take(lt),
+            "category": pa.nulls(len(li), pa.string()),  # Shopify's export carries no category
             "unit_price_jpy": p,
             "quantity": q,
             "line_total_jpy": pc.subtract(pc.multiply(p, q), pc.fill_null(money["Lineitem discount"].take(lt), 0)),
         }
     )
-    extra = []
-    base_no = 1000
-    for kind, col, sign in (("shipping", "Shipping", 1), ("discount", "Discount Amount", -1)):
-        amt = money[col].take(fi)
-        has = np.asarray(pc.fill_null(pc.greater(amt, 0), False).to_numpy(zero_copy_only=False))
-        sel = pa.array(np.flatnonzero(has))
-        a = pc.multiply(amt.take(sel), sign)
-        base_no += 1
-        extra.append(
-            pa.table(
-                {
-                    "order_id": orders.column("order_id").take(sel),
-                    "line_no": nz.const(base_no, len(sel)),
-                    "line_type": nz.const(kind, len(sel)),
-                    "sku": pa.nulls(len(sel), pa.string()),
-                    "product_name": pa.nulls(len(sel), pa.string()),
-                    "unit_price_jpy": a,
-                    "quantity": nz.const(1, len(sel)),
-                    "line_total_jpy": a,
-                }
-            )
-        )
+    extra = amount_lines(
+        orders.column("order_id"),
+        [("shipping", money["Shipping"].take(fi), 1), ("discount", money["Discount Amount"].take(fi), -1)],
+    )
     lines = pa.concat_tables([product, *extra])
     phone = pc.coalesce(nz.digits(g("Billing Phone")), nz.digits(g("Phone")))
     acc, _ = nz.boolean(g("Accepts Marketing"))
