@@ -44,9 +44,6 @@ def _soft(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except (HoretsuError, ImportError) as exc:
         log.info("report: %s unavailable: %s", getattr(fn, "__qualname__", fn), exc)
         return None
-    except Exception as exc:  # noqa: BLE001 - one failing part must not take the whole report down
-        log.warning("report: %s failed: %r", getattr(fn, "__qualname__", fn), exc)
-        return None
 
 
 class Derived:
@@ -183,7 +180,7 @@ class Derived:
             orders = orders.filter(~orders.status.isin(list(EXCLUDED)) | orders.status.isnull())
             orders = orders.filter(orders.order_date <= self.as_of)
             first = orders.order_date.min().execute()
-            if first is None:
+            if first is None or pd.isna(first):  # no paid order up to the as-of day
                 return None
             weeks = holdout_weeks((self.as_of - pd.Timestamp(first).date()).days)
             cal_end = self.as_of - dt.timedelta(weeks=weeks)
