@@ -143,6 +143,19 @@ def parse(source: Source, table: str | None = None, *, aliases: Mapping[str, Seq
     return fn(source, cols, preset)
 
 
+def _kept(keep_idx: np.ndarray, n: int):
+    """``k(arr, type)``: the kept rows of a column (no copy when every row is kept; nulls for an absent column)."""
+    everything = len(keep_idx) == n
+    take = pa.array(keep_idx)
+
+    def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
+        if arr is None:
+            return pa.nulls(len(keep_idx), typ)
+        return arr if everything else arr.take(take)
+
+    return k
+
+
 def _col(cols: Columns, name: str, n: int) -> pa.Array:
     arr = cols.get(name)
     return arr if arr is not None else pa.nulls(n, pa.string())
@@ -214,14 +227,7 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     keep = valid & ~dup
     keep_idx = np.flatnonzero(keep)
     keys = pc.if_else(pa.array(valid), order_id, pa.scalar(None, pa.string()))
-    take = pa.array(keep_idx)
-
-    everything = len(keep_idx) == n
-
-    def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
-        if arr is None:
-            return pa.nulls(len(keep_idx), typ)
-        return arr if everything else arr.take(take)
+    k = _kept(keep_idx, n)
 
     used = [cols.found[c] for c in cols.found]
     rows = pa.table(
@@ -297,14 +303,7 @@ def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed
     valid = ~rej.mask
     dup = exact_duplicates(source.table, cid, valid)
     keep_idx = np.flatnonzero(valid & ~dup)
-    take = pa.array(keep_idx)
-
-    everything = len(keep_idx) == n
-
-    def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
-        if arr is None:
-            return pa.nulls(len(keep_idx), typ)
-        return arr if everything else arr.take(take)
+    k = _kept(keep_idx, n)
 
     t = pa.table(
         {
@@ -405,14 +404,7 @@ def parse_subscriptions(source: Source, cols: Columns, preset: str = NAME) -> Pa
     valid = ~rej.mask
     dup = exact_duplicates(source.table, sid, valid)
     keep_idx = np.flatnonzero(valid & ~dup)
-    take = pa.array(keep_idx)
-
-    everything = len(keep_idx) == n
-
-    def k(arr: pa.Array | None, typ: pa.DataType = pa.string()) -> pa.Array:
-        if arr is None:
-            return pa.nulls(len(keep_idx), typ)
-        return arr if everything else arr.take(take)
+    k = _kept(keep_idx, n)
 
     st = k(status)
     canc = k(cancelled, schema.TS)
