@@ -56,7 +56,7 @@ def orders_table(shop: Shop, seed: int = 0) -> pa.Table:
     phone_order = pc.equal(o["channel"], "phone").to_numpy(zero_copy_only=False)
     source = np.where(is_sub & (seq >= 2), 2, np.where(phone_order, 1, 0))
     created = _shopify_time(o["ordered_at"])
-    completed, cancelled = status == 0, status == 1
+    cancelled = status == 1
     per_cust = cust[line]
 
     def order_level(values, keep=None) -> pa.Array:
