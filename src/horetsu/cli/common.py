@@ -41,6 +41,16 @@ WorkspaceOpt = Annotated[
     ),
 ]
 
+AudienceOpt = Annotated[
+    Path | None,
+    typer.Option("--audience", help="CSV with a customer_id column (default: every customer). / 対象者CSV"),
+]
+
+SendDateOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Send date YYYY-MM-DD (default: the latest day in the data). / 送付日"),
+]
+
 EngineOpt = Annotated[
     str | None,
     typer.Option("--engine", help="Ibis connection URL (default: embedded DuckDB). / 実行エンジン"),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from horetsu.cli.common import WorkspaceOpt, console, progress, t
+from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, progress, t
 
 
 def register(app: typer.Typer) -> None:
@@ -16,8 +16,8 @@ def register(app: typer.Typer) -> None:
         tactic: Annotated[str, typer.Option("--tactic", help="Tactic the audience is for; the gate runs first. / 施策名")],
         fmt: Annotated[str, typer.Option("--format", help="shopify | klaviyo | line. / 出力形式")],
         out: Annotated[Path, typer.Option("--out", help="Output CSV. / 出力ファイル")],
-        audience: Annotated[Path | None, typer.Option("--audience", help="CSV with a customer_id column (default: every customer). / 対象者CSV")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="Send date YYYY-MM-DD. / 送付日")] = None,
+        audience: AudienceOpt = None,
+        as_of: SendDateOpt = None,
         encoding: Annotated[str, typer.Option("--encoding", help="utf-8 | utf-8-sig (Excel) | cp932. / 文字コード")] = "utf-8",
         override: Annotated[str | None, typer.Option("--override", help="Include blocked customers; the reason is logged. / 理由を記録して上書き")] = None,
         record: Annotated[bool, typer.Option("--record", help="Record a message_sent event per exported customer, so that frequency caps count this send. / 送付を記録")] = False,

@@ -8,13 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from horetsu.cli.common import WorkspaceOpt, console, progress, state, t
-
-AsOf = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Send date YYYY-MM-DD (default: the latest day in the data). / 送付日"),
-]
-
+from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, progress, state, t
 
 def rule_table(counts: dict[str, int], title: str) -> Table:
     table = Table(title=title)
@@ -31,8 +25,8 @@ def register(app: typer.Typer) -> None:
         tactic: Annotated[str, typer.Option("--tactic", help="Tactic name from the catalogue (see `horetsu tactics`). / 施策名")],
         out: Annotated[Path, typer.Option("--out", help="Allowed customers CSV. / 実施してよい顧客のCSV")],
         blocked: Annotated[Path, typer.Option("--blocked", help="Blocked customers CSV (customer_id, stage, rule, reason). / 止めた顧客のCSV")],
-        audience: Annotated[Path | None, typer.Option("--audience", help="CSV with a customer_id column (default: every customer). / 対象者CSV")] = None,
-        as_of: AsOf = None,
+        audience: AudienceOpt = None,
+        as_of: SendDateOpt = None,
         override: Annotated[str | None, typer.Option("--override", help="Let blocked customers through; the reason is written to the audit log. / 理由を記録して上書き")] = None,
         workspace: WorkspaceOpt = None,
     ) -> None:
