@@ -12,6 +12,8 @@ compatibility ideographs are kept exactly as written.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -119,17 +121,23 @@ def _bad(parsed: pa.Array, source: pa.Array) -> pa.Array:
     return pc.and_(pc.is_valid(source), pc.is_null(parsed))
 
 
-def money(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Integer yen from ``￥１，２８０`` / ``1,280円`` / ``¥1,280`` / ``△500`` / ``1280.00``."""
-    src = blank_to_null(arr)
-    quick = pc.replace_substring(pc.replace_substring(src, ",", ""), "円", "")
+def _plain_int_or(src: pa.Array, quick: pa.Array, slow: Any) -> tuple[pa.Array, pa.Array]:
+    """Cast the values of ``quick`` that are plain integers; only the rest of ``src`` goes
+    through ``slow`` (NFKC and regexes). Returns (values, bad mask)."""
     plain = pc.fill_null(pc.match_substring_regex(quick, r"^-?\d{1,15}$"), False)
     fast = pc.cast(pc.if_else(plain, quick, pa.scalar(None, pa.string())), pa.int64())
     rest = pc.and_(pc.is_valid(src), pc.invert(plain))
     if not _mask_np(rest).any():
         return fast, pa.array(np.zeros(len(src), dtype=bool))
-    out = on_subset(fast, rest, lambda _: _money_slow(src.filter(rest)))
+    out = on_subset(fast, rest, lambda _: slow(src.filter(rest)))
     return out, _bad(out, src)
+
+
+def money(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Integer yen from ``￥１，２８０`` / ``1,280円`` / ``¥1,280`` / ``△500`` / ``1280.00``."""
+    src = blank_to_null(arr)
+    quick = pc.replace_substring(pc.replace_substring(src, ",", ""), "円", "")
+    return _plain_int_or(src, quick, _money_slow)
 
 
 def _money_slow(src: pa.Array) -> pa.Array:
@@ -147,13 +155,7 @@ def _money_slow(src: pa.Array) -> pa.Array:
 def integer(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """A whole number (quantities, counts): ``３`` → 3, ``1,000`` → 1000, ``2.0`` → 2."""
     src = blank_to_null(arr)
-    plain = pc.fill_null(pc.match_substring_regex(src, r"^-?\d{1,15}$"), False)
-    fast = pc.cast(pc.if_else(plain, src, pa.scalar(None, pa.string())), pa.int64())
-    rest = pc.and_(pc.is_valid(src), pc.invert(plain))
-    if not _mask_np(rest).any():
-        return fast, pa.array(np.zeros(len(src), dtype=bool))
-    out = on_subset(fast, rest, lambda _: _integer_slow(src.filter(rest)))
-    return out, _bad(out, src)
+    return _plain_int_or(src, src, _integer_slow)
 
 
 def _integer_slow(src: pa.Array) -> pa.Array:
