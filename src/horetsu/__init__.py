@@ -37,17 +37,35 @@ def init_workspace(path: Any = None) -> "Workspace":
     return _init(path)
 
 
-def gate(ws: "Workspace | str | os.PathLike[str]", tactic: str, audience: Any = None, as_of: Any = None) -> Any:
+def gate(
+    ws: "Workspace | str | os.PathLike[str]",
+    tactic: str,
+    audience: Any = None,
+    as_of: Any = None,
+    *,
+    override: str | None = None,
+    who: str | None = None,
+) -> Any:
     """Split an audience into allowed and blocked customers for ``tactic`` (see horetsu.playbook).
 
-    ``ws`` is an opened workspace or the path of one.
+    ``ws`` is an opened workspace or the path of one.  The gate reads the stored results;
+    when they are missing or out of date, ``analyze`` runs first (at ``as_of`` if given).
     """
+    from horetsu.pipeline import ensure
     from horetsu.playbook.gate import gate as _gate
+    from horetsu.playbook.rules import get_tactic
+    from horetsu.stages.policy import load_policy
     from horetsu.workspace import Workspace as _Workspace
 
     if not isinstance(ws, _Workspace):
         ws = open_workspace(ws)
-    return _gate(ws, tactic, audience=audience, as_of=as_of)
+    get_tactic(load_policy(ws), tactic)  # an unknown tactic or override reason fails before any work
+    if override is not None and not str(override).strip():
+        from horetsu.errors import ConfigError
+
+        raise ConfigError("an override needs a reason", ja="上書きには理由が必要です")
+    ensure(ws, as_of=as_of)
+    return _gate(ws, tactic, audience=audience, as_of=as_of, override=override, who=who)
 
 
 def __getattr__(name: str) -> Any:

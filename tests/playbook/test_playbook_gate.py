@@ -9,7 +9,7 @@ import pytest
 
 import horetsu
 from horetsu.errors import ConfigError, UnknownCustomerError, UnknownTacticError
-from horetsu.playbook.gate import gate as gate_with
+gate_with = horetsu.gate
 from horetsu.stages import load_policy
 
 AS_OF = "2025-06-30"

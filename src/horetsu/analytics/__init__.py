@@ -1,10 +1,9 @@
 """Time-axis analytics: RFM, CPM, cohorts, F2, intervals, timeline, deciles.
 
-Every function takes the workspace and an ``as_of`` day (default: the last day with a
-paid order), excludes cancelled / returned / refunded orders unless told otherwise
+Every function takes the workspace and an ``as_of`` day (default: :func:`horetsu.core.purchases.default_as_of`), excludes cancelled / returned / refunded orders unless told otherwise
 (``exclude_statuses=`` or ``[analysis] exclude_statuses`` in horetsu.toml) and
 returns an Ibis expression: call ``.to_pyarrow()`` or ``.to_pandas()`` at the edge.
-:func:`analyze` computes everything and writes ``results/``.  See docs/analytics.md.
+:func:`horetsu.pipeline.analyze` computes everything and writes ``results/``.  See docs/analytics.md.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from horetsu.analytics.deciles import deciles
 from horetsu.analytics.labels import ALL_LABELS
 from horetsu.analytics.repeat import f2, f2_by_category, f2_by_cohort, intervals_category, intervals_sku, ladder
 from horetsu.analytics.rfm import rfm, rfm_matrix, rfm_segments
-from horetsu.analytics.run import RESULT_NAMES, AnalyzeResult, analyze
+from horetsu.analytics.run import RESULT_NAMES
 from horetsu.analytics.settings import AnalysisSettings, CPMSettings, RFMSettings
 from horetsu.analytics.summary import customer_summary
 from horetsu.analytics.timeline import timeline, timeline_base
@@ -24,10 +23,8 @@ __all__ = [
     "ALL_LABELS",
     "RESULT_NAMES",
     "AnalysisSettings",
-    "AnalyzeResult",
     "CPMSettings",
     "RFMSettings",
-    "analyze",
     "cohort_ltv",
     "cohorts",
     "cpm",

@@ -11,36 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ibis
 
-from horetsu.analytics.settings import AnalysisSettings
-from horetsu.analytics.settings import load as load_settings
-from horetsu.errors import AnalysisError
-from horetsu.schema import TZ
-
-# Subscription statuses that mean "no longer running" when no cancellation time is known.
-ENDED_SUBSCRIPTION = ("cancelled", "canceled", "ended", "expired", "paused")
-
+from horetsu.core.dates import end_of_day_ts, require_date
+from horetsu.core.purchases import default_as_of, is_purchase
+from horetsu.core.settings import AnalysisSettings
+from horetsu.core.settings import load as load_settings
 
 def parse_date(value: Any) -> dt.date:
-    """A calendar day from a date, a datetime (its JST day) or an ISO string."""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(ZoneInfo(TZ))
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            raise AnalysisError(
-                f"invalid date {value!r}; use YYYY-MM-DD",
-                ja=f"日付 {value!r} が正しくありません。YYYY-MM-DD の形式で指定してください",
-            ) from None
-    raise AnalysisError(f"invalid date {value!r}", ja=f"日付 {value!r} が正しくありません")
+    """A calendar day from a date, a datetime (its JST day) or an ISO string (see horetsu.core.dates)."""
+    return require_date(value)
 
 
 @dataclass(frozen=True)
@@ -64,8 +45,7 @@ class Ctx:
 
     def end_ts(self) -> Any:
         """The first instant after the as-of day (JST), for timestamp columns."""
-        nxt = self.as_of + dt.timedelta(days=1)
-        return ibis.literal(dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=ZoneInfo(TZ)), type=f"timestamp('{TZ}')")
+        return end_of_day_ts(self.as_of)
 
     def shared(self, name: str, build: Any) -> Any:
         """``build()``, computed once per analysis run when caching is on."""
@@ -95,10 +75,8 @@ class Ctx:
         return o.filter(o.customer_id.notnull(), o.order_date.notnull(), o.order_date <= self.as_of_lit())
 
     def is_paid(self, o: Any) -> Any:
-        """True for orders that count as purchases (status not excluded; no status = completed)."""
-        if not self.exclude:
-            return ibis.literal(True)
-        return ~o.status.fill_null("completed").isin(list(self.exclude))
+        """True for orders that count as purchases (horetsu.core.purchases decides)."""
+        return is_purchase(o, self.exclude)
 
     def paid(self) -> Any:
         o = self.orders()
@@ -112,7 +90,7 @@ def make_ctx(
     exclude_statuses: Any = None,
     settings: AnalysisSettings | None = None,
 ) -> Ctx:
-    """Resolve settings, excluded statuses and the as-of day (default: last paid order day)."""
+    """Resolve settings, excluded statuses and the as-of day (default: horetsu.core.purchases.default_as_of)."""
     if isinstance(ws, Ctx):
         if as_of is None or parse_date(as_of) == ws.as_of:
             return ws
@@ -122,25 +100,8 @@ def make_ctx(
     settings = settings or load_settings(ws)
     exclude = tuple(settings.exclude_statuses if exclude_statuses is None else exclude_statuses)
     if as_of is None:
-        as_of = last_order_date(ws, exclude)
+        as_of = default_as_of(ws)
     return Ctx(ws=ws, as_of=parse_date(as_of), settings=settings, exclude=exclude)
-
-
-def last_order_date(ws: Any, exclude: tuple[str, ...] = ()) -> dt.date:
-    """The last day with a paid order (or with any order when none is paid)."""
-    o = ws.table("orders")
-    paid = ~o.status.fill_null("completed").isin(list(exclude)) if exclude else ibis.literal(True)
-    row = o.aggregate(
-        last_paid=o.order_date.max(where=paid & o.customer_id.notnull()),
-        last_any=o.order_date.max(),
-    ).to_pyarrow().to_pylist()[0]
-    value = row["last_paid"] or row["last_any"]
-    if value is None:
-        raise AnalysisError(
-            "there are no orders in the workspace; import orders first (`horetsu import`)",
-            ja="ワークスペースに受注がありません。先に `horetsu import` で受注を取り込んでください",
-        )
-    return parse_date(value)
 
 
 def days_between(later: Any, earlier: Any) -> Any:

@@ -21,7 +21,9 @@ from typing import Any
 
 import ibis
 
-from horetsu.analytics.base import ENDED_SUBSCRIPTION, Ctx, as_float, days_between, make_ctx
+from horetsu.core import subscriptions
+from horetsu.core.dates import to_day
+from horetsu.analytics.base import Ctx, as_float, days_between, make_ctx
 
 COLUMNS = (
     "customer_id",
@@ -62,13 +64,9 @@ def customer_categories(ctx: Ctx) -> Any:
 
 
 def active_subscribers(ctx: Ctx) -> Any:
-    """Customers with a subscription running at the end of the as-of day."""
-    s = ctx.ws.table("subscriptions")
-    end = ctx.end_ts()
-    running = (s.cancelled_at.isnull() & ~s.status.fill_null("active").lower().isin(list(ENDED_SUBSCRIPTION))) | (
-        s.cancelled_at >= end
-    )
-    s = s.filter(s.customer_id.notnull(), s.started_at.isnull() | (s.started_at < end), running)
+    """Customers with a subscription running at the end of the as-of day (horetsu.core.subscriptions)."""
+    s = subscriptions.with_days(ctx.ws.table("subscriptions"))
+    s = s.filter(subscriptions.running(s, to_day(ctx.as_of)))
     return s.select("customer_id").distinct()
 
 

@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
 
         Example: horetsu analyze --workspace ./shop-data --as-of 2024-12-31
         """
-        from horetsu.analytics import analyze as run
+        from horetsu.pipeline import analyze as run
         from horetsu.workspace import open_workspace
 
         ws = open_workspace(workspace, engine=engine)

@@ -80,3 +80,18 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
                 prog.update(task, **kw)
 
         yield _Bar()
+
+
+def say(en: str, ja: str) -> None:
+    """One line on stderr in the chosen language (notices such as a results refresh)."""
+    from rich.markup import escape
+
+    err_console.print(escape(t(ja, en)), highlight=False, soft_wrap=True)
+
+
+def fresh_results(ws: Any, as_of: Any = None) -> Any:
+    """The workspace's results, refreshed first (with a progress bar) when missing or stale."""
+    from horetsu.pipeline import ensure
+
+    with progress(t("分析結果を更新中…", "Refreshing the analysis results…")) as bar:
+        return ensure(ws, as_of=as_of, progress=bar, say=say)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, progress, t
+from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, fresh_results, progress, t
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         from horetsu.workspace import open_workspace
 
         ws = open_workspace(workspace)
+        fresh_results(ws, as_of)
         with progress(t("ゲートを通しています", "Running the gate")):
             result = run_gate(ws, tactic, audience=audience, as_of=as_of, override=override)
             written = export_audience(ws, result, fmt, out, encoding=encoding)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from horetsu.cli.common import WorkspaceOpt, console, progress, t
+from horetsu.cli.common import WorkspaceOpt, console, fresh_results, progress, t
 
 plan_app = typer.Typer(
     help="Campaign plans: check that no campaign reaches a customer a rule forbids. / キャンペーン計画\n\n"
@@ -34,6 +34,7 @@ def check(
     from horetsu.workspace import open_workspace
 
     ws = open_workspace(workspace)
+    fresh_results(ws)
     with progress(t("計画を検査しています", "Checking the plan")) as bar:
         result = check_plan(ws, plan, progress=bar)
     table = Table(title=t(f"計画の検査: {plan}", f"Plan check: {plan}"))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from horetsu.cli.common import WorkspaceOpt, console, progress, state, t
+from horetsu.cli.common import WorkspaceOpt, console, progress, say, state, t
 
 
 def register(app: typer.Typer) -> None:
@@ -44,5 +44,5 @@ def register(app: typer.Typer) -> None:
         # --lang here, then `horetsu --lang`, then the workspace setting, then the locale
         chosen = lang or state.lang or ws.settings.lang or state.get_lang()
         with progress(t("レポートを作成中…", "Building the report…"), total=1) as bar:
-            path = build_report(ws, lang=chosen, out=out, as_of=as_of, progress=bar)
+            path = build_report(ws, lang=chosen, out=out, as_of=as_of, progress=bar, say=say)
         console.print(t(f"レポートを書き出しました: {path}", f"Report written: {path}"), highlight=False, soft_wrap=True)

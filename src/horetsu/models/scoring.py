@@ -20,10 +20,10 @@ from horetsu.models._suffstats import distinct
 from horetsu.models.bgnbd import BetaGeo
 from horetsu.models.gammagamma import GammaGamma
 from horetsu.models.paretonbd import ParetoNBD
-from horetsu.models.summary import _to_date, rfm_summary_expr, unit_days
+from horetsu.core.purchases import excluded_statuses, is_purchase, resolve_as_of
+from horetsu.models.summary import rfm_summary_expr, unit_days
 from horetsu.models.value import customer_value
 
-EXCLUDED_STATUSES = ("cancelled", "returned", "refunded")
 UNIT = "W"
 HORIZON_DAYS = 365
 CLV_MONTHS = 12
@@ -83,19 +83,15 @@ def score_workspace(
     expected_purchases_365d, clv_12m, model_frequency, model_recency, model_T``
     (one row per customer with at least one counted order up to ``as_of``), and a
     dict with the time unit ("W"), horizons and fitted parameters.
-    ``exclude_statuses`` defaults to cancelled, returned and refunded.
+    What a purchase is and the default as-of day come from :mod:`horetsu.core.purchases`
+    (``exclude_statuses`` defaults to the workspace's ``[analysis] exclude_statuses``).
     """
     import pyarrow as pa
 
-    excluded = list(EXCLUDED_STATUSES if exclude_statuses is None else exclude_statuses)
+    excluded = list(excluded_statuses(ws, exclude_statuses))
     orders = ws.table("orders")
-    if excluded:
-        orders = orders.filter(~orders.status.isin(excluded) | orders.status.isnull())
-    as_of_date = _to_date(as_of)
-    if as_of_date is None:
-        as_of_date = _to_date(orders.order_date.max().execute())
-        if as_of_date is None:
-            raise AnalysisError("there are no orders to model", ja="モデル化する注文がありません")
+    orders = orders.filter(orders.customer_id.notnull(), is_purchase(orders, tuple(excluded)))
+    as_of_date = resolve_as_of(ws, as_of)
     expr = rfm_summary_expr(orders, "customer_id", "order_date", "total_jpy",
                             calibration_end=as_of_date, observation_end=as_of_date, unit=UNIT)
     summary = expr.to_pyarrow()
@@ -159,3 +155,29 @@ def score_workspace(
         "notes": notes,
     }
     return table, meta
+
+
+PURCHASE_MODELS = {"bgnbd": BetaGeo, "paretonbd": ParetoNBD}
+
+
+def p_alive_at(models_meta: dict[str, Any], frequency: Any, recency: Any, big_t: Any, days_later: int) -> np.ndarray:
+    """P(alive) ``days_later`` days after the as-of day of a scoring, with its fitted parameters.
+
+    No new purchase happened in between (else the results would be stale), so only the
+    customer's age ``T`` grows.  The parameters are not refitted.
+    """
+    cls = PURCHASE_MODELS.get(str(models_meta.get("purchase_model")))
+    params = models_meta.get("purchase_params")
+    x = np.asarray(frequency, dtype=float)
+    if cls is None or not params:
+        return np.full(x.shape, np.nan)
+    model = cls()
+    model.params_ = {k: float(v) for k, v in params.items()}
+    t_x = np.asarray(recency, dtype=float)
+    big_t = np.asarray(big_t, dtype=float) + days_later / unit_days(models_meta.get("time_unit", UNIT))
+    out = np.full(x.shape, np.nan)
+    ok = np.isfinite(x) & np.isfinite(t_x) & np.isfinite(big_t)
+    if ok.any():
+        (ux, ut, uT), inv = distinct(x[ok], t_x[ok], big_t[ok])
+        out[ok] = model.p_alive(ux, ut, uT)[inv]
+    return out

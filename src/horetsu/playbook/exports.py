@@ -146,7 +146,7 @@ def record_sends(ws: Any, customer_ids: Any, tactic: str, day: Any) -> int:
     import pyarrow as pa
 
     from horetsu.schema import TS
-    from horetsu.stages.facts import parse_date
+    from horetsu.core.dates import parse_date
 
     ids = [str(x) for x in customer_ids]
     if not ids:

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from horetsu.errors import InputFileError, MissingFileError, UnknownCustomerError
 from horetsu.playbook.rules import evaluate, get_tactic
-from horetsu.stages.classifier import classify_frame
+from horetsu.playbook.state import customer_state
 from horetsu.stages.policy import Policy, load_policy
 
 ALLOWED_COLUMNS = ("customer_id", "stage", "journey_step", "temperature")
@@ -172,9 +172,12 @@ def gate(
     *,
     override: str | None = None,
     who: str | None = None,
-    customers: Any = None,
 ) -> GateResult:
-    """Split ``audience`` (ids, a CSV path, an Arrow/pandas table; None = all) for ``tactic``."""
+    """Split ``audience`` (ids, a CSV path, an Arrow/pandas table; None = all) for ``tactic``.
+
+    Reads the stored results (:func:`horetsu.playbook.state.customer_state`); the default
+    day is the results' as-of day.  ``horetsu.gate`` refreshes stale results first.
+    """
     policy = load_policy(ws)
     get_tactic(policy, tactic)  # unknown tactic fails before any work
     if override is not None and not str(override).strip():
@@ -182,7 +185,7 @@ def gate(
 
         raise ConfigError("an override needs a reason", ja="上書きには理由が必要です")
     ids = _audience_ids(audience)
-    frame, day = classify_frame(ws, as_of, customers, policy, evidence=False)
+    frame, day = customer_state(ws, policy, as_of)
     frame = check_audience(frame, ids, day)
     result = gate_frame(frame, policy, tactic, day, override=override)
     if override and result.n_blocked:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from horetsu.core.labels import temperature_ja
 from horetsu.playbook.rules import evaluate
 from horetsu.stages.policy import STAGES, Policy
 
@@ -31,7 +32,7 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     why_ja = np.full(size, "", dtype=object)
     stage = f["stage"].to_numpy()
     cooling = f["temperature"].isin(["cooling", "lapsed"]).to_numpy()
-    temp_ja = f["temperature"].map({"active": "活発", "cooling": "冷えつつある", "lapsed": "離脱"}).to_numpy()
+    temp_ja = f["temperature"].map(temperature_ja()).to_numpy()
     temp_en = f["temperature"].to_numpy()
     for sname in STAGES:
         st = policy.stage(sname)

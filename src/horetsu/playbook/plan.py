@@ -33,8 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from horetsu.errors import ConfigError, MissingFileError
 from horetsu.playbook.gate import check_audience, read_audience
 from horetsu.playbook.rules import evaluate, get_tactic
-from horetsu.stages.classifier import classify_frame
-from horetsu.stages.facts import to_day
+from horetsu.core.dates import to_day
+from horetsu.playbook.state import customer_state
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy
 
 SEGMENT_KEYS = {"stage": STAGES, "temperature": TEMPERATURES, "journey_step": JOURNEY_STEPS}
@@ -178,7 +178,7 @@ def check_plan(ws: Any, path: Any, progress: Any = None) -> PlanReport:
     for i in order:  # campaigns: a handful; each check is vectorised over customers
         c = plan.campaign[i]
         if c.send_date not in frames:
-            frames[c.send_date] = classify_frame(ws, c.send_date, None, policy, evidence=False)[0]
+            frames[c.send_date] = customer_state(ws, policy, c.send_date)[0]
         frame = frames[c.send_date]
         if c.audience is not None:
             audience_path = Path(c.audience)

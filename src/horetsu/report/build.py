@@ -18,15 +18,18 @@ def default_path(ws: Any, lang: str) -> Path:
     return Path(ws.reports_dir) / f"report-{lang}.html"
 
 
-def build_report(ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, progress: Any = None) -> Path:
+def build_report(
+    ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, progress: Any = None, say: Any = None
+) -> Path:
     """Write the report for ``ws`` in ``lang`` ("ja" or "en") and return its path.
 
-    Runs ``horetsu.analytics.analyze`` first when the workspace has no results (or
-    results for another ``as_of``).  The file is written atomically.
+    Brings the results up to date first when they are missing, stale or for another
+    ``as_of`` (:func:`horetsu.report.data.ensure_results`; ``say(en, ja)`` is told why).
+    The file is written atomically.
     """
     if lang not in ("ja", "en"):
         raise ConfigError(f"lang must be ja or en, not {lang!r}", ja=f"言語は ja か en です（{lang!r} は不可）")
-    ensure_results(ws, as_of=as_of, progress=progress)
+    ensure_results(ws, as_of=as_of, progress=progress, say=say)
     data = ReportData(ws)
     tr = Tr(lang)
     if progress is not None:

@@ -17,25 +17,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from horetsu.errors import ConfigError
+from horetsu.core.dates import parse_date
 
 _DERIVED: dict[tuple[str, str, str], Any] = {}
 
 
 
 def _as_date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ConfigError(
-            f"invalid date {value!r}; use YYYY-MM-DD", ja=f"日付 {value!r} が正しくありません。YYYY-MM-DD の形式で指定してください"
-        ) from None
+    return parse_date(value)
 
 
 class ReportData:
@@ -108,20 +97,12 @@ class ReportData:
         return sorted(qdir.glob("*.csv")) if qdir.exists() else []
 
 
-def ensure_results(ws: Any, as_of: Any = None, progress: Any = None) -> None:
-    """Run ``analyze`` when results are missing or were made for another as-of date."""
-    wanted = _as_date(as_of)
-    if ws.has_results():
-        if wanted is None:
-            return
-        data = ReportData(ws)
-        if data.as_of == wanted:
-            return
-    try:
-        from horetsu.analytics import analyze
-    except ImportError:  # analytics not installed in this build: report what exists
-        return
-    kwargs: dict[str, Any] = {"as_of": wanted}
-    if progress is not None:
-        kwargs["progress"] = progress
-    analyze(ws, **kwargs)
+def ensure_results(ws: Any, as_of: Any = None, progress: Any = None, say: Any = None) -> None:
+    """Bring the results up to date (:func:`horetsu.pipeline.ensure`), at ``as_of`` when asked."""
+    from horetsu.pipeline import analyze, ensure
+
+    wanted = parse_date(as_of)
+    res = ensure(ws, as_of=wanted, progress=progress, say=say)
+    if wanted is not None and res.as_of != wanted:
+        analyze(ws, as_of=wanted, progress=progress)
+        ws.refresh()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -40,16 +39,6 @@ class DemoResult:
     report: Path | None = None
     skipped: list[str] = dataclasses.field(default_factory=list)  # steps whose module is absent
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)
-
-
-def _optional(module: str) -> Any | None:
-    """Import a later part of horetsu, or None when that part is not there yet."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
 
 
 def fresh_workspace(path: Path) -> Any:
@@ -102,17 +91,12 @@ def run_demo(
         rows = {name: ws.read_arrow(name).num_rows for name in ("customers", "orders", "subscriptions", "events")}
 
     demo = DemoResult(out, info, ws.path, result.to_dict(), rows, seconds=seconds)
-    analytics = _optional("horetsu.analytics")
-    if analytics is not None and hasattr(analytics, "analyze"):
-        with timed("analyze"), bars("analyze", 1) as p:
-            analytics.analyze(ws, progress=p)
-        demo.analyzed = True
-    else:
-        demo.skipped.append("analyze")
-    report = _optional("horetsu.report")
-    if report is not None and hasattr(report, "build_report"):
-        with timed("report"), bars("report", None) as p:
-            demo.report = Path(report.build_report(ws, lang=lang, out=out / REPORT_FILE, progress=p))
-    else:
-        demo.skipped.append("report")
+    from horetsu.pipeline import analyze
+    from horetsu.report import build_report
+
+    with timed("analyze"), bars("analyze", 1) as p:
+        analyze(ws, progress=p)
+    demo.analyzed = True
+    with timed("report"), bars("report", None) as p:
+        demo.report = Path(build_report(ws, lang=lang, out=out / REPORT_FILE, progress=p))
     return demo

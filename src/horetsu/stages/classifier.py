@@ -14,7 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from horetsu.stages.facts import facts_table, resolve_as_of
+from horetsu.core.labels import temperature_ja
+from horetsu.core.purchases import excluded_statuses, resolve_as_of
+from horetsu.stages.facts import OPEN_END_DAY, facts_table
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy
 
 OUTPUT_COLUMNS = (
@@ -26,9 +28,6 @@ OUTPUT_COLUMNS = (
     "temperature",
     "stage_evidence",
     "stage_evidence_ja",
-    "next_action",
-    "next_action_reason",
-    "next_action_reason_ja",
 )
 
 
@@ -211,8 +210,7 @@ def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
     sub_active = f["sub_active"].to_numpy(dtype=bool)
     buyer = (n >= 1).to_numpy()
     temp = pa.array(f["temperature"], pa.string())
-    t_ja = pa.array(f["temperature"].map({"active": "活発", "cooling": "冷えつつある", "lapsed": "離脱"})
-                    .to_numpy(dtype=object), pa.string())
+    t_ja = pa.array(f["temperature"].map(temperature_ja()).to_numpy(dtype=object), pa.string())
     ratio_t = _pdec(f["_temp_ratio"], 1)
     interval_t = _pnum(f["expected_interval_days"])
     quiet_t = _pnum(f["_quiet_days"])
@@ -304,32 +302,53 @@ def _customers_frame(customers: Any) -> pd.DataFrame | None:
     return None
 
 
+def advance(frame: pd.DataFrame, day: int) -> pd.DataFrame:
+    """Stored facts as of a later day number: only the as-of day and running subscriptions move.
+
+    Valid when nothing happened between the facts' day and ``day`` (no order, event or
+    registration): the days stored in the facts then say everything a fresh query would.
+    """
+    f = frame.copy()
+    until = pd.to_numeric(f.get("sub_active_until"), errors="coerce") if "sub_active_until" in f else None
+    active = pd.to_numeric(f["sub_active"], errors="coerce").fillna(0) > 0
+    if until is not None:
+        active &= until.fillna(OPEN_END_DAY) > day
+    f["sub_active"] = active.astype("int64")
+    f["as_of_day"] = np.int64(day)
+    return f
+
+
 def classify_frame(
-    ws: Any, as_of: Any = None, customers: Any = None, policy: Policy | None = None, *, evidence: bool = True
+    ws: Any,
+    as_of: Any = None,
+    customers: Any = None,
+    policy: Policy | None = None,
+    *,
+    evidence: bool = True,
+    exclude_statuses: Any = None,
 ) -> tuple[pd.DataFrame, dt.date]:
     """Facts plus decisions for every customer known on ``as_of`` (a pandas frame).
 
-    ``evidence=False`` skips the sentences (history snapshots and the gate do not need
-    them for every customer)."""
+    ``customers``: per-customer model results (``p_alive``) used for the temperature.
+    ``evidence=False`` skips the sentences (history snapshots do not need them)."""
     policy = policy or load_policy(ws)
     day = resolve_as_of(ws, as_of)
-    facts = facts_table(ws, day, policy).to_pandas()
+    exclude = excluded_statuses(ws, exclude_statuses)
+    facts = facts_table(ws, day, policy, exclude).to_pandas()
     frame = decide(facts, policy, _customers_frame(customers), evidence=evidence)
     return frame.sort_values("customer_id", kind="stable").reset_index(drop=True), day
 
 
-def classify(ws: Any, as_of: Any = None, customers: Any = None) -> pa.Table:
-    """Stage, journey step, temperature, evidence and next best action per customer.
+def classify(ws: Any, as_of: Any = None, customers: Any = None, *, exclude_statuses: Any = None) -> pa.Table:
+    """Stage, journey step, temperature and evidence per customer (:data:`OUTPUT_COLUMNS`).
 
     ``customers`` is an optional Arrow table with per-customer results (``p_alive`` is
-    used for the temperature when present).  Returns one row per customer known on
-    ``as_of`` (default: the latest day in the data) with :data:`OUTPUT_COLUMNS`.
+    used for the temperature when present).  One row per customer known on ``as_of``
+    (default: :func:`horetsu.core.purchases.default_as_of`).  The next best action is
+    the playbook's (see :func:`horetsu.pipeline.analyze`).
     """
-    from horetsu.playbook.nba import next_best_action
-
     policy = load_policy(ws)
-    frame, _ = classify_frame(ws, as_of, customers, policy)
-    frame = next_best_action(frame, policy)
+    frame, _ = classify_frame(ws, as_of, customers, policy, exclude_statuses=exclude_statuses)
     out = frame[list(OUTPUT_COLUMNS)]
     fields = [pa.field(c, pa.string()) for c in OUTPUT_COLUMNS]
     return pa.Table.from_pandas(out, schema=pa.schema(fields), preserve_index=False)

@@ -1,114 +1,38 @@
 """Per-customer facts as of a date, computed as Ibis expressions over the canonical tables.
 
-Days are integers counted from 1970-01-01 on the Japanese calendar (orders use
-``order_date``, events ``event_date``; timestamps are shifted by +9 h before the day is
-taken, which is engine independent).  Cancelled, returned and refunded orders are not
-purchases.  Everything here is set-based: one query per call, no loop over customers.
+Days are integer day numbers of the Japanese calendar (:mod:`horetsu.core.dates`); what a
+purchase is and whether a subscription runs are decided in :mod:`horetsu.core`.  Facts
+about messages the shop sent (thanks, caps) belong to the playbook
+(:mod:`horetsu.playbook.facts`): the stage engine knows no tactic.  Everything here is
+set-based: one query per call, no loop over customers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
+from horetsu.core import subscriptions
+from horetsu.core.dates import date_day, to_day, ts_day
+from horetsu.core.purchases import purchases
 from horetsu.stages.policy import Policy
 
-EXCLUDED_STATUSES = ("cancelled", "returned", "refunded")
-EPOCH = dt.date(1970, 1, 1)
-JST_OFFSET_S = 9 * 3600
+#: a subscription end that never comes (day number), for ``sub_active_until``
+OPEN_END_DAY = 99_999_999
 
 
-def to_day(value: dt.date) -> int:
-    return (value - EPOCH).days
-
-
-def from_day(day: int) -> dt.date:
-    return EPOCH + dt.timedelta(days=int(day))
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date from ``None``, a ``date``, a ``datetime`` or an ISO string (YYYY-MM-DD)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            from zoneinfo import ZoneInfo
-
-            value = value.astimezone(ZoneInfo("Asia/Tokyo"))
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip().replace("/", "-")
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        from horetsu.errors import ConfigError
-
-        raise ConfigError(
-            f"invalid date {value!r}; use YYYY-MM-DD", ja=f"日付 {value!r} が正しくありません。YYYY-MM-DD で指定してください"
-        ) from None
-
-
-def _date_day(col: Any) -> Any:
-    return col.delta(ibis.date(EPOCH.year, EPOCH.month, EPOCH.day), unit="day").cast("int64")
-
-
-def _ts_day(col: Any) -> Any:
-    return ((col.epoch_seconds() + JST_OFFSET_S) / 86400).floor().cast("int64")
-
-
-def latest_day(ws: Any) -> int | None:
-    """The latest day present in the data (orders, events, registrations)."""
-    orders, events, customers = ws.table("orders"), ws.table("events"), ws.table("customers")
-    days = []
-    for expr in (
-        _date_day(orders.order_date).max(),
-        _date_day(events.event_date).max(),
-        _ts_day(customers.registered_at).max(),
-    ):
-        value = ws.con.execute(expr) if not ws.engine_url else expr.execute()
-        if value is not None and not (isinstance(value, float) and math.isnan(value)):
-            try:
-                days.append(int(value))
-            except (TypeError, ValueError):
-                continue
-    return max(days) if days else None
-
-
-def resolve_as_of(ws: Any, as_of: Any) -> dt.date:
-    parsed = parse_date(as_of)
-    if parsed is not None:
-        return parsed
-    day = latest_day(ws)
-    if day is None:
-        return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
-    return from_day(day)
-
-
-def excluded_statuses(ws: Any) -> tuple[str, ...]:
-    """Statuses that are not purchases: ``[analysis] exclude_statuses`` or the default."""
-    value = (getattr(ws, "config", None) or {}).get("analysis", {}).get("exclude_statuses")
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return tuple(v.lower() for v in value)
-    return EXCLUDED_STATUSES
-
-
-def valid_orders(ws: Any, as_of_day: Any) -> Any:
-    o = ws.table("orders")
-    o = o.filter(o.customer_id.notnull(), o.order_date.notnull())
-    o = o.filter(o.status.isnull() | ~o.status.lower().isin(excluded_statuses(ws) or ("__none__",)))
-    o = o.mutate(day=_date_day(o.order_date))
-    return o.filter(o.day <= as_of_day)
+def valid_orders(ws: Any, as_of_day: Any, exclude: tuple[str, ...]) -> Any:
+    """Purchases (horetsu.core.purchases) up to the as-of day number, with ``day``."""
+    return purchases(ws, exclude, as_of_day)
 
 
 def events_until(ws: Any, as_of_day: int) -> Any:
     e = ws.table("events")
     e = e.filter(e.customer_id.notnull(), e.event_date.notnull())
-    e = e.mutate(day=_date_day(e.event_date))
+    e = e.mutate(day=date_day(e.event_date))
     return e.filter(e.day <= as_of_day)
 
 
@@ -135,7 +59,9 @@ def _day_of_nth(per: Any, n: Any, name: str) -> Any:
     return ranked.filter(ranked.rn == n - 1).select("customer_id", **{name: ranked.day})
 
 
-def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = None) -> Any:
+def customer_facts(
+    ws: Any, as_of: dt.date | None, policy: Policy, exclude: tuple[str, ...], day: Any = None
+) -> Any:
     """An Ibis expression with one row per customer known on ``as_of`` and their facts.
 
     ``day`` may be an Ibis scalar (e.g. a parameter) standing for the as-of day number;
@@ -143,10 +69,10 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
     """
     d = ibis.literal(to_day(as_of), type="int64") if day is None else day
     st = policy.stages
-    orders = valid_orders(ws, d)
+    orders = valid_orders(ws, d, exclude)
     events = events_until(ws, d)
     cust = ws.table("customers")
-    cust = cust.filter(cust.customer_id.notnull()).mutate(reg_day=_ts_day(cust.registered_at))
+    cust = cust.filter(cust.customer_id.notnull()).mutate(reg_day=ts_day(cust.registered_at))
     cust = cust.filter(cust.reg_day.isnull() | (cust.reg_day <= d))
     cust = cust.group_by("customer_id").aggregate(reg_day=cust.reg_day.min())
 
@@ -179,15 +105,13 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
     cat2 = _day_of_nth(first_cat, 2, "cat2_day")
     catk = _day_of_nth(first_cat, full_k, "catk_day")
 
-    subs = ws.table("subscriptions")
-    subs = subs.filter(subs.customer_id.notnull(), subs.started_at.notnull()).mutate(
-        start_day=_ts_day(subs.started_at), end_day=_ts_day(subs.cancelled_at)
-    )
+    subs = subscriptions.with_days(ws.table("subscriptions"))
     subs = subs.filter(subs.start_day <= d)
-    ended_unknown = subs.status.lower().isin(["cancelled", "canceled", "ended", "expired"]) & subs.end_day.isnull()
-    is_active = (subs.end_day.isnull() | (subs.end_day > d)) & ~ended_unknown.fill_null(False)
+    is_active = subscriptions.running(subs, d)
     subagg = subs.group_by("customer_id").aggregate(
         sub_active=ibis.ifelse(is_active, 1, 0).cast("int64").max(),
+        # the latest end among the running ones: lets a later send date see a known end
+        sub_active_until=subs.end_day.fill_null(OPEN_END_DAY).max(where=is_active),
         first_sub_day=subs.start_day.min(),
         last_sub_day=subs.start_day.max(),
         n_subscriptions=subs.count(),
@@ -203,7 +127,6 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
     nps_cond = (events.type == "nps_response") & events.value.notnull()
     sent_types = policy.messages.sent_event_types or ["__none__"]
     is_sent = events.type.isin(sent_types)
-    contrib_types = sorted({t for r in policy.thanks.values() for t in r.contribution_events})
     ev_aggs: dict[str, Any] = {
         "last_event_day": events.day.max(where=~is_sent),
         "first_lead_day": events.day.min(where=events.type.isin(policy.journey.lead_events or ["__none__"])),
@@ -213,29 +136,13 @@ def customer_facts(ws: Any, as_of: dt.date | None, policy: Policy, day: Any = No
         "first_advocate_day": events.day.min(where=events.type.isin(policy.journey.advocate_events or ["__none__"])),
         "nps_last_day": events.day.max(where=nps_cond),
         "nps_last_value": events.value.argmax(events.day, where=nps_cond),
-        "last_contribution_day": last(contrib_types),
     }
     evagg = events.group_by("customer_id").aggregate(**ev_aggs)
-
-    # messages already sent (events of the sent types whose note names a tactic): a
-    # separate, usually small, aggregate so that its long name lists touch sent rows only
-    sent = events.filter(is_sent)
-    sent_aggs: dict[str, Any] = {}
-    for rid, rule in policy.thanks.items():
-        grat = sent.note.isin(policy.tactics_with_trait(rule.gratitude_trait) or ["__none__"])
-        sent_aggs[f"thanks_day__{rid}"] = sent.day.max(where=grat)
-    for rid, rule in policy.caps.items():
-        cond = (sent.note.isin(policy.tactics_with_trait(rule.counted_trait) or ["__none__"])
-                & (sent.day > d - rule.within_days))
-        sent_aggs[f"cap_count__{rid}"] = sent.day.count(where=cond)
-    if not sent_aggs:
-        sent_aggs["n_sent"] = sent.count()
-    sentagg = sent.group_by("customer_id").aggregate(**sent_aggs)
 
     # one flat join chain (each part keyed by its own column name), one final projection
     out = universe
     keep = ["customer_id"]
-    for i, part in enumerate([cust, ordagg, second, catagg, cat2, catk, subagg, evagg, sentagg]):
+    for i, part in enumerate([cust, ordagg, second, catagg, cat2, catk, subagg, evagg]):
         key = f"_k{i}"
         part = part.rename({key: "customer_id"})
         out = out.left_join(part, out.customer_id == part[key])
@@ -257,7 +164,7 @@ def _views_key(ws: Any) -> tuple | None:
     return tuple(sorted((k, v.get_name()) for k, v in views.items()))
 
 
-def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
+def _compiled_sql(ws: Any, policy: Policy, exclude: tuple[str, ...]) -> tuple[str, pa.Schema] | None:
     """The facts query compiled once per workspace state and policy (embedded DuckDB only).
 
     Compiling the Ibis expression costs more than running it on small and medium shops,
@@ -269,12 +176,12 @@ def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     views = _views_key(ws)
     if views is None:
         return None
-    key = (id(policy), views)
+    key = (id(policy), tuple(exclude), views)
     cached = getattr(ws, "_horetsu_facts_sql", None)
     if cached is not None and cached[0] == key:
         return cached[1]
     param = ibis.param("int64")
-    expr = customer_facts(ws, None, policy, day=param)
+    expr = customer_facts(ws, None, policy, exclude, day=param)
     sql = str(ws.con.compile(expr, params={param: SENTINEL_DAY}))
     if sql.count(str(SENTINEL_DAY)) == 0:
         return None
@@ -283,15 +190,17 @@ def _compiled_sql(ws: Any, policy: Policy) -> tuple[str, pa.Schema] | None:
     return (sql, schema)
 
 
-def facts_table(ws: Any, as_of: dt.date, policy: Policy, customer_ids: pa.Array | None = None) -> pa.Table:
+def facts_table(
+    ws: Any, as_of: dt.date, policy: Policy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None
+) -> pa.Table:
     """Materialise :func:`customer_facts` as Arrow (optionally for some customers only)."""
     if customer_ids is None:
-        compiled = _compiled_sql(ws, policy)
+        compiled = _compiled_sql(ws, policy, exclude)
         if compiled is not None:
             sql, schema = compiled
             day_sql = sql.replace(str(SENTINEL_DAY), str(to_day(as_of)))
             return ws.con.raw_sql(day_sql).to_arrow_table().cast(schema)
-    expr = customer_facts(ws, as_of, policy)
+    expr = customer_facts(ws, as_of, policy, exclude)
     if customer_ids is not None:
         ids = ibis.memtable(pa.table({"customer_id": pa.array(customer_ids, pa.string())}))
         expr = expr.semi_join(ids, "customer_id")

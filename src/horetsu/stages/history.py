@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from horetsu.errors import AnalysisError
 from horetsu.stages.classifier import classify_frame
-from horetsu.stages.facts import parse_date, resolve_as_of
+from horetsu.core.dates import parse_date
+from horetsu.core.purchases import resolve_as_of
 from horetsu.stages.policy import STAGES, Policy, load_policy
 
 SNAPSHOT_COLUMNS = ("customer_id", "as_of", "stage", "journey_step", "temperature")
@@ -68,6 +69,8 @@ def stage_history(
     end: Any = None,
     freq: str | int = "month",
     progress: Any = None,
+    *,
+    exclude_statuses: Any = None,
 ) -> pa.Table:
     """Stage snapshots: one row per customer known at each snapshot date.
 
@@ -87,7 +90,7 @@ def stage_history(
         progress.update(total=len(dates))
     parts = []
     for day in dates:  # one set-based query per snapshot date
-        frame, _ = classify_frame(ws, day, None, policy, evidence=False)
+        frame, _ = classify_frame(ws, day, None, policy, evidence=False, exclude_statuses=exclude_statuses)
         part = frame[["customer_id", "stage", "journey_step", "temperature"]].copy()
         part.insert(1, "as_of", day)
         parts.append(part)

@@ -15,35 +15,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from horetsu.core.labels import (  # noqa: F401 - re-exported: the stage API names them
+    JOURNEY_LABELS,
+    JOURNEY_STEPS,
+    STAGES,
+    TEMPERATURE_LABELS,
+    TEMPERATURES,
+)
 from horetsu.errors import PolicyError
 
-STAGES: tuple[str, ...] = ("observer", "landing", "empathy", "engagement", "circulation")
-JOURNEY_STEPS: tuple[str, ...] = (
-    "lead",
-    "trial",
-    "repeat",
-    "subscription",
-    "cross_sell",
-    "full_line",
-    "advocate",
-)
-TEMPERATURES: tuple[str, ...] = ("active", "cooling", "lapsed")
 ANCHORS: tuple[str, ...] = ("signup", "first_purchase", "last_purchase", "subscription_start")
-
-JOURNEY_LABELS: dict[str, tuple[str, str]] = {
-    "lead": ("見込み客(資料請求・登録)", "lead"),
-    "trial": ("初回購入(お試し)", "trial purchase"),
-    "repeat": ("リピート購入", "repeat purchase"),
-    "subscription": ("定期購入", "subscription"),
-    "cross_sell": ("関連商品の購入", "cross-sell"),
-    "full_line": ("幅広い商品の購入", "full line"),
-    "advocate": ("紹介してくれる信奉顧客", "advocate"),
-}
-TEMPERATURE_LABELS: dict[str, tuple[str, str]] = {
-    "active": ("活発", "active"),
-    "cooling": ("冷えつつある", "cooling"),
-    "lapsed": ("離脱", "lapsed"),
-}
 
 
 class _Model(BaseModel):

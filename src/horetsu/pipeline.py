@@ -1,0 +1,332 @@
+"""``horetsu analyze``: the one pipeline that decides every fact once and stores it.
+
+facts → analytics → models → stages → next action, then the history (stage snapshots,
+flow, moved / stalled / cooled), the journey funnel, the purchase model's holdout check
+and the gate's counts per tactic; all of it written as ONE atomic results generation
+(:mod:`horetsu.results`).  This module sits above analytics, models, stages and the
+playbook; none of them imports it.  Readers (report, gate, exports, plan check, web app)
+read the results; :func:`ensure` brings them up to date first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horetsu import results as _results
+from horetsu.analytics import labels as _labels
+from horetsu.analytics import run as _analytics
+from horetsu.analytics.base import make_ctx
+from horetsu.core.dates import from_day, parse_date, to_day
+from horetsu.core.purchases import default_as_of, excluded_statuses, is_purchase, latest_activity_day
+from horetsu.errors import AnalysisError, ConvergenceError, HoretsuError
+from horetsu.models import holdout_report
+from horetsu.models.bgnbd import BetaGeo
+from horetsu.models.paretonbd import ParetoNBD
+from horetsu.models.scoring import score_workspace
+from horetsu.playbook.facts import message_facts
+from horetsu.playbook.nba import next_best_action
+from horetsu.playbook.rules import evaluate
+from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
+from horetsu.stages.classifier import add_evidence, decide
+from horetsu.stages.facts import facts_table
+from horetsu.stages.history import movement_stats, stage_history, transition_matrix_from_snapshots
+from horetsu.stages.overlays import journey_funnel
+from horetsu.stages.policy import load_policy
+
+#: columns the purchase and spend models add to results/customers.parquet
+MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")
+
+SNAPSHOT_DAYS = 182  # stage snapshots half a year apart ...
+HISTORY_DAYS = 364  # ... over the last year: the report's flow and moved / stalled / cooled
+MOVE_WINDOW_DAYS = SNAPSHOT_DAYS
+HOLDOUT_WEEKS = 26  # the last half year is held out to check the purchase model ...
+MIN_HOLDOUT_WEEKS = 4  # ... or a third of a shorter history, at least four weeks
+
+#: results the pipeline adds to the analytics tables (a contract with the readers)
+PIPELINE_RESULTS = ("stage_snapshots", "stage_flow", "stage_movement", "funnel", "holdout", "gate_counts")
+RESULT_NAMES = (*_analytics.RESULT_NAMES, *PIPELINE_RESULTS)
+
+
+def holdout_weeks(history_days: int) -> int:
+    """Weeks held out: 26, or a third of a shorter history (never under four)."""
+    return max(MIN_HOLDOUT_WEEKS, min(HOLDOUT_WEEKS, history_days // 21))
+
+
+@dataclass
+class AnalyzeResult:
+    """What :func:`analyze` computed and wrote."""
+
+    as_of: dt.date
+    tables: dict[str, pa.Table]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> pa.Table:
+        return self.tables["customers"]
+
+    def headline(self) -> dict[str, Any]:
+        """A few numbers for a terminal summary."""
+        c = self.customers
+        buyers = pc.sum(pc.greater(c["frequency"], 0)).as_py() or 0
+        active = pc.sum(pc.fill_null(c["cpm_active"], False)).as_py() or 0
+        f2 = {r["window_days"]: r["rate"] for r in self.tables["f2"].to_pylist()}
+        return {
+            "customers": c.num_rows,
+            "buyers": buyers,
+            "active": active,
+            "revenue": pc.sum(c["monetary_total"]).as_py() or 0,
+            "repeaters": pc.sum(pc.greater_equal(c["frequency"], 2)).as_py() or 0,
+            "f2_90": f2.get(90),
+            "cpm": {(r["cpm_segment"], r["cpm_active"]): r["customers"] for r in self.tables["cpm_cells"].to_pylist()},
+        }
+
+
+def merge_columns(base: pa.Table, extra: pa.Table, key: str = "customer_id") -> pa.Table:
+    """Add ``extra``'s columns to ``base`` by ``key`` (left join by position; base columns win)."""
+    if key not in extra.column_names:
+        return base
+    idx = pc.index_in(base[key], value_set=extra[key])
+    for name in extra.column_names:
+        if name == key or name in base.column_names:
+            continue
+        base = base.append_column(name, extra[name].take(idx))
+    return base
+
+
+def _with_model_metadata(customers: pa.Table, as_of: dt.date, models: dict[str, Any] | None) -> pa.Table:
+    """State in the Parquet file itself what the model columns mean (time unit, horizons)."""
+    keys = ("time_unit", "unit_days", "horizon_days", "clv_horizon_months", "annual_discount", "currency",
+            "purchase_model", "spend_model", "skipped")  # fmt: skip
+    about = {"as_of": str(as_of), **{k: v for k, v in (models or {}).items() if k in keys}}
+    metadata = dict(customers.schema.metadata or {})
+    metadata[b"horetsu.models"] = json.dumps(about, ensure_ascii=False, default=str).encode()
+    return customers.replace_schema_metadata(metadata)
+
+
+def _union_customers(base: pa.Table, staged: pa.Table) -> pa.Table:
+    """Every customer of the analytics table plus those only the stage facts know (leads)."""
+    extra = staged.filter(pc.invert(pc.is_in(staged["customer_id"], value_set=base["customer_id"])))
+    if extra.num_rows == 0:
+        return base
+    ids = extra.select(["customer_id"]).cast(pa.schema([pa.field("customer_id", base.schema.field("customer_id").type)]))
+    filler = pa.table({name: pa.nulls(ids.num_rows, base.schema.field(name).type)
+                       for name in base.column_names if name != "customer_id"})
+    for name in filler.column_names:
+        ids = ids.append_column(name, filler[name])
+    return pa.concat_tables([base, ids.select(base.column_names)])
+
+
+def _frame_table(frame: pd.DataFrame) -> pa.Table:
+    keep = [c for c in frame.columns if not c.startswith("_")]
+    return pa.Table.from_pandas(frame[keep], preserve_index=False)
+
+
+def analyze(
+    ws: Any,
+    as_of: Any = None,
+    progress: Any = None,
+    *,
+    exclude_statuses: Any = None,
+    models: bool = True,
+    stages: bool = True,
+) -> AnalyzeResult:
+    """Compute everything as of ``as_of`` and write one results generation.
+
+    ``as_of``: default :func:`horetsu.core.purchases.default_as_of`.  ``exclude_statuses``
+    overrides ``[analysis] exclude_statuses`` for every part (analytics, models, stages).
+    ``models`` / ``stages``: set False to skip the model scores / stages and history.
+    """
+    exclude = excluded_statuses(ws, exclude_statuses)
+    day = parse_date(as_of) or default_as_of(ws)
+    ctx = make_ctx(ws, day, exclude_statuses=exclude).caching()
+    tables: dict[str, pa.Table] = {}
+    meta: dict[str, Any] = {}
+    state: dict[str, Any] = {}
+    steps: list[tuple[str, Callable[[], None]]] = list(_analytics.steps(ctx, tables, meta))
+
+    def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+        def deco(fn: Callable[[], None]) -> Callable[[], None]:
+            steps.append((name, fn))
+            return fn
+
+        return deco
+
+    @step("models")
+    def _models() -> None:
+        if not models:
+            meta["models"] = None
+            return
+        try:
+            scores, model_meta = score_workspace(ws, day, exclude_statuses=list(exclude))
+        except (AnalysisError, ConvergenceError) as exc:
+            # A young shop (no repeat buyer yet) or a fit that failed: everything else is
+            # still worth having. The model columns stay, empty, and meta says why.
+            n = tables["customers"].num_rows
+            for name in MODEL_COLUMNS:
+                tables["customers"] = tables["customers"].append_column(name, pa.nulls(n, pa.float64()))
+            meta["models"] = {"skipped": exc.message("en"), "skipped_ja": exc.message("ja")}
+            return
+        tables["customers"] = merge_columns(tables["customers"], scores)
+        meta["models"] = model_meta
+
+    @step("stages")
+    def _stages() -> None:
+        if not stages:
+            meta["stages"] = None
+            return
+        policy = load_policy(ws)
+        facts = facts_table(ws, day, policy, exclude)
+        facts = merge_columns(facts, message_facts(ws, day, policy))
+        scores = tables["customers"].select(["customer_id", "p_alive"]).to_pandas()
+        frame = decide(facts.to_pandas(), policy, scores, evidence=False)
+        add_evidence(frame, policy)
+        counted = with_cap_counts(_frame_table(frame), policy, to_day(day))
+        frame = next_best_action(counted.to_pandas(), policy)
+        frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+        state["frame"], state["policy"] = frame, policy
+        staged = _frame_table(frame).drop_columns([c for c in frame.columns if c.startswith("cap_count__")])
+        tables["customers"] = merge_columns(_union_customers(tables["customers"], staged), staged)
+        meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
+                          "state_columns": list(STATE_COLUMNS)}
+
+    @step("stage history")
+    def _history() -> None:
+        if not stages:
+            return
+        frame = state["frame"]
+        days = [day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS)]
+        past = stage_history(ws, start=days[0], end=days[-1], freq=SNAPSHOT_DAYS, exclude_statuses=exclude)
+        now = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
+        snaps = pa.concat_tables([past, pa.Table.from_pandas(now[list(past.column_names)], schema=past.schema,
+                                                             preserve_index=False)])
+        tables["stage_snapshots"] = snaps
+        picks = [*days, day]
+        parts = []
+        for a, b in zip(picks, picks[1:], strict=False):  # two periods
+            m = transition_matrix_from_snapshots(snaps, a, b).to_pandas()
+            parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
+        tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
+        tables["stage_movement"] = movement_stats(snaps, windows=(MOVE_WINDOW_DAYS,))
+
+    @step("funnel")
+    def _funnel() -> None:
+        if stages:
+            tables["funnel"] = journey_funnel(ws, day, classified=state["frame"])
+
+    @step("holdout")
+    def _holdout() -> None:
+        table = _holdout_table(ws, day, exclude, (meta.get("models") or {}).get("purchase_model"))
+        if table is not None:
+            tables["holdout"] = table
+
+    @step("gate counts")
+    def _gate_counts() -> None:
+        if not stages:
+            return
+        frame, policy = state["frame"], state["policy"]
+        rows = []
+        for tactic in sorted(policy.tactics):  # a handful of tactics, each vectorised over customers
+            ev = evaluate(frame, policy, tactic, reasons=False)
+            rules = pd.Series(ev.rule[ev.blocked])
+            rows.append({"tactic": tactic, "allowed": int((~ev.blocked).sum()), "blocked": int(ev.blocked.sum()),
+                         "rule": str(rules.value_counts().index[0]) if len(rules) else ""})
+        tables["gate_counts"] = pa.Table.from_pylist(
+            rows, schema=pa.schema([("tactic", pa.string()), ("allowed", pa.int64()), ("blocked", pa.int64()),
+                                    ("rule", pa.string())]))
+
+    if progress is not None:
+        progress.update(total=len(steps))
+    timings: dict[str, float] = {}
+    try:
+        for name, fn in steps:
+            if progress is not None:
+                progress.update(description=name)
+            started = time.perf_counter()
+            fn()
+            timings[name] = round(time.perf_counter() - started, 3)
+            if progress is not None:
+                progress.advance(1)
+    finally:
+        ctx.release()
+
+    last = latest_activity_day(ws)
+    tables = _analytics.sorted_results(tables)
+    meta.update(
+        {
+            "as_of": day.isoformat(),
+            "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "engine": ctx.backend,
+            "exclude_statuses": list(exclude),
+            "data_last_day": from_day(last).isoformat() if last is not None else None,
+            "fingerprint": _results.fingerprint(ws),
+            "timings_s": timings,
+            "settings": ctx.settings.model_dump(mode="json"),
+            "results": {name: {"rows": t.num_rows, "columns": t.column_names} for name, t in tables.items()},
+            "labels": _labels.as_json(),
+        }
+    )
+    payload = json.dumps(meta, ensure_ascii=False, indent=1, default=str)
+    tables["customers"] = _with_model_metadata(tables["customers"], day, meta.get("models"))
+    ws.write_results({**tables, "meta.json": payload})
+    return AnalyzeResult(as_of=day, tables=tables, meta=meta)
+
+
+def _holdout_table(ws: Any, day: dt.date, exclude: tuple[str, ...], model_name: str | None) -> pa.Table | None:
+    """The purchase model refitted with the last weeks held out: weekly tracking, actual vs expected."""
+    orders = ws.table("orders")
+    orders = orders.filter(orders.customer_id.notnull(), is_purchase(orders, exclude), orders.order_date <= day)
+    first = orders.order_date.min().to_pyarrow().as_py()
+    if first is None:
+        return None
+    weeks = holdout_weeks((day - parse_date(first)).days)
+    cal_end = day - dt.timedelta(weeks=weeks)
+    model = ParetoNBD() if model_name == "paretonbd" else BetaGeo()
+    try:
+        rep = holdout_report(model, orders, "customer_id", "order_date", cal_end, day, unit="W")
+    except HoretsuError:
+        return None
+    tr = rep.tracking
+    table = pa.table({"period": pa.array(tr["period"].to_numpy(), pa.float64()),
+                      "actual": pa.array(tr["actual"].astype(float).to_numpy(), pa.float64()),
+                      "expected": pa.array(tr["expected"].astype(float).to_numpy(), pa.float64()),
+                      "actual_cum": pa.array(tr["actual_cum"].astype(float).to_numpy(), pa.float64()),
+                      "expected_cum": pa.array(tr["expected_cum"].astype(float).to_numpy(), pa.float64())})
+    about = {"calibration_periods": float(rep.calibration_periods), "unit": rep.unit,
+             "totals": {**{k: float(v) for k, v in rep.totals.items()}, "holdout_weeks": weeks},
+             "calibration_end": cal_end.isoformat()}
+    return table.replace_schema_metadata({b"horetsu.holdout": json.dumps(about).encode()})
+
+
+def ensure(ws: Any, as_of: Any = None, progress: Any = None, say: Callable[[str, str], None] | None = None) -> Any:
+    """The workspace's results, brought up to date first when they are missing or stale.
+
+    Stale means the tables, the ``[analysis]`` settings or the policy changed after the
+    last ``analyze``.  The refresh runs ``analyze`` at ``as_of`` when the reader asked for
+    a day, else at the default as-of day; ``say(en, ja)`` is told why in one line.
+    """
+    res = None
+    try:
+        res = _results.load(ws, fresh=False)
+    except _results.NoResultsError:
+        pass
+    if res is not None and not res.stale_reasons():
+        return res
+    if say is not None:
+        if res is None:
+            say("no analysis results yet: running `horetsu analyze` first",
+                "分析結果がまだないため、先に `horetsu analyze` を実行します")
+        else:
+            say(f"{res.stale_message('en')}: running `horetsu analyze` again",
+                f"{res.stale_message('ja')}。`horetsu analyze` を実行し直します")
+    analyze(ws, as_of=as_of, progress=progress)
+    ws.refresh()
+    return _results.load(ws)
