@@ -224,6 +224,8 @@ def analyze(
 
     @step("holdout")
     def _holdout() -> None:
+        if not models:
+            return
         table = _holdout_table(ws, day, exclude, (meta.get("models") or {}).get("purchase_model"))
         if table is not None:
             tables["holdout"] = table

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 import pyarrow.parquet as pq
 import pytest
 
-from horetsu.analytics import RESULT_NAMES, analyze
-from horetsu.analytics.run import _optional, merge_columns
+from horetsu.analytics import RESULT_NAMES
+from horetsu.pipeline import PIPELINE_RESULTS, analyze, merge_columns
 from horetsu.cli.app import main
 
 REQUIRED = [
@@ -62,25 +61,15 @@ def test_analyze_writes_all_results_and_meta(hand_ws):
     assert "H" in pq.read_table(hand_ws.result_path("customers"))["customer_id"].to_pylist()
 
 
-def test_analyze_adds_model_scores_and_stages_when_installed(hand_ws):
+def test_analyze_adds_model_scores_stages_and_history(hand_ws):
     result = analyze(hand_ws, "2024-12-31")
     cols = set(result.customers.column_names)
-    if _optional("horetsu.models", "score_workspace") is not None:
-        assert {"p_alive", "expected_purchases_365d", "clv_12m"} <= cols
-        assert result.meta["models"] is not None
-    if _optional("horetsu.stages", "classify") is not None:
-        assert {"stage", "journey_step", "temperature", "stage_evidence"} <= cols
+    assert {"p_alive", "expected_purchases_365d", "clv_12m"} <= cols
+    assert result.meta["models"] is not None
+    assert {"stage", "journey_step", "temperature", "stage_evidence", "next_action"} <= cols
     assert set(REQUIRED) <= cols
-
-
-def test_optional_parts_guard_only_missing_modules(tmp_path, monkeypatch):
-    assert _optional("horetsu.not_written_yet", "score_workspace") is None
-    assert _optional("horetsu.analytics", "no_such_function") is None
-    (tmp_path / "hrt_broken_part.py").write_text("import hrt_missing_dependency_xyz\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError):
-        _optional("hrt_broken_part", "score_workspace")
-    sys.modules.pop("hrt_broken_part", None)
+    files = {p.name for p in hand_ws.results_dir.iterdir()}
+    assert {f"{n}.parquet" for n in PIPELINE_RESULTS if n != "holdout"} <= files
 
 
 def test_merge_columns_is_a_left_join_by_id():

@@ -19,7 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from horetsu.analytics import RESULT_NAMES, analyze
+from horetsu.analytics import RESULT_NAMES
+from horetsu.pipeline import analyze
 
 pytestmark = [pytest.mark.engines, pytest.mark.slow]
 

@@ -35,7 +35,7 @@ def test_the_parquet_file_states_time_unit_and_horizon(tmp_path):
     import pyarrow.parquet as pq
 
     import horetsu
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
     from horetsu.sample import generate
 
     info = generate(tmp_path / "shop", customers=600, seed=3)

@@ -91,7 +91,7 @@ def test_horetsu_analyze_writes_the_model_columns_and_metadata(cdnow_transaction
     import json
 
     import horetsu
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
 
     ws = horetsu.init_workspace(tmp_path / "ws")
     ws.write_tables({"orders": _orders(cdnow_transactions)})

@@ -44,7 +44,7 @@ HAND_ORDERS = [
 @pytest.fixture(scope="session")
 def shop_ws(tmp_path_factory):
     import horetsu
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
     from horetsu.io import import_files
     from horetsu.sample import generate
 

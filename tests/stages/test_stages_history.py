@@ -217,7 +217,7 @@ def test_an_empty_workspace_gives_empty_results_not_errors(ws):
 
 
 def test_analyze_writes_the_stage_columns_into_customer_results(shop, make_ws):
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
     from horetsu.stages import classify
 
     shop.customer("a", registered=100).order("a", 90).order("a", 30)
