@@ -198,14 +198,19 @@ class Workspace:
         The canonical tables are then read from that connection by name (see :meth:`publish`).
         """
         self._con = con
+        self._attached = con
         self.engine_url = self.engine_url or f"{con.name}://attached"
         self._views.clear()
         return self
 
     def refresh(self) -> None:
-        """Forget cached table expressions (after a write by another process)."""
+        """Forget cached table expressions (after a write by another process).
+
+        A connection given with :meth:`attach` stays: only horetsu's own connection is
+        dropped and reopened on next use.
+        """
         self._views.clear()
-        self._con = None
+        self._con = getattr(self, "_attached", None)
 
     # ------------------------------------------------------------- writing
     @contextlib.contextmanager

@@ -210,3 +210,28 @@ def test_publish_to_spark_keeps_nulls(engine_ws, spark_con):
     subs = engine_ws.read_arrow("subscriptions")
     nulls = spark.sql("SELECT count(*) AS n FROM default.subscriptions WHERE cancelled_at IS NULL").collect()[0]["n"]
     assert nulls == subs["cancelled_at"].null_count > 0
+
+
+@pytest.mark.xdist_group("spark")  # one server / session per worker
+def test_whole_analyze_on_pyspark_equals_duckdb(engine_ws, spark_con, spark_publish):
+    """The pipeline (analytics, models, stages, history, gate counts) on Spark, row for row."""
+    import horetsu
+
+    ws = horetsu.open_workspace(engine_ws.path).attach(spark_con)
+    spark_publish(spark_con, ws)
+    ws.refresh()
+    assert ws.con is spark_con  # an attached connection survives a refresh
+    on_spark = analyze(ws, AS_OF).tables
+    on_duck = analyze(horetsu.open_workspace(engine_ws.path), AS_OF).tables
+    a, b = on_spark["customers"].sort_by("customer_id"), on_duck["customers"].sort_by("customer_id")
+    assert a.column("customer_id").to_pylist() == b.column("customer_id").to_pylist()
+    for col in ("stage", "stage_rule", "journey_step", "temperature", "stage_evidence", "next_action",
+                "frequency", "monetary_total", "cpm_segment"):
+        assert a.column(col).to_pylist() == b.column(col).to_pylist(), col
+    for col in ("p_alive", "clv_12m"):
+        got, want = a.column(col).to_pylist(), b.column(col).to_pylist()
+        assert [v is None for v in got] == [v is None for v in want], col
+        pairs = [(x, y) for x, y in zip(got, want, strict=True) if y is not None]
+        assert [x for x, _ in pairs] == pytest.approx([y for _, y in pairs], rel=1e-9), col
+    for name in ("gate_counts", "funnel", "stage_flow"):
+        assert on_spark[name].to_pylist() == on_duck[name].to_pylist(), name
