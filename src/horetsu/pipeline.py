@@ -186,7 +186,8 @@ def analyze(
         policy = load_policy(ws)
         facts = facts_table(ws, day, policy, exclude)
         facts = merge_columns(facts, message_facts(ws, day, policy))
-        scores = tables["customers"].select(["customer_id", "p_alive"]).to_pandas()
+        scored = "p_alive" in tables["customers"].column_names
+        scores = tables["customers"].select(["customer_id", "p_alive"]).to_pandas() if scored else None
         frame = decide(facts.to_pandas(), policy, scores, evidence=False)
         add_evidence(frame, policy)
         counted = with_cap_counts(_frame_table(frame), policy, to_day(day))

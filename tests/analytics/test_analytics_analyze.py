@@ -95,7 +95,7 @@ def test_cli_analyze_prints_summary(hand_ws, capsys):
 def test_cli_analyze_bad_date_and_engine_are_one_line(hand_ws, capsys):
     code = main(["--lang", "ja", "analyze", "-w", str(hand_ws.path), "--as-of", "2024/99/99"])
     err = capsys.readouterr().err
-    assert code == 5 and "日付" in err and "Traceback" not in err
+    assert code == 2 and "日付" in err and "Traceback" not in err  # a bad --as-of is a bad setting
     code = main(["analyze", "-w", str(hand_ws.path), "--engine", "nosuchengine://x"])
     err = capsys.readouterr().err
     assert code == 3 and "nosuchengine" in err and "Traceback" not in err

@@ -87,7 +87,9 @@ def test_bad_setting_names_file_and_key(hand_ws):
 def test_no_orders_is_a_friendly_error(ws):
     with pytest.raises(AnalysisError):
         A.customer_summary(ws)
-    with pytest.raises(AnalysisError):
+    from horetsu.core.dates import InvalidDateError
+
+    with pytest.raises(InvalidDateError):
         A.customer_summary(ws, "2024-02-30")
 
 

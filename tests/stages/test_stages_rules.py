@@ -18,8 +18,7 @@ def test_output_columns_follow_the_contract(shop, make_ws):
     shop.customer("a", registered=10)
     t = classify(make_ws(shop), AS_OF)
     assert t.column_names[:2] == ["customer_id", "stage"]
-    for col in ("journey_step", "temperature", "stage_evidence", "stage_evidence_ja", "next_action",
-                "next_action_reason"):
+    for col in ("journey_step", "temperature", "stage_evidence", "stage_evidence_ja", "stage_rule"):
         assert col in t.column_names
 
 

@@ -62,9 +62,15 @@ def latest_activity_day(ws: Any) -> int | None:
     return max(found) if found else None
 
 
-def default_as_of(ws: Any) -> dt.date:
-    """The latest day with activity in the data, never after today (Asia/Tokyo)."""
+def default_as_of(ws: Any, *, empty_ok: bool = False) -> dt.date:
+    """The latest day with activity in the data, never after today (Asia/Tokyo).
+
+    A workspace without any data is an error, or today with ``empty_ok`` (the stage
+    engine's functions then return empty tables).
+    """
     day = latest_activity_day(ws)
+    if day is None and empty_ok:
+        return today()
     if day is None:
         raise AnalysisError(
             "there are no orders, events or customers in the workspace; import data first (`horetsu import`)",
@@ -73,6 +79,6 @@ def default_as_of(ws: Any) -> dt.date:
     return min(from_day(day), today())
 
 
-def resolve_as_of(ws: Any, as_of: Any = None) -> dt.date:
+def resolve_as_of(ws: Any, as_of: Any = None, *, empty_ok: bool = False) -> dt.date:
     """``as_of`` parsed, or the default as-of day of the workspace."""
-    return parse_date(as_of) or default_as_of(ws)
+    return parse_date(as_of) or default_as_of(ws, empty_ok=empty_ok)

@@ -332,7 +332,7 @@ def classify_frame(
     ``customers``: per-customer model results (``p_alive``) used for the temperature.
     ``evidence=False`` skips the sentences (history snapshots do not need them)."""
     policy = policy or load_policy(ws)
-    day = resolve_as_of(ws, as_of)
+    day = resolve_as_of(ws, as_of, empty_ok=True)
     exclude = excluded_statuses(ws, exclude_statuses)
     facts = facts_table(ws, day, policy, exclude).to_pandas()
     frame = decide(facts, policy, _customers_frame(customers), evidence=evidence)

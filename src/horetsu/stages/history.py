@@ -78,7 +78,7 @@ def stage_history(
     here uses the purchase rhythm only (P(alive) is not known for past dates).
     """
     policy = load_policy(ws)
-    end_d = resolve_as_of(ws, end)
+    end_d = resolve_as_of(ws, end, empty_ok=True)
     explicit = parse_date(start)
     start_d = explicit or _first_day(ws) or end_d
     # When the history starts with the data, nobody is "already in a stage" at its start:
