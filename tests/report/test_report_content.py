@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from horetsu.report import i18n, theme
+from horetsu.results import fingerprint
 
 JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 FIG_RE = re.compile(r'<script type="application/json" id="horetsu-figures">(.*?)</script>', re.S)
@@ -84,7 +85,8 @@ def test_sections_say_what_is_missing_instead_of_failing(ws, tmp_path):
     ws.write_results({
         "customers": pa.table({"customer_id": ["a", "b", "c"], "frequency": [1, 2, 3],
                                "monetary_total": [1000, 3000, 9000], "cpm_active": [True, False, True]}),
-        "meta.json": '{"as_of": "2026-01-31"}',
+        # a current fingerprint: the results count as up to date, so the report reads them as they are
+        "meta.json": json.dumps({"as_of": "2026-01-31", "fingerprint": fingerprint(ws)}),
     })
     html = build_report(ws, lang="en", out=tmp_path / "partial.html").read_text(encoding="utf-8")
     sections = re.findall(r'<section class="report-section" id="sec-([a-z0-9_]+)"', html)

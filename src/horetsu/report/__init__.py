@@ -14,8 +14,10 @@ from typing import Any
 __all__ = ["build_report"]
 
 
-def build_report(ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, progress: Any = None) -> Path:
+def build_report(
+    ws: Any, lang: str = "ja", out: Any = None, as_of: Any = None, progress: Any = None, say: Any = None
+) -> Path:
     """Write the HTML report for workspace ``ws`` and return its path (see :mod:`horetsu.report.build`)."""
     from horetsu.report.build import build_report as _build
 
-    return _build(ws, lang=lang, out=out, as_of=as_of, progress=progress)
+    return _build(ws, lang=lang, out=out, as_of=as_of, progress=progress, say=say)
