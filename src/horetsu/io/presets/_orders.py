@@ -121,6 +121,7 @@ def build_line_export(
     lines: dict[str, pa.Array | None],
     extra_lines: tuple[tuple[str, str, int], ...] = (),
     used: list[str] = (),  # type: ignore[assignment]
+    columns: dict[str, str] | None = None,
 ):
     """Orders (from each order's first row), order_lines (every valid row) and customers."""
     from horetsu.io import normalize as nz
@@ -189,4 +190,5 @@ def build_line_export(
     cf, _ = _gf(pc.fill_null(cust.column("customer_id").combine_chunks(), ""))
     cust = cust.take(pa.array(cf)).filter(pc.is_valid(cust.take(pa.array(cf)).column("customer_id")))
     keys = pc.if_else(pa.array(valid), key, pa.scalar(None, pa.string()))
-    return Parsed("orders", keys, {"orders": orders, "order_lines": all_lines, "customers": cust}, rej, dup)
+    return Parsed("orders", keys, {"orders": orders, "order_lines": all_lines, "customers": cust}, rej, dup,
+                  notes={"columns": dict(columns or {})})

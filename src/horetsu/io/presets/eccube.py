@@ -165,6 +165,7 @@ def parse_orders(source: Source, cols: Columns) -> Parsed:
             "quantity": qty,
         },
         used=used,
+        columns={"ordered_at": cols.name("受注日"), "total_jpy": cols.name(total_col)},
     )
 
 

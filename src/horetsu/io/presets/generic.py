@@ -289,7 +289,8 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     tables["customers"] = pa.table(
         {"customer_id": cust_ids, "source": nz.const(preset, len(cust_ids))}
     )
-    return Parsed("orders", keys, tables, rej, dup)
+    columns = {"ordered_at": cols.name("ordered_at"), "total_jpy": cols.name("amount")}
+    return Parsed("orders", keys, tables, rej, dup, notes={"columns": columns})
 
 
 def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed:

@@ -167,4 +167,5 @@ def parse(source: Source, table: str | None = None) -> Parsed:
         lines={"sku": sku, "product_name": nz.text(g("商品名")), "unit_price_jpy": price, "quantity": qty},
         extra_lines=(("shipping", "shipping_jpy", 1), ("discount", "discount_jpy", -1), ("point", "points_used", -1)),
         used=used,
+        columns={"ordered_at": "注文日時", "total_jpy": total_col},
     )

@@ -183,7 +183,8 @@ def parse_orders(source: Source) -> Parsed:
     )
     customers = _first_per(customers, "customer_id")
     keys = pc.if_else(pa.array(valid), key, pa.scalar(None, pa.string()))
-    return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup)
+    return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup,
+                  notes={"columns": {"ordered_at": "Created at", "total_jpy": "Total"}})
 
 
 def _first_per(t: pa.Table, key: str) -> pa.Table:
