@@ -59,6 +59,15 @@ class OrderRows:
         rej.add(bad_first, "order_rejected", column, "the first row of this order was rejected", self.key)
 
 
+def per_order(key: pa.Array, values: pa.Array, how: str) -> pa.Array:
+    """Per row, the ``how`` ("min", "sum") of ``values`` over the rows of the same order (nulls skipped)."""
+    n = len(key)
+    t = pa.table({"k": pc.fill_null(key, ""), "v": values, "i": pa.array(np.arange(n, dtype=np.int64))})
+    agg = t.group_by("k", use_threads=False).aggregate([("v", how)])
+    joined = t.join(agg, "k", use_threads=False).sort_by("i")
+    return joined.column(f"v_{how}").combine_chunks()
+
+
 def hashed_ids(prefix: str, arr: pa.Array) -> pa.Array:
     """Stable short ids from a string (md5, vectorised in DuckDB): ``prefix`` + 16 hex digits."""
     import duckdb
