@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--preset",
                 "-p",
-                help="generic | shopify | rakuten | eccube | cdnow | a [import.mappings.NAME] of horetsu.toml. / 形式",
+                help="generic | shopify | rakuten | eccube | cdnow | amazon | a [import.mappings.NAME] of horetsu.toml. / 形式",
             ),
         ] = "generic",
         workspace: WorkspaceOpt = None,
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
         from horetsu.config import CONFIG_FILE, default_workspace_path
         from horetsu.errors import HoretsuError, InputFileError, MissingFileError
         from horetsu.io import import_files
+        from horetsu.io.presets import BUILTIN
         from horetsu.io.presets.registry import get_preset
         from horetsu.workspace import init_workspace, open_workspace
 
@@ -68,7 +69,7 @@ def register(app: typer.Typer) -> None:
         if (root / CONFIG_FILE).exists() or (root / "tables").exists():
             ws = open_workspace(root)
         else:
-            if preset not in ("generic", "shopify", "rakuten", "eccube", "cdnow"):
+            if preset not in BUILTIN:
                 get_preset(preset, None)  # unknown preset: fail before creating anything
             created = "folder" if not root.exists() else ("contents" if not any(root.iterdir()) else None)
             ws = init_workspace(root)

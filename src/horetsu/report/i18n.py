@@ -375,6 +375,7 @@ REASON_NAMES: Labels = {
     "date_in_future": ("今日より後の注文日", "Order dated after today"),
     "date_too_early": ("あり得ないほど古い注文日", "Order dated before any plausible start"),
     "negative_total": ("返品・返金でないのにマイナスの合計", "Negative total on an order that is no refund"),
+    "unfinished_order": ("決済・購入処理が終わっていない注文", "Checkout never finished"),
     "invalid_amount": ("金額として読めない", "Not a yen amount"),
     "invalid_quantity": ("数量として読めない", "Not a quantity"),
     "invalid_value": ("値が正しくない", "Invalid value"),
