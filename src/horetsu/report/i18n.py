@@ -180,10 +180,11 @@ LABELS: Labels = {
     "t.set_aside_item": ("{file} {line}行目: 注文 {order}（{column} = {value}）— {reason}",
                          "{file} line {line}: order {order} ({column} = {value}) — {reason}"),
     "t.no_buyer": (
-        "{n} 件の注文には購入者IDがありません（Amazon の全注文レポートなど）。商品別・月別の売上には含まれますが、"
-        "RFM・リピート率・F2・コホート・ステージ・P(alive) など購入者ごとの分析には含まれません。",
-        "{n} orders carry no buyer id (the Amazon All Orders Report, for instance): they count in product and "
-        "monthly sales, but not in per-buyer analyses such as RFM, repeat rate, F2, cohorts, stages and P(alive).",
+        "{n} 件の注文には購入者IDがありません（Amazon の全注文レポートなど）。取り込み済みですが、このレポートの分析"
+        "（月別の新規・リピート売上、RFM、F2、コホート、ステージ、P(alive)）はすべて購入者ごとに数えるため、これらの注文は含まれません。",
+        "{n} orders carry no buyer id (the Amazon All Orders Report, for instance). They are imported, but every "
+        "analysis in this report counts per buyer (monthly new and repeat sales, RFM, F2, cohorts, stages, P(alive)), "
+        "so these orders are not in them.",
     ),
     "t.category": ("カテゴリ", "Category"),
     "t.median": ("中央値", "Median"),
