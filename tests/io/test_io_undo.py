@@ -155,3 +155,12 @@ def test_orphan_of_a_killed_import_is_removed_by_the_next_command(tmp_path, writ
     assert [g["name"] for g in json.loads(run.stdout)] == ["tables-000001", "tables-000002"]
     assert gen_dirs() == ["tables-000001", "tables-000002"]
     assert snapshot(horetsu.open_workspace(ws.path)) == before
+
+
+def test_history_and_rollback_have_help_with_an_example(capsys):
+    for cmd in (["history"], ["rollback"], ["import"]):
+        assert main([*cmd, "--help"]) == 0
+        out = capsys.readouterr().out.replace("\n", " ")
+        assert f"horetsu {cmd[0]}" in out and "Example:" in out
+    assert main(["import", "--help"]) == 0
+    assert "horetsu import --undo" in capsys.readouterr().out
