@@ -163,4 +163,4 @@ def test_history_and_rollback_have_help_with_an_example(capsys):
         out = capsys.readouterr().out.replace("\n", " ")
         assert f"horetsu {cmd[0]}" in out and "Example:" in out
     assert main(["import", "--help"]) == 0
-    assert "horetsu import --undo" in capsys.readouterr().out
+    assert "horetsu import --undo" in " ".join(capsys.readouterr().out.split())
