@@ -56,6 +56,10 @@ DEFAULT_TOML = """\
 # [analysis]
 # exclude_statuses = ["cancelled", "returned", "refunded"]
 
+# [import]
+# earliest_order_date = 1990-01-01  # older orders are set aside as implausible
+# keep_generations = 5              # earlier table generations kept for `horetsu rollback`
+
 # [import.mappings.mycart]          # a user-defined preset for any other CSV
 # table = "orders"
 # columns = { order_id = "受注ID", customer_id = "顧客番号", ordered_at = "受注日", amount = "請求額" }

@@ -94,7 +94,6 @@ def import_files(
                 quarantines.append((qpath, str(path), qrows))
         # Nothing accepted means nothing new: every row was quarantined or already there.
         if merger.changed and any(fr.accepted for fr in results):
-            gen = ws.current_generation("tables")
             # The new generation's name is known only after the write; the snapshot of the
             # log inside it records the entries with the generation they produced.
             pending = _entries(results, "@new")
