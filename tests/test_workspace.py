@@ -27,8 +27,37 @@ def test_write_tables_switches_generation_atomically(ws):
     ws.write_tables({"orders": orders})
     second = os.readlink(ws.path / "tables")
     assert first != second
-    assert not (ws.path / first).exists()  # the old generation is cleaned up
+    assert (ws.path / first).is_dir()  # the previous generation is kept for `horetsu rollback`
+    assert [g["name"] for g in ws.generations()] == [os.path.basename(first), os.path.basename(second)]
     again = horetsu.open_workspace(ws.path)
     assert again.table("orders").total_jpy.sum().execute() == 1280
     # untouched tables are carried over into the new generation
     assert again.read_arrow("customers").schema == schema.CUSTOMERS
+
+
+def test_only_the_newest_generations_are_kept(ws):
+    for k in range(4):
+        ws.write_tables({"orders": pa.table({"order_id": [f"A{k}"]})}, keep=2)
+    assert [g["seq"] for g in ws.generations()] == [3, 4, 5]
+    assert sorted(p.name for p in (ws.path / ".gen").iterdir() if p.is_dir()) == [
+        "tables-000003", "tables-000004", "tables-000005"]  # fmt: skip
+
+
+def test_a_replaced_file_never_changes_the_older_generation_through_a_hard_link(ws):
+    ws.write_tables({}, extra={"import_log.json": "[1]"})
+    old = ws.current_generation()
+    ws.write_tables({}, extra={"import_log.json": "[1, 2]"})
+    assert ws.generation_file(old, "import_log.json").read_text() == "[1]"
+    assert ws.generation_file(ws.current_generation(), "import_log.json").read_text() == "[1, 2]"
+
+
+def test_opening_removes_what_a_killed_write_left_behind(ws):
+    orphan = ws.path / ".gen" / "tables-000009"
+    orphan.mkdir()
+    (orphan / "orders.parquet").write_bytes(b"half")
+    stale_link = ws.path / ".tables.deadbeef.lnk"
+    os.symlink(".gen/tables-000009", stale_link)
+    kept = ws.current_generation()
+    again = horetsu.open_workspace(ws.path)
+    assert not orphan.exists() and not os.path.lexists(stale_link)
+    assert again.current_generation() == kept and (ws.path / ".gen" / kept).is_dir()

@@ -49,6 +49,8 @@ CUSTOMERS = pa.schema(
         ("accepts_line", pa.bool_()),
         ("channel", pa.string()),
         ("raw", pa.string()),  # JSON of the source row's unmapped columns
+        ("platform_customer_id", pa.string()),  # the shop system's own id (Shopify Customer ID), when exported
+        ("line_user_id", pa.string()),  # LINE user id (U + 32 hex), when an export carries one
     ]
 )
 
@@ -70,6 +72,7 @@ ORDERS = pa.schema(
         ("subscription_id", pa.string()),
         ("subscription_seq", pa.int32()),
         ("raw", pa.string()),
+        ("shipped_at", TS),  # when the order was shipped (Shopify Fulfilled at, EC-CUBE 発送日, 楽天 発送完了報告日時)
     ]
 )
 

@@ -5,7 +5,8 @@ Layout::
     WORKSPACE/
       horetsu.toml       settings, column mappings, policy overrides
       tables -> .gen/tables-000003     canonical Parquet tables (symlink, swapped atomically)
-      results -> .gen/results-000002   analysis outputs (same mechanism)
+      results -> .gen/results-…        analysis outputs (same mechanism)
+      .gen/history.json  the kept table generations: parent, time, what made them
       quarantine/        rejected input rows with their reasons (CSV)
       reports/           generated reports
       audit.log          gate overrides (who, when, why)
@@ -13,6 +14,8 @@ Layout::
 A write builds a complete new generation folder next to the current one and then
 replaces the symlink with ``os.replace`` (atomic on POSIX), so a killed process
 leaves the previous state intact and readable, and readers never see half a table.
+The last few table generations are kept (``horetsu history`` / ``horetsu rollback``);
+folders a killed write left behind are removed the next time the workspace is opened.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import fcntl
 import json
 import os
 import shutil
+import re
 import uuid
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +56,26 @@ DEFAULT_TOML = """\
 # [analysis]
 # exclude_statuses = ["cancelled", "returned", "refunded"]
 
+# [import]
+# earliest_order_date = 1990-01-01  # older orders are set aside as implausible
+# keep_generations = 5              # earlier table generations kept for `horetsu rollback`
+
 # [import.mappings.mycart]          # a user-defined preset for any other CSV
 # table = "orders"
 # columns = { order_id = "受注ID", customer_id = "顧客番号", ordered_at = "受注日", amount = "請求額" }
 """
+
+
+GEN_DIR = ".gen"
+HISTORY = "history.json"
+DEFAULT_KEEP = 5  # earlier table generations kept (``[import] keep_generations`` overrides it for imports)
+_SEQ = re.compile(r"^tables-(\d{6,})$")
+
+
+def generation_seq(name: str) -> int | None:
+    """The number of a ``tables-000012`` generation (None for other or older-style names)."""
+    m = _SEQ.match(name)
+    return int(m.group(1)) if m else None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -64,6 +85,25 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+STALE_TMP_SECONDS = 600
+
+
+def _stray(f: Path) -> bool:
+    """A temporary link left by a killed switch, or a temporary file older than ten minutes.
+
+    Temporary meta files are written outside the lock, so a young one may belong to a
+    writer that is about to rename it.
+    """
+    import time
+
+    if f.name.endswith(".lnk") and f.is_symlink():
+        return True
+    if f.name.endswith(".tmp") and f.is_file():
+        with contextlib.suppress(OSError):
+            return time.time() - f.stat().st_mtime > STALE_TMP_SECONDS
+    return False
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
@@ -224,16 +264,29 @@ class Workspace:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _swap_generation(self, kind: str, files: Mapping[str, pa.Table], *, keep_others: bool) -> None:
+    def _new_generation_dir(self, kind: str, gen_root: Path) -> Path:
+        if kind != "tables":
+            return gen_root / f"{kind}-{uuid.uuid4().hex[:12]}"
+        seqs = [r["seq"] for r in self._history() if isinstance(r.get("seq"), int)]
+        seqs += [s for d in gen_root.iterdir() if (s := generation_seq(d.name)) is not None]
+        return gen_root / f"tables-{max(seqs, default=0) + 1:06d}"
+
+    def _swap_generation(
+        self, kind: str, files: Mapping[str, Any], *, keep_others: bool, record: Mapping[str, Any] | None = None,
+        keep: int = 0,
+    ) -> str:
         link = self.path / kind
-        gen_root = self.path / ".gen"
+        gen_root = self.path / GEN_DIR
         gen_root.mkdir(parents=True, exist_ok=True)
-        new_dir = gen_root / f"{kind}-{uuid.uuid4().hex[:12]}"
+        new_dir = self._new_generation_dir(kind, gen_root)
         new_dir.mkdir()
         old_target = link.resolve() if link.is_symlink() else None
+        written = {name if isinstance(t, (bytes, str)) else f"{name}.parquet" for name, t in files.items()}
         if keep_others and old_target is not None and old_target.is_dir():
             for f in old_target.iterdir():
-                if f.suffix in (".parquet", ".json") and f.stem not in files:
+                # Never link a file this write replaces: writing through a hard link would
+                # change the older generation too.
+                if f.suffix in (".parquet", ".json") and f.stem not in files and f.name not in written:
                     os.link(f, new_dir / f.name)  # hard link: no copy, same bytes
         for name, table in files.items():
             if isinstance(table, (bytes, str)):
@@ -245,23 +298,164 @@ class Workspace:
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
         _fsync_dir(new_dir)
+        self._point(kind, new_dir)
+        if kind == "tables":
+            entry = {"name": new_dir.name, "seq": generation_seq(new_dir.name),
+                     "parent": old_target.name if old_target is not None else None,
+                     "at": datetime.now(UTC).isoformat(timespec="seconds"), "by": "write"}  # fmt: skip
+            entry.update(record or {})
+            self._record(entry)
+        self._prune(kind, keep=keep if kind == "tables" else 0)
+        self._views.clear()
+        return new_dir.name
+
+    def _point(self, kind: str, target: Path) -> None:
+        """Switch the ``kind`` symlink to ``target`` atomically (a new link, then a rename)."""
+        link = self.path / kind
         tmp_link = self.path / f".{kind}.{uuid.uuid4().hex[:8]}.lnk"
-        os.symlink(os.path.relpath(new_dir, self.path), tmp_link)
+        os.symlink(os.path.relpath(target, self.path), tmp_link)
         if link.exists() and not link.is_symlink():
+            tmp_link.unlink()
             raise WorkspaceError(f"{link} is not managed by horetsu", ja=f"{link} は horetsu の管理外です")
         os.replace(tmp_link, link)
         _fsync_dir(self.path)
-        # Old generations are removed only after the switch.
-        for d in gen_root.iterdir():
-            if d.name.startswith(f"{kind}-") and d != new_dir:
-                shutil.rmtree(d, ignore_errors=True)
-        self._views.clear()
 
-    def write_tables(self, tables: Mapping[str, pa.Table]) -> None:
-        """Replace some canonical tables at once (one atomic switch for all of them)."""
-        conformed = {name: schema.conform(name, t) for name, t in tables.items()}
+    # ------------------------------------------------------------- generations
+    def _history(self) -> list[dict[str, Any]]:
+        path = self.path / GEN_DIR / HISTORY
+        if not path.exists():
+            return []
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return []
+        return [r for r in data if isinstance(r, dict) and r.get("name")] if isinstance(data, list) else []
+
+    def _write_history(self, records: list[dict[str, Any]]) -> None:
+        path = self.path / GEN_DIR / HISTORY
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(records, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _record(self, entry: Mapping[str, Any]) -> None:
+        records = [r for r in self._history() if r["name"] != entry["name"]]
+        records.append(dict(entry))
+        self._write_history(records)
+
+    def current_generation(self, kind: str = "tables") -> str | None:
+        """The folder name under ``.gen/`` that ``tables`` (or ``results``) points to."""
+        link = self.path / kind
+        return os.path.basename(os.readlink(link)) if link.is_symlink() else None
+
+    def generations(self) -> list[dict[str, Any]]:
+        """The kept generations of the canonical tables, oldest first, each with ``current``."""
+        current = self.current_generation("tables")
+        root = self.path / GEN_DIR
+        out = []
+        for r in self._history():
+            if (root / r["name"]).is_dir():
+                out.append({**r, "current": r["name"] == current})
+        if current is not None and not any(r["current"] for r in out):
+            out.append({"name": current, "seq": generation_seq(current), "parent": None, "at": None,
+                        "by": "unrecorded", "current": True})  # fmt: skip
+        return sorted(out, key=lambda r: (r.get("seq") is None, r.get("seq") or 0))
+
+    def generation_file(self, name: str, filename: str) -> Path:
+        """A file inside a kept tables generation (e.g. its ``import_log.json`` snapshot)."""
+        return self.path / GEN_DIR / name / filename
+
+    def switch_generation(self, name: str) -> None:
+        """Point ``tables`` at an earlier (or later) kept generation; nothing is deleted."""
         with self.lock():
-            self._swap_generation("tables", conformed, keep_others=True)
+            target = self.path / GEN_DIR / name
+            if not name.startswith("tables-") or not target.is_dir() or name not in {r["name"] for r in self.generations()}:
+                raise WorkspaceError(
+                    f"no kept generation {name!r} in {self.path}; see `horetsu history`",
+                    ja=f"{self.path} に世代 {name!r} は残っていません。`horetsu history` で確認してください",
+                )
+            self._point("tables", target)
+            self._views.clear()
+
+    def _prune(self, kind: str, *, keep: int) -> None:
+        """Remove generations beyond the newest ``keep`` (besides the current one) and any orphan."""
+        root = self.path / GEN_DIR
+        current = self.current_generation(kind)
+        if kind == "tables":
+            committed = [r for r in self._history() if r["name"] != current and (root / r["name"]).is_dir()]
+            committed.sort(key=lambda r: r.get("seq") or 0)
+            kept = {r["name"] for r in committed[-keep:]} if keep > 0 else set()
+            gone = {r["name"] for r in committed} - kept
+            if gone:
+                self._write_history([r for r in self._history() if r["name"] not in gone])
+        else:
+            kept = set()
+        for d in root.iterdir():
+            if d.is_dir() and d.name.startswith(f"{kind}-") and d.name != current and d.name not in kept:
+                shutil.rmtree(d, ignore_errors=True)
+
+    def _orphans(self) -> bool:
+        """Cheap check: is anything left over from a write that never finished?"""
+        root = self.path / GEN_DIR
+        if not root.is_dir():
+            return False
+        known = {r["name"] for r in self._history()}
+        current = {self.current_generation("tables"), self.current_generation("results")}
+        for d in root.iterdir():
+            if d.name.startswith("tables-") and d.name not in known and d.name not in current:
+                return True
+            if d.name.startswith("results-") and d.name not in current:
+                return True
+            if d.name.startswith(".") and d.name.endswith(".tmp"):
+                return True
+        return any(_stray(f) for f in self.path.glob(".*"))
+
+    def clean_orphans(self) -> bool:
+        """Remove what a killed write left behind (generation folders, temporary links and files).
+
+        Runs when a workspace is opened.  Never waits: when another process holds the write
+        lock (it may be writing right now) nothing is touched.  Returns True when it cleaned.
+        """
+        if not self._orphans():
+            return False
+        try:
+            fh = open(self.path / ".lock", "w")  # noqa: SIM115 - released below
+        except OSError:
+            return False
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # a writer is at work
+            try:
+                with contextlib.suppress(OSError):
+                    self._prune("tables", keep=10**6)  # orphans only; kept generations stay
+                    self._prune("results", keep=0)
+                    for f in (self.path / GEN_DIR).glob(".*.tmp"):
+                        f.unlink(missing_ok=True)
+                    for f in self.path.glob(".*"):
+                        if _stray(f):
+                            f.unlink(missing_ok=True)
+                return True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        finally:
+            fh.close()
+
+    def write_tables(
+        self, tables: Mapping[str, pa.Table], *, record: Mapping[str, Any] | None = None,
+        extra: Mapping[str, str | bytes] | None = None, keep: int = DEFAULT_KEEP,
+    ) -> str:
+        """Replace some canonical tables at once (one atomic switch for all of them).
+
+        ``record`` is stored in the generation history (``by``, ``files`` ...); ``extra``
+        holds small files written into the new generation (e.g. the import log snapshot);
+        ``keep`` earlier generations stay for ``horetsu rollback``.  Returns the new
+        generation's name.
+        """
+        conformed: dict[str, Any] = {name: schema.conform(name, t) for name, t in tables.items()}
+        conformed.update(extra or {})
+        with self.lock():
+            return self._swap_generation("tables", conformed, keep_others=True, record=record, keep=keep)
 
     def write_results(self, results: Mapping[str, Any], *, replace_all: bool = True) -> None:
         """Write analysis results (Arrow tables; ``*.json`` entries as str/bytes) atomically."""
@@ -299,7 +493,9 @@ def init_workspace(path: Any = None) -> Workspace:
         cfg.write_text(DEFAULT_TOML, encoding="utf-8")
     ws = Workspace(root)
     if not (root / "tables").exists():
-        ws.write_tables({name: schema.empty(name) for name in schema.TABLES})
+        ws.write_tables({name: schema.empty(name) for name in schema.TABLES}, record={"by": "init"})
+    else:
+        ws.clean_orphans()
     return ws
 
 
@@ -311,4 +507,6 @@ def open_workspace(path: Any = None, *, engine: str | None = None) -> Workspace:
             f"{root} is not a horetsu workspace; create it with `horetsu init --workspace {root}`",
             ja=f"{root} は horetsu のワークスペースではありません。`horetsu init --workspace {root}` で作成してください",
         )
-    return Workspace(root, engine=engine)
+    ws = Workspace(root, engine=engine)
+    ws.clean_orphans()  # cheap unless a killed write left something behind
+    return ws

@@ -30,3 +30,20 @@ def test_every_generic_column_is_documented():
     for table, (required, optional) in rows.items():
         assert required == set(REQUIRED[table]), table
         assert optional == set(ALIASES[table]) - set(REQUIRED[table]), table
+
+
+README = DOC.parents[1] / "README.md"
+
+
+def test_undo_commands_and_import_settings_are_documented():
+    readme, doc = README.read_text(encoding="utf-8"), DOC.read_text(encoding="utf-8")
+    for text in (readme, doc):
+        for phrase in ("horetsu import --undo", "horetsu history", "horetsu rollback GEN", "earliest_order_date",
+                       "keep_generations", "--preset amazon"):  # fmt: skip
+            assert phrase in text, phrase
+    from horetsu.io.settings import ImportSettings
+
+    for key in ImportSettings.model_fields:
+        assert key in doc, key
+    for kind in ("date_in_future", "date_too_early", "negative_total", "unfinished_order"):
+        assert kind in doc, kind

@@ -60,7 +60,7 @@ def test_shopify_order_over_several_rows_is_one_order(ws, tmp_path, write_csv):
     f = import_files(ws, [c], "shopify").to_dict()["files"][0]
     assert (f["table"], f["accepted"]) == ("customers", 1)
     cust = _by(ws, "customers", "customer_id")["hanako@example.jp"]
-    assert (cust["accepts_email"], cust["phone_norm"], cust["prefecture"]) == (False, "819012345678", "東京都")
+    assert (cust["accepts_email"], cust["phone_norm"], cust["prefecture"]) == (False, "09012345678", "東京都")
     assert '"Customer ID":"77"' in cust["raw"]  # the platform's own id is kept
 
 
@@ -109,7 +109,7 @@ def test_eccube_non_product_lines_and_totals_not_summed(ws, tmp_path, write_csv)
 
 
 def test_eccube_customer_csv(ws, tmp_path, write_csv):
-    p = write_csv(tmp_path / "customer.csv", eccube.CUSTOMER_HEADERS, [
+    p = write_csv(tmp_path / "customer.csv", [*eccube.CUSTOMER_HEADERS, "メルマガ"], [
         {"会員ID": "55", "お名前(姓)": "佐藤", "お名前(名)": "花子", "お名前(セイ)": "サトウ", "お名前(メイ)": "ハナコ",
          "都道府県(名称)": "大阪府", "メールアドレス": "H@Example.jp", "TEL": "06-1234-5678", "登録日": "2023-03-01 12:00:00",
          "メルマガ": "希望する"}], encoding="cp932")  # fmt: skip

@@ -15,13 +15,16 @@ from horetsu.cli.common import WorkspaceOpt, console, progress, t
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
-        files: Annotated[list[Path], typer.Argument(help="Export files (CSV, TSV or Parquet). / 取り込むファイル", show_default=False)],
+        files: Annotated[
+            list[Path] | None,
+            typer.Argument(help="Export files (CSV, TSV or Parquet). / 取り込むファイル", show_default=False),
+        ] = None,
         preset: Annotated[
             str,
             typer.Option(
                 "--preset",
                 "-p",
-                help="generic | shopify | rakuten | eccube | cdnow | a [import.mappings.NAME] of horetsu.toml. / 形式",
+                help="generic | shopify | rakuten | eccube | cdnow | amazon | a [import.mappings.NAME] of horetsu.toml. / 形式",
             ),
         ] = "generic",
         workspace: WorkspaceOpt = None,
@@ -30,19 +33,35 @@ def register(app: typer.Typer) -> None:
             typer.Option("--table", help="orders | customers | events | subscriptions (generic: detected when absent). / 取込先"),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only. / JSON で出力")] = False,
+        undo: Annotated[
+            bool, typer.Option("--undo", help="Return to the generation before the last import. / 最後の取り込みを取り消す")
+        ] = False,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (--undo). / 確認しない")] = False,
     ) -> None:
         """Import shop exports; every row is accepted, quarantined or counted as a duplicate.
         / 受注・顧客データを取り込みます（全行が取込・隔離・重複のいずれかに数えられます）。
 
         Example: horetsu import orders.csv customers.csv --preset shopify --workspace ./shop-data
+
+        Undo the last import (asks first; --yes skips the question): horetsu import --undo
         """
         from horetsu.config import CONFIG_FILE, default_workspace_path
-        from horetsu.errors import HoretsuError, MissingFileError
+        from horetsu.errors import HoretsuError, InputFileError, MissingFileError
         from horetsu.io import import_files
+        from horetsu.io.presets import BUILTIN
         from horetsu.io.presets.registry import get_preset
         from horetsu.workspace import init_workspace, open_workspace
 
         root = Path(workspace) if workspace is not None else default_workspace_path()
+        if undo:
+            if files:
+                raise InputFileError("--undo takes no files", ja="--undo にはファイルを指定しません")
+            from horetsu.cli.history_cmd import undo_last
+
+            undo_last(root, yes=yes, as_json=as_json)
+            return
+        if not files:
+            raise InputFileError("no file given", ja="ファイルが指定されていません")
         for f in files:
             if not f.exists():
                 raise MissingFileError(f"{f}: file not found", ja=f"{f}: ファイルが見つかりません")
@@ -50,7 +69,7 @@ def register(app: typer.Typer) -> None:
         if (root / CONFIG_FILE).exists() or (root / "tables").exists():
             ws = open_workspace(root)
         else:
-            if preset not in ("generic", "shopify", "rakuten", "eccube", "cdnow"):
+            if preset not in BUILTIN:
                 get_preset(preset, None)  # unknown preset: fail before creating anything
             created = "folder" if not root.exists() else ("contents" if not any(root.iterdir()) else None)
             ws = init_workspace(root)

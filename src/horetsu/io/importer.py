@@ -9,6 +9,8 @@ exactly as it was.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,12 +22,16 @@ import numpy as np
 from horetsu import schema
 from horetsu.errors import InputFileError, MissingFileError
 from horetsu.io.merge import Merger
+from horetsu.io.plausible import set_aside, today_in_japan
 from horetsu.io.presets.registry import get_preset
 from horetsu.io.quarantine import quarantine_path, write_quarantine
 from horetsu.io.reader import raw_line
 from horetsu.io.result import FileResult, ImportResult
+from horetsu.io.settings import import_settings
 
 LOG = "import_log.json"
+LOG_KEYS = ("file", "preset", "table", "read", "accepted", "quarantined", "duplicates", "reasons", "imported_at",
+            "detected", "set_aside", "quarantine_file", "generation")  # fmt: skip
 
 
 def _tick(progress: Any, **kw: Any) -> None:
@@ -41,11 +47,19 @@ def _tick(progress: Any, **kw: Any) -> None:
         progress.advance(adv)
 
 
-def import_files(ws: Any, paths: Iterable[Any], preset: str, table: str | None = None, progress: Any = None) -> ImportResult:
-    """Import ``paths`` with ``preset`` into ``ws``; returns per-file counts (see :class:`ImportResult`)."""
+def import_files(
+    ws: Any, paths: Iterable[Any], preset: str, table: str | None = None, progress: Any = None,
+    *, today: dt.date | None = None,
+) -> ImportResult:
+    """Import ``paths`` with ``preset`` into ``ws``; returns per-file counts (see :class:`ImportResult`).
+
+    ``today`` (default: today in Japan) is the day after which (plus one day's grace) an
+    order counts as dated in the future and is set aside.
+    """
     paths = [Path(p) for p in paths]
     if not paths:
         raise InputFileError("no file given", ja="ファイルが指定されていません")
+    settings = import_settings(ws)
     p = get_preset(preset, ws)
     for path in paths:
         if not path.exists():
@@ -55,20 +69,24 @@ def import_files(ws: Any, paths: Iterable[Any], preset: str, table: str | None =
             f"unknown table {table!r}; use orders, customers, events or subscriptions",
             ja=f"テーブル {table!r} は指定できません（orders, customers, events, subscriptions）",
         )
+    today = today or today_in_japan()
     _tick(progress, total=len(paths) * 2)
     merger = Merger({name: ws.read_arrow(name) for name in schema.TABLES})
     stamp = datetime.now(UTC)
     results: list[FileResult] = []
     quarantines: list[tuple[Path, str, list[tuple[int, str, str]]]] = []
+    log = ws.read_meta(LOG, []) or []
     try:
         for path in paths:
             _tick(progress, description=f"{path.name}")
             source = p.read(path)
             _tick(progress, advance=1)
             parsed = p.parse(source, table)
+            named = set_aside(parsed, source, today=today, earliest=settings.earliest_order_date)
             unchanged = merger.merge(parsed)
             _tick(progress, advance=1)
             fr, qrows = _account(path, p.name, source, parsed, unchanged, stamp)
+            fr.set_aside = named
             results.append(fr)
             if qrows:
                 qpath = quarantine_path(ws.quarantine_dir, path, stamp)
@@ -76,19 +94,34 @@ def import_files(ws: Any, paths: Iterable[Any], preset: str, table: str | None =
                 quarantines.append((qpath, str(path), qrows))
         # Nothing accepted means nothing new: every row was quarantined or already there.
         if merger.changed and any(fr.accepted for fr in results):
-            ws.write_tables({name: merger.tables[name] for name in sorted(merger.changed)})
+            # The new generation's name is known only after the write; the snapshot of the
+            # log inside it records the entries with the generation they produced.
+            pending = _entries(results, "@new")
+            record = {"by": "import", "preset": p.name, "files": [Path(fr.file).name for fr in results],
+                      "accepted": sum(fr.accepted for fr in results)}  # fmt: skip
+            snapshot = json.dumps([*log, *pending], ensure_ascii=False, indent=1, default=str)
+            gen = ws.write_tables({name: merger.tables[name] for name in sorted(merger.changed)}, record=record,
+                                  extra={LOG: snapshot}, keep=settings.keep_generations)  # fmt: skip
+        else:
+            gen = ws.current_generation("tables")
     finally:
         merger.close()
+    for fr in results:
+        fr.generation = gen
     for qpath, src, rows in quarantines:
         write_quarantine(qpath, src, rows)
-    log = ws.read_meta(LOG, []) or []
-    log.extend(
-        {k: v for k, v in fr.to_dict().items() if k in ("file", "preset", "table", "read", "accepted", "quarantined",
-                                                          "duplicates", "reasons", "imported_at", "detected")}
-        for fr in results
-    )  # fmt: skip
+    log.extend(_entries(results, gen))
     ws.write_meta(LOG, log)
     return ImportResult(results)
+
+
+def _entries(results: list[FileResult], generation: str | None) -> list[dict[str, Any]]:
+    out = []
+    for fr in results:
+        d = {k: v for k, v in fr.to_dict().items() if k in LOG_KEYS}
+        d["generation"] = generation
+        out.append(d)
+    return out
 
 
 def _account(path: Path, preset: str, source: Any, parsed: Any, unchanged: np.ndarray, stamp: datetime):

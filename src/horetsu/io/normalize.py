@@ -200,6 +200,32 @@ def digits(arr: pa.Array) -> pa.Array:
     return blank_to_null(pc.replace_substring_regex(nfkc(blank_to_null(arr)), r"\D", ""))
 
 
+def phone(arr: pa.Array) -> pa.Array:
+    """A phone number as domestic digits: ``'+81 90-1234-5678`` and ``090-1234-5678`` → ``09012345678``.
+
+    Spreadsheet exports (Shopify) prefix numbers with ``'``; an international +81 number
+    becomes the domestic form so that one customer has one spelling.
+    """
+    s = pc.replace_substring_regex(nfkc(blank_to_null(arr)), r"^[\s']+", "")
+    s = pc.replace_substring_regex(s, r"^\+81[\s-]*(\(0\))?[\s-]*0?", "0")
+    return digits(s)
+
+
+_LINE_USER_ID = r"^U[0-9a-f]{32}$"
+
+
+def line_user_id(arr: pa.Array) -> pa.Array:
+    """A LINE user id (``U`` + 32 hex digits) or null; anything else is not one."""
+    s = pc.utf8_trim_whitespace(fold(arr))
+    ok = pc.fill_null(pc.match_substring_regex(s, _LINE_USER_ID), False)
+    return pc.if_else(ok, s, pa.scalar(None, pa.string()))
+
+
+def platform_id(arr: pa.Array) -> pa.Array:
+    """An id as a shop system exported it, without the ``'`` spreadsheets need to keep it text."""
+    return blank_to_null(pc.replace_substring_regex(ident(arr), r"^'", ""))
+
+
 def _era_to_western(s: pa.Array) -> pa.Array:
     pattern = (
         r"^(?P<era>令和|平成|昭和|大正|R|H|S|T)\s*(?P<y>\d{1,2}|元)\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*"

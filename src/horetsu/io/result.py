@@ -19,6 +19,8 @@ class FileResult:
     detected: dict[str, str] = field(default_factory=dict)
     quarantine_file: str | None = None
     imported_at: str = ""
+    set_aside: list[dict[str, Any]] = field(default_factory=list)  # implausible orders, named (see io.plausible)
+    generation: str | None = None  # the tables generation after this import
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -176,6 +176,16 @@ LABELS: Labels = {
     "t.duplicates": ("重複", "Duplicates"),
     "t.rows": ("行数", "Rows"),
     "t.quarantine_files": ("隔離フォルダのファイル", "Files in the quarantine folder"),
+    "t.set_aside": ("取り込まずに除いた注文（あり得ない日付・合計）", "Orders set aside (impossible dates or totals)"),
+    "t.set_aside_item": ("{file} {line}行目: 注文 {order}（{column} = {value}）— {reason}",
+                         "{file} line {line}: order {order} ({column} = {value}) — {reason}"),
+    "t.no_buyer": (
+        "{n} 件の注文には購入者IDがありません（Amazon の全注文レポートなど）。取り込み済みですが、このレポートの分析"
+        "（月別の新規・リピート売上、RFM、F2、コホート、ステージ、P(alive)）はすべて購入者ごとに数えるため、これらの注文は含まれません。",
+        "{n} orders carry no buyer id (the Amazon All Orders Report, for instance). They are imported, but every "
+        "analysis in this report counts per buyer (monthly new and repeat sales, RFM, F2, cohorts, stages, P(alive)), "
+        "so these orders are not in them.",
+    ),
     "t.category": ("カテゴリ", "Category"),
     "t.median": ("中央値", "Median"),
     "t.p80": ("80%点", "80th pct"),
@@ -363,6 +373,10 @@ TEMPERATURE_NAMES: Labels = {
 REASON_NAMES: Labels = {
     "missing_value": ("必須項目が空", "Required value missing"),
     "invalid_date": ("日付として読めない", "Not a date"),
+    "date_in_future": ("今日より後の注文日", "Order dated after today"),
+    "date_too_early": ("あり得ないほど古い注文日", "Order dated before any plausible start"),
+    "negative_total": ("返品・返金でないのにマイナスの合計", "Negative total on an order that is no refund"),
+    "unfinished_order": ("決済・購入処理が終わっていない注文", "Checkout never finished"),
     "invalid_amount": ("金額として読めない", "Not a yen amount"),
     "invalid_quantity": ("数量として読めない", "Not a quantity"),
     "invalid_value": ("値が正しくない", "Invalid value"),

@@ -59,6 +59,15 @@ class OrderRows:
         rej.add(bad_first, "order_rejected", column, "the first row of this order was rejected", self.key)
 
 
+def per_order(key: pa.Array, values: pa.Array, how: str) -> pa.Array:
+    """Per row, the ``how`` ("min", "sum") of ``values`` over the rows of the same order (nulls skipped)."""
+    n = len(key)
+    t = pa.table({"k": pc.fill_null(key, ""), "v": values, "i": pa.array(np.arange(n, dtype=np.int64))})
+    agg = t.group_by("k", use_threads=False).aggregate([("v", how)])
+    joined = t.join(agg, "k", use_threads=False).sort_by("i")
+    return joined.column(f"v_{how}").combine_chunks()
+
+
 def hashed_ids(prefix: str, arr: pa.Array) -> pa.Array:
     """Stable short ids from a string (md5, vectorised in DuckDB): ``prefix`` + 16 hex digits."""
     import duckdb
@@ -121,6 +130,7 @@ def build_line_export(
     lines: dict[str, pa.Array | None],
     extra_lines: tuple[tuple[str, str, int], ...] = (),
     used: list[str] = (),  # type: ignore[assignment]
+    columns: dict[str, str] | None = None,
 ):
     """Orders (from each order's first row), order_lines (every valid row) and customers."""
     from horetsu.io import normalize as nz
@@ -189,4 +199,5 @@ def build_line_export(
     cf, _ = _gf(pc.fill_null(cust.column("customer_id").combine_chunks(), ""))
     cust = cust.take(pa.array(cf)).filter(pc.is_valid(cust.take(pa.array(cf)).column("customer_id")))
     keys = pc.if_else(pa.array(valid), key, pa.scalar(None, pa.string()))
-    return Parsed("orders", keys, {"orders": orders, "order_lines": all_lines, "customers": cust}, rej, dup)
+    return Parsed("orders", keys, {"orders": orders, "order_lines": all_lines, "customers": cust}, rej, dup,
+                  notes={"columns": dict(columns or {})})

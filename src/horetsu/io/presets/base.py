@@ -97,6 +97,15 @@ class Rejects:
         self.items.append((idx, kind, reasons))
         self.mask |= new
 
+    def add_reasons(self, idx: np.ndarray, kind: str, reasons: list[str]) -> None:
+        """Reject rows ``idx`` (not rejected yet) with one ready-made reason text each."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if len(idx) == 0:
+            return
+        assert not self.mask[idx].any(), "rows are rejected once"
+        self.items.append((idx, kind, list(reasons)))
+        self.mask[idx] = True
+
     def missing(self, arr: pa.Array, column: str) -> None:
         self.add(pc.is_null(arr), "missing_value", column, "required value is empty", None)
 

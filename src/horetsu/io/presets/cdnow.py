@@ -110,4 +110,5 @@ def parse(source: Source, table: str | None = None) -> Parsed:
     ids = pc.unique(orders.column("customer_id").combine_chunks())
     customers = pa.table({"customer_id": ids, "source": nz.const(NAME, len(ids))})
     keys = pc.if_else(pa.array(valid), order_id, pa.scalar(None, pa.string()))
-    return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup)
+    return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup,
+                  notes={"columns": {"ordered_at": "date", "total_jpy": "dollar_value"}})

@@ -65,6 +65,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "accepts_email": ("メルマガ", "メルマガ購読", "メール配信"),
         "accepts_line": ("line",),
         "channel": ("チャネル", "流入元"),
+        "line_user_id": ("LINEユーザーID", "LINE ID", "line_uid", "LINE user ID"),
     },
     "events": {
         "customer_id": ("顧客ID", "会員ID", "顧客番号"),
@@ -289,7 +290,8 @@ def parse_orders(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
     tables["customers"] = pa.table(
         {"customer_id": cust_ids, "source": nz.const(preset, len(cust_ids))}
     )
-    return Parsed("orders", keys, tables, rej, dup)
+    columns = {"ordered_at": cols.name("ordered_at"), "total_jpy": cols.name("amount")}
+    return Parsed("orders", keys, tables, rej, dup, notes={"columns": columns})
 
 
 def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed:
@@ -310,7 +312,7 @@ def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed
             "customer_id": k(cid),
             "source": nz.const(preset, len(keep_idx)),
             "email_norm": k(nz.email(_col(cols, "email", n))),
-            "phone_norm": k(nz.digits(_col(cols, "phone", n))),
+            "phone_norm": k(nz.phone(_col(cols, "phone", n))),
             "name": k(nz.fold(_col(cols, "name", n))),
             "name_kana": k(nz.fold(_col(cols, "name_kana", n))),
             "postal_code": k(nz.digits(_col(cols, "postal_code", n))),
@@ -319,6 +321,7 @@ def parse_customers(source: Source, cols: Columns, preset: str = NAME) -> Parsed
             "accepts_email": k(acc, pa.bool_()),
             "accepts_line": k(acl, pa.bool_()),
             "channel": k(nz.fold(_col(cols, "channel", n))),
+            "line_user_id": k(nz.line_user_id(_col(cols, "line_user_id", n))),
         }
     )
     raw = raw_json(source, list(cols.found.values()), keep_idx)

@@ -88,6 +88,9 @@ def parse(source: Source, table: str | None = None) -> Parsed:
         return pc.if_else(pc.equal(out, -99999), pa.scalar(None, pa.int64()), out)
 
     total = money(total_col)
+    # 発送完了報告日時: when the shop reported the order shipped (the 楽天ペイ layout only).
+    shipped, bad = nz.timestamp(g("発送完了報告日時"))
+    rej.bad(pc.and_(first, bad), g("発送完了報告日時"), "発送完了報告日時", "not a date/time", "invalid_date")
     rej.add(pc.and_(first, pc.is_null(total)), "missing_value", total_col, "required value is empty", None)
     points = money("ポイント利用額")
     coupon = money("クーポン利用総額")
@@ -155,6 +158,7 @@ def parse(source: Source, table: str | None = None) -> Parsed:
             "channel": nz.const("rakuten", n),
             "subscription_id": sub_id,
             "subscription_seq": seq,
+            "shipped_at": shipped,
         },
         customers={
             "name": name,
@@ -167,4 +171,5 @@ def parse(source: Source, table: str | None = None) -> Parsed:
         lines={"sku": sku, "product_name": nz.text(g("商品名")), "unit_price_jpy": price, "quantity": qty},
         extra_lines=(("shipping", "shipping_jpy", 1), ("discount", "discount_jpy", -1), ("point", "points_used", -1)),
         used=used,
+        columns={"ordered_at": "注文日時", "total_jpy": total_col},
     )

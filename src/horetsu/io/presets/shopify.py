@@ -22,7 +22,9 @@ from horetsu.io.reader import Source
 
 NAME = "shopify"
 
-# Column order of the Shopify admin "Export orders" CSV (plain CSV file).
+# Column order of the Shopify admin "Export orders" CSV (plain CSV file); sources in
+# tests/data/io/shopify/NOTE.md.  The export carries no customer id: orders are keyed to
+# customers by e-mail, Shopify's own id comes from the customers export.
 ORDER_HEADERS: tuple[str, ...] = (
     "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
     "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
@@ -33,7 +35,8 @@ ORDER_HEADERS: tuple[str, ...] = (
     "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street",
     "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City", "Shipping Zip",
     "Shipping Province", "Shipping Country", "Shipping Phone", "Notes", "Note Attributes",
-    "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount", "Vendor", "Id",
+    "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount", "Vendor", "Outstanding Balance",
+    "Employee", "Location", "Device ID", "Id",
     "Tags", "Risk Level", "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value",
     "Tax 2 Name", "Tax 2 Value", "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value",
     "Tax 5 Name", "Tax 5 Value", "Phone", "Receipt Number", "Duties", "Billing Province Name",
@@ -41,7 +44,8 @@ ORDER_HEADERS: tuple[str, ...] = (
     "Payment References",
 )  # fmt: skip
 
-# Column order of the Shopify admin "Export customers" CSV.
+# Column order of the Shopify admin "Export customers" CSV.  ``Customer ID`` and phone
+# numbers are written with a leading ``'`` so that spreadsheets keep them as text.
 CUSTOMER_HEADERS: tuple[str, ...] = (
     "Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing",
     "Default Address Company", "Default Address Address1", "Default Address Address2",
@@ -54,6 +58,7 @@ CUSTOMER_HEADERS: tuple[str, ...] = (
 _ORDER_COLS = {c: (c,) for c in ORDER_HEADERS}
 _CUSTOMER_COLS = {c: (c,) for c in (*CUSTOMER_HEADERS, "Accepts Marketing", "Province Code", "Province", "Zip",
                                     "Company", "Address1", "City", "Created at")}  # fmt: skip
+_CUSTOMER_COLS["Customer ID"] = ("Customer ID", "Id")  # older exports call it Id
 
 
 def parse(source: Source, table: str | None = None) -> Parsed:
@@ -102,6 +107,8 @@ def parse_orders(source: Source) -> Parsed:
         rej.bad(bad, g(c), c, "not a yen amount", "invalid_amount")
     cancelled, bad = nz.timestamp(g("Cancelled at"))
     rej.bad(bad, g("Cancelled at"), "Cancelled at", "not a date/time", "invalid_date")
+    fulfilled, bad = nz.timestamp(g("Fulfilled at"))
+    rej.bad(pc.and_(first, bad), g("Fulfilled at"), "Fulfilled at", "not a date/time", "invalid_date")
     rows.reject_orphans(rej, "Name")
     valid = ~rej.mask
     dup = exact_duplicates(source.table, key, valid)
@@ -134,6 +141,7 @@ def parse_orders(source: Source) -> Parsed:
             "channel": source_col.take(fi),
             "coupon": nz.fold(g("Discount Code")).take(fi),
             "subscription_id": sub_id.take(fi),
+            "shipped_at": fulfilled.take(fi),
         }
     )
     orders = orders.append_column("order_date", nz.jst_date(orders.column("ordered_at").combine_chunks()))
@@ -165,7 +173,7 @@ def parse_orders(source: Source) -> Parsed:
         [("shipping", money["Shipping"].take(fi), 1), ("discount", money["Discount Amount"].take(fi), -1)],
     )
     lines = pa.concat_tables([product, *extra])
-    phone = pc.coalesce(nz.digits(g("Billing Phone")), nz.digits(g("Phone")))
+    phone = pc.coalesce(nz.phone(g("Phone")), nz.phone(g("Billing Phone")))
     acc, _ = nz.boolean(g("Accepts Marketing"))
     customers = pa.table(
         {
@@ -183,7 +191,8 @@ def parse_orders(source: Source) -> Parsed:
     )
     customers = _first_per(customers, "customer_id")
     keys = pc.if_else(pa.array(valid), key, pa.scalar(None, pa.string()))
-    return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup)
+    return Parsed("orders", keys, {"orders": orders, "order_lines": lines, "customers": customers}, rej, dup,
+                  notes={"columns": {"ordered_at": "Created at", "total_jpy": "Total"}})
 
 
 def _first_per(t: pa.Table, key: str) -> pa.Table:
@@ -191,6 +200,17 @@ def _first_per(t: pa.Table, key: str) -> pa.Table:
 
     firsts, _ = group_first(t.column(key).combine_chunks())
     return t.take(pa.array(firsts))
+
+
+def _line_ids(source: Source, n: int) -> pa.Array:
+    """A LINE user id from a metafield column such as ``LINE user ID (customer.metafields.…)``."""
+    from horetsu.io.presets.base import norm_key
+
+    for name in source.table.column_names:
+        k = norm_key(name)
+        if "line" in k and ("userid" in k or "ユーザーid" in k):
+            return nz.line_user_id(nz.as_str(source.table.column(name)))
+    return pa.nulls(n, pa.string())
 
 
 def parse_customers(source: Source) -> Parsed:
@@ -201,7 +221,7 @@ def parse_customers(source: Source) -> Parsed:
     g = lambda c: cols.get(c) if cols.has(c) else pa.nulls(n, pa.string())  # noqa: E731
     rej = Rejects(n)
     email = nz.email(g("Email"))
-    sid = nz.ident(g("Customer ID"))
+    sid = nz.platform_id(g("Customer ID"))
     cid = pc.coalesce(email, pc.binary_join_element_wise("shopify:", sid, ""))
     rej.add(pc.is_null(cid), "missing_value", "Email", "neither Email nor Customer ID is filled", None)
     acc_src = g("Accepts Email Marketing") if cols.has("Accepts Email Marketing") else g("Accepts Marketing")
@@ -220,11 +240,13 @@ def parse_customers(source: Source) -> Parsed:
             "customer_id": cid.take(keep),
             "source": nz.const("shopify", len(keep)),
             "email_norm": email.take(keep),
-            "phone_norm": pc.coalesce(nz.digits(g("Phone")), nz.digits(g("Default Address Phone"))).take(keep),
+            "phone_norm": pc.coalesce(nz.phone(g("Phone")), nz.phone(g("Default Address Phone"))).take(keep),
             "name": name.take(keep),
             "postal_code": pc.coalesce(nz.digits(g("Default Address Zip")), nz.digits(g("Zip"))).take(keep),
             "prefecture": prefecture_from_code(pref).take(keep),
             "accepts_email": acc.take(keep),
+            "platform_customer_id": sid.take(keep),
+            "line_user_id": _line_ids(source, n).take(keep),
         }
     )
     mapped = ("Email", "First Name", "Last Name", "Phone", "Default Address Phone", "Default Address Zip", "Zip",

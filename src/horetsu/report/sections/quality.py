@@ -32,6 +32,17 @@ def quarantine_rows(data: ReportData) -> list[tuple[str, int]]:
     return out
 
 
+def orders_without_buyer(data: ReportData) -> int:
+    """Orders with no buyer id (e.g. the Amazon All Orders Report): counted in sales, not per buyer."""
+    try:
+        import pyarrow.parquet as pq
+
+        path = data.ws.table_path("orders")
+        return pq.read_table(path, columns=["customer_id"]).column(0).null_count if path.exists() else 0
+    except Exception:  # noqa: BLE001 - a report never fails on this note
+        return 0
+
+
 def build(data: ReportData, tr: Tr) -> Section:
     sec = Section("quality", tr("sec.quality"))
     log = data.import_log()
@@ -55,6 +66,15 @@ def build(data: ReportData, tr: Tr) -> Section:
         sec.chart("quarantine", figures.horizontal_bars(
             [tr.pick(REASON_NAMES, k) for k, _ in items], {tr("t.rows"): [v for _, v in items]}, tr("fig.quarantine"), tr("ax.rows"),
             tr("ax.reason"), tr, colours=(theme.VERMILLION,)))
+    aside = [(Path(str(e.get("file", "?"))).name, x) for e in log for x in (e.get("set_aside") or [])]
+    if aside:  # name what the import set aside as impossible (horetsu.io.plausible)
+        sec.blocks.append(f"<h3>{esc(tr('t.set_aside'))}</h3><ul>" + "".join(
+            "<li>" + esc(tr("t.set_aside_item", file=f, line=x.get("line"), order=x.get("order_id"), column=x.get("column"),
+                            value=x.get("value"), reason=tr.pick(REASON_NAMES, str(x.get("kind"))))) + "</li>"
+            for f, x in aside[:20]) + "</ul>")
+    no_buyer = orders_without_buyer(data)
+    if no_buyer:
+        sec.blocks.append(f"<p>{esc(tr('t.no_buyer', n=tr.num(no_buyer)))}</p>")
     files = quarantine_rows(data)
     if files:
         sec.blocks.append(f"<h3>{esc(tr('t.quarantine_files'))}</h3>" + table(
