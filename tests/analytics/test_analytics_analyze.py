@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pyarrow.parquet as pq
-import pytest
 
 from horetsu.analytics import RESULT_NAMES
 from horetsu.pipeline import PIPELINE_RESULTS, analyze, merge_columns

@@ -7,7 +7,6 @@ the results, the gate, the exports, the plan check, the report and the models to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import pyarrow.parquet as pq

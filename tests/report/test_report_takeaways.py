@@ -33,7 +33,7 @@ def test_cohort_trend_compares_recent_cohorts_with_older_ones():
 
 
 def test_holdout_length_follows_the_history():
-    from horetsu.report.derived import holdout_weeks
+    from horetsu.pipeline import holdout_weeks
 
     assert holdout_weeks(1278) == 26  # the sample shop: three and a half years
     assert holdout_weeks(210) == 10  # 30 weeks of history: a third is 10 weeks

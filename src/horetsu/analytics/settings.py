@@ -7,3 +7,5 @@ from horetsu.core.settings import (  # noqa: F401 - re-exported for the analytic
     RFMSettings,
     load,
 )
+
+__all__ = ["DEFAULT_EXCLUDE", "AnalysisSettings", "CPMSettings", "RFMSettings", "load"]

@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from horetsu.pipeline import HOLDOUT_WEEKS, MOVE_WINDOW_DAYS, holdout_weeks  # noqa: F401 - sections name them
 
 
 @dataclass

@@ -24,6 +24,11 @@ from horetsu.core.labels import (  # noqa: F401 - re-exported: the stage API nam
 )
 from horetsu.errors import PolicyError
 
+__all__ = [
+    "ANCHORS", "JOURNEY_LABELS", "JOURNEY_STEPS", "STAGES", "TEMPERATURE_LABELS", "TEMPERATURES", "Policy",
+    "build_policy", "load_policy", "stage_label",
+]
+
 ANCHORS: tuple[str, ...] = ("signup", "first_purchase", "last_purchase", "subscription_start")
 
 

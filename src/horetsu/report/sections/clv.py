@@ -9,7 +9,7 @@ from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
 from horetsu.report.model import Section, esc, table
-from horetsu.report.derived import HOLDOUT_WEEKS
+from horetsu.pipeline import HOLDOUT_WEEKS
 
 CLV_COLUMNS = ["customer_id", "p_alive", "clv_12m", "monetary_total", "last_purchase", "temperature", "stage"]
 VALUABLE_QUANTILE = 0.8  # "valuable" = spent at least the 80th percentile of buyers

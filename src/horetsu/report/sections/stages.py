@@ -6,7 +6,7 @@ import pandas as pd
 
 from horetsu.report import figures
 from horetsu.report.data import ReportData
-from horetsu.report.derived import MOVE_WINDOW_DAYS
+from horetsu.pipeline import MOVE_WINDOW_DAYS
 from horetsu.report.i18n import JOURNEY_NAMES, STAGES, TEMPERATURES, Tr
 from horetsu.report.model import Section, table
 from horetsu.report.sections.segments import RFM_SEGMENT_NAMES
