@@ -182,7 +182,7 @@ def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max
 
 
 def f2_within(days: Sequence[int], shares: Sequence[float], tr: Tr) -> go.Figure:
-    labels = [tr("s.within_days", days=d) for d in days]
+    labels = [tr("s.within_days", days=tr.days(d)) for d in days]
     bar = go.Bar(
         x=labels, y=list(shares), marker_color=theme.BLUE, text=[tr.pct(s) for s in shares],
         textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>",
@@ -204,7 +204,7 @@ def f2_by_category(categories: Sequence[str], rates: Sequence[float], eligible: 
         hovertemplate="%{y}: %{x:.1%}<extra></extra>",
     )
     return _fig(
-        tr("fig.f2_category", days=days), [bar], height=max(300, 34 * len(categories) + 150),
+        tr("fig.f2_category", days=tr.days(days)), [bar], height=max(300, 34 * len(categories) + 150),
         xaxis={"title": {"text": tr("ax.share")}, "tickformat": PCT_FMT},
         yaxis={"title": {"text": tr("ax.first_category")}, "type": "category", "autorange": "reversed"},
         showlegend=False,

@@ -60,8 +60,8 @@ LABELS: Labels = {
     "kpi.clv_12m": ("今後12か月の予測売上", "Predicted value, next 12 months"),
     "kpi.def.customers": ("1回以上購入した顧客", "customers with at least one purchase"),
     "kpi.def.active": (
-        "最終購入から{days}日未満の顧客（離脱の基準日数）",
-        "last purchase less than {days} days ago (the lapse window)",
+        "最終購入から{days}未満の顧客（離脱の基準日数）",
+        "last purchase less than {days} ago (the lapse window)",
     ),
     "kpi.def.f2_rate": ("2回目の購入に進んだ顧客の割合（購入日単位）", "share of buyers with a second purchase day"),
     "kpi.def.repeat_rate": ("全購入日のうち2回目以降の購入の割合", "share of purchase days that were repeat purchases"),
@@ -78,7 +78,7 @@ LABELS: Labels = {
     "s.calibration_end": ("学習期間の終わり", "End of calibration"),
     "s.customers": ("顧客数", "Customers"),
     "s.active_base_axis": ("現役顧客（人）", "Active base"),
-    "s.within_days": ("{days}日以内", "≤ {days} days"),
+    "s.within_days": ("{days}以内", "≤ {days}"),
     "unit.customers_suffix": ("人", " customers"),
     "list.sep": ("、", "; "),
     "s.revenue": ("売上", "Revenue"),
@@ -123,7 +123,7 @@ LABELS: Labels = {
     "fig.cohort_heatmap": ("コホート別 継続購入率", "Share of each cohort buying, by month since first purchase"),
     "fig.ltv_curves": ("コホート別 LTV 曲線", "LTV curves by cohort"),
     "fig.f2_within": ("初回購入から N 日以内の F2 転換率", "Second purchase within N days of the first"),
-    "fig.f2_category": ("初回購入カテゴリ別 {days}日以内のF2転換率", "Second purchase within {days} days, by first category"),
+    "fig.f2_category": ("初回購入カテゴリ別 {days}以内のF2転換率", "Second purchase within {days}, by first category"),
     "fig.ltv_channel": ("獲得チャネル別 LTV 曲線（全コホート）", "LTV curves by acquisition channel (all cohorts)"),
     "ax.first_category": ("初回購入カテゴリ", "First-purchase category"),
     "fig.ladder": ("リピートの階段（F2→F5）", "The repeat ladder (F2 to F5)"),
@@ -233,12 +233,12 @@ LABELS: Labels = {
         "experience as it is and focus on the second purchase.",
     ),
     "tk.f2": (
-        "初回購入者の{never}がまだ2回目を買っていません。2回目を買った人の半数は{days}日以内に戻っています。",
-        "{never} of first-time buyers have not bought again; half of those who do return within {days} days.",
+        "初回購入者の{never}がまだ2回目を買っていません。2回目を買った人の半数は{days}以内に戻っています。",
+        "{never} of first-time buyers have not bought again; half of those who do return within {days}.",
     ),
     "act.f2": (
-        "初回購入から{days}日以内に、使い方の案内やフォローの連絡を届けてください（割引より先に安心を）。",
-        "Reach first-time buyers within {days} days with a how-to guide or a follow-up (reassurance before discounts).",
+        "初回購入から{days}以内に、使い方の案内やフォローの連絡を届けてください（割引より先に安心を）。",
+        "Reach first-time buyers within {days} with a how-to guide or a follow-up (reassurance before discounts).",
     ),
     "tk.intervals": (
         "「{category}」は再購入の半分が{median}以内、8割が{p80}以内です。",
@@ -368,7 +368,14 @@ REASON_NAMES: Labels = {
     "invalid_value": ("値が正しくない", "Invalid value"),
     "unknown_status": ("不明な注文ステータス", "Unknown order status"),
     "unknown_event_type": ("不明なイベント種別", "Unknown event type"),
+    "columns": ("列の数が見出しと合わない", "Wrong number of columns"),
+    "parse": ("引用符が崩れていて読めない", "Broken quoting"),
+    "conflicting_order": ("同じ注文の行どうしで内容が食い違う", "Rows of one order disagree"),
+    "order_rejected": ("同じ注文の先頭行が隔離された", "Another row of the order was rejected"),
 }
+# A kind added later and not yet named above: shown with its code, never untranslated in Japanese.
+OTHER_REASON: tuple[str, str] = ("その他の理由（{kind}）", "Other ({kind})")
+
 CPM_SEGMENTS = ("first_time", "budding", "steady", "trend", "loyal")
 CPM_NAMES: Labels = {
     "first_time": ("初回", "First-time"),
@@ -403,6 +410,10 @@ class Tr:
 
     def stage(self, key: Any) -> str:
         return self.pick(STAGE_NAMES, key)
+
+    def reason(self, kind: Any) -> str:
+        """A quarantine reason kind in words (an unnamed kind keeps its code inside a sentence)."""
+        return self.pick(REASON_NAMES, kind, default=OTHER_REASON[0 if self.ja else 1].format(kind=kind))
 
     # ---------------------------------------------------------------- numbers
     def num(self, n: Any) -> str:
