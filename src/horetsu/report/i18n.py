@@ -325,12 +325,40 @@ LABELS: Labels = {
     "t.current": ("現在の顧客数", "Now in stage"),
     "note.movement": (
         "1年前・半年前・現在のスナップショットから計算。「次へ進んだ」は次のスナップショット（半年後）までに上のステージへ移った割合、"
-        "「停滞」は上へ進んだ人の80%点より長く留まっている（離脱していない）顧客、「冷えた」はそのステージにいる間に離脱した割合です。",
+        "「停滞」は現在そのステージにいる顧客のうち、上へ進んだ人の80%点より長く留まっている（離脱していない）顧客の割合、「冷えた」はそのステージにいる間に離脱した割合です。",
         "From snapshots a year ago, half a year ago and now. Moved up: share who reached a higher stage by the next "
-        "snapshot (half a year later); stalled: customers (not lapsed) in the stage longer than 80% of those who moved up; cooled: share "
+        "snapshot (half a year later); stalled: share of those now in the stage (not lapsed) who have stayed longer than 80% of those who moved up; cooled: share "
         "who lapsed while in the stage.",
     ),
-    "t.cooling": ("冷えている顧客へ", "For cooling customers"),
+    "t.cooling": ("冷えつつある・離脱した顧客へ", "For cooling or lapsed customers"),
+    "t.in_stage": ("顧客数（ステージ全体）", "Customers in the stage"),
+    "t.n_active": ("うち活発", "of them active"),
+    "t.n_cooling_lapsed": ("うち冷えつつある・離脱", "of them cooling or lapsed"),
+    # one sentence each, next to two numbers that differ for a reason
+    "ex.actions": (
+        "顧客数は「関係ステージ」の節と同じくそのステージの全員で、「すること」は活発な顧客に、その右の列は冷えつつある顧客と離脱した顧客に向けた施策です（次の一手と同じ分け方）。",
+        "Customers counts everyone in the stage, as the relationship-stage section does; “Do” is for the active ones and "
+        "the column after it for those cooling or lapsed, the same split the next best action uses.",
+    ),
+    "ex.journey_days": (
+        "ステップは順番どおりとは限らず、あるステップを飛ばした顧客や後のステップと同じ日以降に達した顧客はその後のステップの日に達したものと数えるため前段からの日数が0日になり、中央値0日はその段の顧客の半数以上がそうだったことを示します。",
+        "Steps are not always taken in order: a customer who skipped a step, or took it no earlier than a later one, "
+        "counts as reaching it on the later step's day, so their days from the previous step are 0, and a median of "
+        "0 days means at least half of that step's customers did so.",
+    ),
+    "ex.alive_active": (
+        "この数は概要の現役顧客数（{active}人、最終購入から{days}未満）とは別のもので、P(alive) は購入のパターンから見た「まだ離れていない」確率のため、0.5以上の{alive}人のうち{inactive}人は{days}以上購入がなく、そのうち{once}人は1回だけの購入者です（1回きりの人が離れたのかどうかは、モデルにはまだ見分けられません）。",
+        "This differs from the {active} active customers of the overview (a purchase within the last {days}): "
+        "P(alive) is the model's estimate, from each buyer's pattern of purchases, that they have not left for good, "
+        "so {inactive} of the {alive} with P(alive) ≥ 0.5 have not bought for {days} or more, {once} of them one-time "
+        "buyers whom the model cannot yet tell apart from those who will return.",
+    ),
+    "ex.cooling_alive": (
+        "「冷えつつある」は最終購入からの日数をその顧客自身の普段の購入間隔と比べて決まり、P(alive) は温度を下げる方向にしか働かないため、自分のリズムより遅れている顧客はモデルの P(alive) が高くても「冷えつつある」になります。",
+        "Cooling compares the days since a customer's last purchase with that customer's own usual interval, and "
+        "P(alive) can only make a customer colder, never warmer, so a customer late by their own rhythm is cooling "
+        "even when the model's P(alive) is still high.",
+    ),
     "none": ("なし", "none"),
 
 }
