@@ -48,11 +48,11 @@ def _open(browser, path, shot):
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"requestfailed: {r.url}"))
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(path.as_uri())
+    page.goto(path.as_uri(), timeout=90_000)
     page.wait_for_function(
         "document.querySelectorAll('.chart').length > 0 && "
         "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart[data-rendered]').length",
-        timeout=30_000,
+        timeout=90_000,
     )
     info = page.evaluate(CHART_INFO_JS)
     sections = page.evaluate(
@@ -122,10 +122,10 @@ def test_report_renders_offline(lang, shop_reports, browser, tmp_path):
 def test_report_fits_a_phone_screen(shop_reports, browser, tmp_path):
     """On a 390 px wide screen nothing makes the page scroll sideways; wide tables scroll inside."""
     page = browser.new_page(viewport={"width": 390, "height": 800})
-    page.goto(shop_reports["ja"].as_uri())
+    page.goto(shop_reports["ja"].as_uri(), timeout=90_000)
     page.wait_for_function(
         "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart[data-rendered]').length",
-        timeout=30_000,
+        timeout=90_000,
     )
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     chart_widths = page.evaluate("() => Array.from(document.querySelectorAll('.chart')).map(e => e.clientWidth)")

@@ -84,7 +84,7 @@ TOC_JS = """async () => {
 def page(request, shop_reports, browser):
     lang, width = request.param
     pg = browser.new_page(viewport={"width": width, "height": 900})
-    pg.goto(shop_reports[lang].as_uri())
+    pg.goto(shop_reports[lang].as_uri(), timeout=90_000)
     pg.wait_for_function(WAIT_RENDERED, timeout=90_000)
     pg.evaluate(HIT_JS)
     yield pg
