@@ -56,7 +56,8 @@ def test_every_block_is_explained_by_its_rule(frame, tactic):
             rule = POLICY.timing[name]
             since = D - anchor_days(row, rule.anchor).iloc[0]
             assert rule.trait in traits and 0 <= since < rule.days
-            assert (" today;" if since == 0 else f" {int(since)} days ago") in ev.reason[i]
+            ago = " 1 day ago" if since == 1 else f" {int(since)} days ago"
+            assert (" today;" if since == 0 else ago) in ev.reason[i]
         elif kind == "cap":
             rule = POLICY.caps[name]
             assert rule.trait in traits and row[f"cap_count__{name}"].iloc[0] >= rule.max

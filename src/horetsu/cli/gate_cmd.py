@@ -43,9 +43,12 @@ def register(app: typer.Typer) -> None:
         with progress(t("顧客の段階を判定しています", "Classifying customers")):
             result = run_gate(ws, tactic, audience=audience, as_of=as_of, override=override)
         write_gate_csv(result, out, blocked, lang=state.get_lang())
+        let_through = result.n_blocked if result.overridden else 0  # with --override the blocked are in OUT too
         console.print(t(
-            f"{result.as_of} 時点 施策 {tactic}: 実施可 {result.n_allowed:,} 人 / 停止 {result.n_blocked:,} 人",
-            f"{tactic} as of {result.as_of}: {result.n_allowed:,} allowed, {result.n_blocked:,} blocked",
+            f"{result.as_of} 時点 施策 {tactic}: 実施可 {result.n_allowed - let_through:,} 人 / 停止 {result.n_blocked:,} 人"
+            + ("（停止した人も上書きで実施可に含めました）" if let_through else ""),
+            f"{tactic} as of {result.as_of}: {result.n_allowed - let_through:,} allowed, {result.n_blocked:,} blocked"
+            + (" and let through by the override" if let_through else ""),
         ))
         if result.rule_counts:
             console.print(rule_table(result.rule_counts, t("停止の理由", "Blocked by rule")))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from horetsu.errors import UnknownTacticError
-from horetsu.stages.classifier import num_text
+from horetsu.stages.classifier import num_text, one_day
 from horetsu.stages.policy import STAGES, Policy, Tactic
 
 ANCHOR_TEXT: dict[str, tuple[str, str, str, str]] = {
@@ -81,7 +81,7 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
         if reasons:
             sub = frame[new].reset_index(drop=True)
             en, ja = make(sub, d[new].reset_index(drop=True))
-            reason[new] = np.asarray(en, dtype=object)
+            reason[new] = np.asarray(one_day(en).to_pylist(), dtype=object)
             reason_ja[new] = np.asarray(ja, dtype=object)
 
     def in_stages(stages: list[str]) -> np.ndarray:

@@ -20,6 +20,7 @@ from horetsu.report.i18n import STAGES, TEMPERATURE_NAMES, Tr
 YEN_FMT = ",.0f"
 INT_FMT = ",d"
 PCT_FMT = ".0%"
+SANKEY_HEIGHT = 540
 
 
 def _fig(title: str, traces: Sequence[Any], *, height: int = 380, **layout: Any) -> go.Figure:
@@ -52,6 +53,14 @@ def _column_y(keys: list[str], sizes: dict[str, float], pad: float = 0.02) -> li
         ys.append(min(max(top + h / 2, 0.001), 0.999))
         top += h + pad
     return ys
+
+
+SANKEY_LINE = 22  # px between two Sankey nodes: one label line, so neighbouring labels never overlap
+
+
+def _sankey_gap(height: int, margin: dict[str, int]) -> float:
+    """The gap between two nodes of a column as a fraction of the plot height."""
+    return SANKEY_LINE / max(height - margin["t"] - margin["b"], 100)
 
 
 # ---------------------------------------------------------------- overview
@@ -131,7 +140,7 @@ def cohort_heatmap(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
         z=z, x=[str(c) for c in matrix.columns], y=y, colorscale=theme.SEQUENTIAL, zmin=0,
         zmax=float(np.nanmax(later)) if np.isfinite(later).any() else 1.0,
         texttemplate="%{z:.0%}" if z.shape[1] <= 13 else "", textfont={"size": 10},
-        colorbar={"tickformat": PCT_FMT, "title": {"text": tr("ax.share")}},
+        colorbar=theme.colorbar(PCT_FMT, tr("ax.share")),
         hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
     )
     return _fig(
@@ -173,7 +182,7 @@ def ltv_curves(df: pd.DataFrame, tr: Tr, pooled: pd.DataFrame | None = None, max
 
 
 def f2_within(days: Sequence[int], shares: Sequence[float], tr: Tr) -> go.Figure:
-    labels = [tr("s.within_days", days=d) for d in days]
+    labels = [tr("s.within_days", days=tr.days(d)) for d in days]
     bar = go.Bar(
         x=labels, y=list(shares), marker_color=theme.BLUE, text=[tr.pct(s) for s in shares],
         textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>",
@@ -195,7 +204,7 @@ def f2_by_category(categories: Sequence[str], rates: Sequence[float], eligible: 
         hovertemplate="%{y}: %{x:.1%}<extra></extra>",
     )
     return _fig(
-        tr("fig.f2_category", days=days), [bar], height=max(300, 34 * len(categories) + 150),
+        tr("fig.f2_category", days=tr.days(days)), [bar], height=max(300, 34 * len(categories) + 150),
         xaxis={"title": {"text": tr("ax.share")}, "tickformat": PCT_FMT},
         yaxis={"title": {"text": tr("ax.first_category")}, "type": "category", "autorange": "reversed"},
         showlegend=False,
@@ -254,7 +263,7 @@ def rfm_matrix(matrix: pd.DataFrame, tr: Tr) -> go.Figure:
     heat = go.Heatmap(
         z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
         colorscale=theme.SEQUENTIAL, texttemplate="%{z:,.0f}", hovertemplate="R%{y} F%{x}: %{z:,.0f}<extra></extra>",
-        colorbar={"tickformat": INT_FMT, "title": {"text": tr("s.customers")}},
+        colorbar=theme.colorbar(INT_FMT, tr("s.customers")),
     )
     return _fig(
         tr("fig.rfm_matrix"), [heat], height=420,
@@ -290,8 +299,7 @@ def cpm_cells(matrix: pd.DataFrame, title: str, tr: Tr, money: bool = False) -> 
     heat = go.Heatmap(
         z=z, x=list(matrix.columns), y=list(matrix.index), colorscale=theme.SEQUENTIAL, texttemplate=fmt,
         hovertemplate="%{y} / %{x}: " + fmt + "<extra></extra>",
-        colorbar={"tickformat": YEN_FMT if money else INT_FMT,
-                  "title": {"text": tr("ax.revenue_yen") if money else tr("s.customers")}},
+        colorbar=theme.colorbar(YEN_FMT if money else INT_FMT, tr("ax.revenue_yen") if money else tr("s.customers")),
     )
     return _fig(
         title, [heat], height=300,
@@ -310,6 +318,8 @@ def two_date_flow(flows: pd.DataFrame, title: str, left: str, right: str, tr: Tr
     left_size = flows.groupby("from_label")["customers"].sum().to_dict()
     right_size = flows.groupby("to_label")["customers"].sum().to_dict()
     labels = left_keys + right_keys
+    margin = {"l": 20, "r": 20, "t": theme.TOP_MARGIN + 24, "b": 20}
+    gap = _sankey_gap(SANKEY_HEIGHT, margin)
     colours = [colour[("L", k)] for k in left_keys] + [colour[("R", k)] for k in right_keys]
     src = [left_keys.index(k) for k in flows["from_label"]]
     dst = [len(left_keys) + right_keys.index(k) for k in flows["to_label"]]
@@ -321,16 +331,16 @@ def two_date_flow(flows: pd.DataFrame, title: str, left: str, right: str, tr: Tr
     link_colours = [rgba(colours[d] if colours[s_] == theme.BLACK else colours[s_]) for s_, d in zip(src, dst, strict=True)]
     sankey = go.Sankey(
         arrangement="snap", valueformat=",d", valuesuffix=tr("unit.customers_suffix"),
-        node={"label": labels, "color": colours, "pad": 8, "thickness": 14,
+        node={"label": labels, "color": colours, "pad": SANKEY_LINE, "thickness": 14,
               "x": [0.001] * len(left_keys) + [0.999] * len(right_keys),
-              "y": _column_y(left_keys, left_size) + _column_y(right_keys, right_size)},
+              "y": _column_y(left_keys, left_size, gap) + _column_y(right_keys, right_size, gap)},
         link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]], "color": link_colours},
     )
     heads = [{"x": 0.0, "y": 1.06, "xref": "paper", "yref": "paper", "text": left, "showarrow": False,
               "xanchor": "left", "font": {"size": 12, "color": "#444444"}},
              {"x": 1.0, "y": 1.06, "xref": "paper", "yref": "paper", "text": right, "showarrow": False,
               "xanchor": "right", "font": {"size": 12, "color": "#444444"}}]
-    return _fig(title, [sankey], height=520, annotations=heads, margin={"l": 20, "r": 20, "t": 80, "b": 20})
+    return _fig(title, [sankey], height=SANKEY_HEIGHT, annotations=heads, margin=margin)
 
 
 def deciles(dec: Sequence[int], share: Sequence[float], tr: Tr) -> go.Figure:
@@ -369,7 +379,7 @@ def count_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, 
     heat = go.Heatmap(
         z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index], colorscale=theme.SEQUENTIAL,
         texttemplate="%{z:,.0f}", hovertemplate="%{y} / %{x}: %{z:,.0f}<extra></extra>",
-        colorbar={"tickformat": INT_FMT, "title": {"text": tr("s.customers")}},
+        colorbar=theme.colorbar(INT_FMT, tr("s.customers")),
     )
     return _fig(
         title, [heat], height=max(340, 30 * len(matrix.index) + 160),
@@ -385,7 +395,7 @@ def share_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, 
         z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index], colorscale=theme.SEQUENTIAL,
         zmin=0, zmax=1, texttemplate="%{z:.0%}" if z.shape[0] <= 30 else "", textfont={"size": 10},
         hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
-        colorbar={"tickformat": PCT_FMT, "title": {"text": tr("ax.share")}},
+        colorbar=theme.colorbar(PCT_FMT, tr("ax.share")),
     )
     return _fig(
         title, [heat], height=max(360, 24 * len(matrix.index) + 180),
@@ -422,9 +432,12 @@ def stage_flow(flows: pd.DataFrame, tr: Tr, new_key: str = "(new)") -> go.Figure
     np.add.at(inflow, dst, flows["customers"].to_numpy(dtype=float))
     size = np.maximum(size, inflow)
     ys = [0.0] * len(keys)
+    margin = {"l": 20, "r": 20, "t": theme.TOP_MARGIN + 24, "b": 20}
+    gap = _sankey_gap(SANKEY_HEIGHT, margin)
     for p in periods:
         col = [k for k in keys if k[0] == p]
-        for k, y in zip(col, _column_y([str(k) for k in col], {str(k): size[index[k]] for k in col}), strict=True):
+        for k, y in zip(col, _column_y([str(k) for k in col], {str(k): size[index[k]] for k in col}, gap),
+                        strict=True):
             ys[index[k]] = y
 
     def rgba(c: str) -> str:
@@ -436,7 +449,7 @@ def stage_flow(flows: pd.DataFrame, tr: Tr, new_key: str = "(new)") -> go.Figure
         arrangement="snap",
         valueformat=",d",
         valuesuffix=tr("unit.customers_suffix"),
-        node={"label": [node_label(s) for _, s in keys], "color": colours, "pad": 14, "thickness": 16,
+        node={"label": [node_label(s) for _, s in keys], "color": colours, "pad": SANKEY_LINE, "thickness": 16,
               "x": [col_x[p] for p, _ in keys], "y": ys, "customdata": [p for p, _ in keys],
               "hovertemplate": "%{label} (%{customdata}): %{value:,d}<extra></extra>"},
         link={"source": src, "target": dst, "value": [int(v) for v in flows["customers"]], "color": link_colours},
@@ -444,8 +457,7 @@ def stage_flow(flows: pd.DataFrame, tr: Tr, new_key: str = "(new)") -> go.Figure
     heads = [{"x": col_x[p], "y": 1.06, "xref": "paper", "yref": "paper", "text": p, "showarrow": False,
               "xanchor": "left" if i == 0 else ("right" if i == len(periods) - 1 else "center"),
               "font": {"size": 12, "color": "#444444"}} for i, p in enumerate(periods)]
-    return _fig(tr("fig.stage_flow"), [sankey], height=520, annotations=heads,
-                margin={"l": 20, "r": 20, "t": 80, "b": 20})
+    return _fig(tr("fig.stage_flow"), [sankey], height=SANKEY_HEIGHT, annotations=heads, margin=margin)
 
 
 def stage_moves(df: pd.DataFrame, tr: Tr) -> go.Figure:

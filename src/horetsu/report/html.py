@@ -37,6 +37,7 @@ def _section_html(sec: Section, tr: Tr) -> str:
         parts.append(f'<p class="missing">{esc(text)}</p>')
     if sec.takeaway:
         parts.append(f'<p class="takeaway"><b>{esc(tr("page.takeaway"))}</b>{esc(sec.takeaway)}</p>')
+    parts.extend(sec.explain)
     if sec.action:
         parts.append(f'<p class="action"><b>{esc(tr("page.action"))}</b>{esc(sec.action)}</p>')
     if not sec.missing and not sec.takeaway and not sec.charts and not sec.blocks:

@@ -26,6 +26,7 @@ class Section:
     blocks: list[str] = field(default_factory=list)  # trusted HTML fragments (tables, KPI cards)
     missing: list[str] = field(default_factory=list)  # names of inputs that do not exist
     note: str = ""  # definitions, shown small under the section
+    explain: list[str] = field(default_factory=list)  # fragments from :func:`explain`, shown under the takeaway
 
     def chart(self, key: str, figure: Any) -> None:
         self.charts.append(Chart(f"{self.key}-{key}", figure))
@@ -56,3 +57,8 @@ def kpi_cards(items: Sequence[tuple[str, str, str, str]]) -> str:
         for k, label, value, d in items
     )
     return f'<div class="kpis">{cells}</div>'
+
+
+def explain(key: str, text: str) -> str:
+    """One sentence that says why two numbers on the page differ, placed next to them."""
+    return f'<p class="explain" data-explain="{esc(key)}">{esc(text)}</p>'

@@ -38,9 +38,11 @@ STAGE_COLOURS = {
 CPM_COLOURS = {"first_time": SKY, "budding": YELLOW, "steady": ORANGE, "trend": PURPLE, "loyal": BLUE}
 TEMPERATURE_COLOURS = {"active": GREEN, "cooling": ORANGE, "lapsed": VERMILLION}
 
+# Proportional faces only: IPAGothic (Debian's fonts-ipafont-gothic) sets Latin letters at a
+# fixed width, so its proportional sibling IPAPGothic comes first; IPAGothic stays as a last resort.
 FONT_STACK = (
     '"Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", "YuGothic", "Meiryo", '
-    '"IPAGothic", "IPAexGothic", "Noto Sans CJK JP", "Noto Sans JP", sans-serif'
+    '"Noto Sans CJK JP", "Noto Sans JP", "IPAPGothic", "IPAexGothic", "IPAGothic", sans-serif'
 )
 
 PLOTLY_CONFIG: dict[str, Any] = {
@@ -52,16 +54,27 @@ PLOTLY_CONFIG: dict[str, Any] = {
 }
 
 
+TITLE_TOP = 32  # px from the top of a chart to its title: the modebar row is about 27 px high
+TOP_MARGIN = 86  # px above the plot: toolbar row, title, and a horizontal legend
+
+
+def colorbar(tickformat: str, title: str) -> dict[str, Any]:
+    """A colour bar whose title stands beside it, turned, where it cannot touch the tick labels."""
+    return {"tickformat": tickformat, "title": {"text": title, "side": "right"}}
+
+
 def base_layout(title: str, *, height: int = 380) -> dict[str, Any]:
     """Layout every figure starts from (title, fonts, margins, colours)."""
     return {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        # the title starts below the toolbar row (Plotly's modebar, top right), so a long one is never covered
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16},
+                  "yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": TITLE_TOP}},
         "font": {"family": FONT_STACK, "size": 13, "color": "#222222"},
         "colorway": list(OKABE_ITO),
         "paper_bgcolor": "#FFFFFF",
         "plot_bgcolor": "#FFFFFF",
         "height": height,
-        "margin": {"l": 70, "r": 24, "t": 56, "b": 60},
+        "margin": {"l": 70, "r": 24, "t": TOP_MARGIN, "b": 60},
         "separators": ".,",
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
         "hoverlabel": {"font": {"family": FONT_STACK}},

@@ -37,6 +37,12 @@ def num_text(values: pd.Series) -> pd.Series:
     return out.where(values.notna(), "").astype(object)
 
 
+def one_day(texts: Any) -> pa.Array:
+    """English sentences with "1 days" made "1 day" (not "11 days" or "2.1 days"), vectorised."""
+    arr = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(np.asarray(texts, dtype=object))
+    return pc.replace_substring_regex(arr, r"(^|[^0-9.,])1 days\b", r"\11 day")  # RE2: \1 is group 1, then "1 day"
+
+
 def _f(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_numeric(frame[col], errors="coerce").astype("float64")
 
@@ -231,9 +237,9 @@ def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
         [_cat("温度 ", t_ja, ": 定期購入が継続中"),
          _cat("温度 ", t_ja, ": 最終購入から", rec, "日、普段の間隔", interval_t, "日の", ratio_t, "倍", p_ja)],
         _cat("温度 ", t_ja, ": 接点なし", quiet_t, "日"), size)
-    f["facts_en"] = _series(parts["facts_en"]).set_axis(f.index)
+    f["facts_en"] = _series(one_day(parts["facts_en"])).set_axis(f.index)
     f["facts_ja"] = _series(parts["facts_ja"]).set_axis(f.index)
-    f["stage_evidence"] = _series(_cat(head_en, parts["facts_en"], "; ", temp_en)).set_axis(f.index)
+    f["stage_evidence"] = _series(one_day(_cat(head_en, parts["facts_en"], "; ", temp_en))).set_axis(f.index)
     f["stage_evidence_ja"] = _series(_cat(head_ja, parts["facts_ja"], "。", temp_ja)).set_axis(f.index)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import STAGES, Tr
-from horetsu.report.model import Section, table
+from horetsu.report.model import Section, explain, table
 
 # Tactics shops use most often; the gate is run for each on the whole customer base.
 COMMON_TACTICS = ("mail_magazine", "discount_coupon", "subscription_offer", "upsell", "referral_request",
@@ -53,8 +53,11 @@ def build(data: ReportData, tr: Tr) -> Section:
     policy = load_policy(data.ws)
     stages_pol = policy.get("stages") or {}
     temp = cust["temperature"].astype(str) if "temperature" in cust else pd.Series("active", index=cust.index)
+    # everyone in the stage is counted, as in the stage section; the cooling list serves the cooling and the
+    # lapsed, as the next best action does (horetsu.playbook.nba)
+    everyone = cust.groupby("stage").size()
     warm = cust[temp == "active"].groupby("stage").size()
-    cooling = cust[temp == "cooling"].groupby("stage").size()
+    cooling = cust[temp != "active"].groupby("stage").size()
 
     rows = []
     sep = tr("list.sep")
@@ -71,14 +74,17 @@ def build(data: ReportData, tr: Tr) -> Section:
             reach[t] = reach.get(t, 0) + n_cool
         rows.append((
             tr.stage(stage),
-            tr.num(n_warm + n_cool),
+            tr.num(everyone.get(stage, 0)),
+            tr.num(n_warm),
+            tr.num(n_cool),
             str(sp.get(f"goal_{tr.lang}") or ""),
             sep.join(_name(policy, "tactics", t, tr) for t in rec) or tr("none"),
             sep.join(_name(policy, "tactics", t, tr) for t in rec_cool) or tr("none"),
             sep.join(_name(policy, "traits", t, tr) for t in forbid) or tr("none"),
         ))
-    sec.blocks.append(table([tr("t.stage"), tr("t.customers"), tr("t.goal"), tr("t.do"), tr("t.cooling"),
-                             tr("t.dont")], rows, numeric=(1,)))
+    sec.blocks.append(table([tr("t.stage"), tr("t.in_stage"), tr("t.n_active"), tr("t.n_cooling_lapsed"), tr("t.goal"),
+                             tr("t.do"), tr("t.cooling"), tr("t.dont")], rows, numeric=(1, 2, 3))
+                      + explain("actions-customers", tr("ex.actions")))
     if reach:
         items = sorted(reach.items(), key=lambda kv: -kv[1])
         sec.chart("reach", figures.horizontal_bars(

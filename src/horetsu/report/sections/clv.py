@@ -8,10 +8,12 @@ import pandas as pd
 from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
 from horetsu.report.i18n import Tr
-from horetsu.report.model import Section, esc, table
 from horetsu.pipeline import HOLDOUT_WEEKS
+from horetsu.report.model import Section, esc, explain, table
+from horetsu.report.sections.overview import lapse_days
 
-CLV_COLUMNS = ["customer_id", "p_alive", "clv_12m", "monetary_total", "last_purchase", "temperature", "stage"]
+CLV_COLUMNS = ["customer_id", "p_alive", "clv_12m", "monetary_total", "last_purchase", "temperature", "stage",
+               "frequency", "cpm_active"]
 VALUABLE_QUANTILE = 0.8  # "valuable" = spent at least the 80th percentile of buyers
 ALIVE_THRESHOLD = 0.5
 COOLING_LIST = 20
@@ -29,6 +31,19 @@ def cooling_valuable(cust: pd.DataFrame) -> tuple[pd.DataFrame, float]:
         cooling = pd.Series((p < ALIVE_THRESHOLD) & (p >= 0.2), index=cust.index)
     rows = cust[cooling & (cust["monetary_total"] >= threshold) & (cust["monetary_total"] > 0)]
     return rows.sort_values("monetary_total", ascending=False), threshold
+
+
+def alive_versus_active(cust: pd.DataFrame) -> dict[str, int] | None:
+    """active: buyers active as the overview counts them; inactive / once: of those with P(alive) ≥ 0.5, the
+    ones not active, and of these the one-time buyers.  None without the columns."""
+    if "cpm_active" not in cust or "frequency" not in cust:
+        return None
+    buyer = cust["frequency"].to_numpy(dtype=float) >= 1
+    active = cust["cpm_active"].astype("boolean").fillna(False).to_numpy(dtype=bool) & buyer
+    alive = np.nan_to_num(cust["p_alive"].to_numpy(dtype=float), nan=-1.0) >= ALIVE_THRESHOLD
+    once = cust["frequency"].to_numpy(dtype=float) == 1
+    return {"active": int(active.sum()), "inactive": int((alive & ~active).sum()),
+            "once": int((alive & ~active & once).sum())}
 
 
 def holdout_frame(data: ReportData) -> tuple[pd.DataFrame, float, dict[str, float]] | None:
@@ -68,7 +83,9 @@ def build(data: ReportData, tr: Tr) -> Section:
         heading = tr("fig.cooling_valuable")
         if len(rows) > len(listed):
             heading = tr("t.with_note", title=heading, note=tr("t.top_n", n=len(listed)))
-        sec.blocks.append(f"<h3>{esc(heading)}</h3>" + table(
+        # the temperature rule reads the customer's own rhythm; P(alive) only ever cools: say so beside a high one
+        why = explain("cooling-p-alive", tr("ex.cooling_alive")) if (listed["p_alive"] >= ALIVE_THRESHOLD).any() else ""
+        sec.blocks.append(f"<h3>{esc(heading)}</h3>" + why + table(
             [tr("t.customer"), tr("t.monetary"), tr("t.last_purchase"), tr("t.p_alive"), tr("t.clv")],
             [(r.customer_id, tr.yen(r.monetary_total), str(r.last_purchase)[:10] if "last_purchase" in cust else "–",
               f"{r.p_alive:.2f}", tr.yen(r.clv_12m)) for r in listed.itertuples()],
@@ -86,5 +103,10 @@ def build(data: ReportData, tr: Tr) -> Section:
         sec.missing.append("horetsu.models.holdout_report")
     alive = int((p >= ALIVE_THRESHOLD).sum())
     sec.takeaway = tr("tk.clv", alive=tr.num(alive), thr=tr.yen(threshold), cooling=tr.num(len(rows)))
+    versus = alive_versus_active(cust)
+    if versus is not None and versus["active"] != alive:
+        sec.explain.append(explain("alive-vs-active", tr(
+            "ex.alive_active", active=tr.num(versus["active"]), days=tr.days(lapse_days(data)), alive=tr.num(alive),
+            inactive=tr.num(versus["inactive"]), once=tr.num(versus["once"]))))
     sec.action = tr("act.clv")
     return sec

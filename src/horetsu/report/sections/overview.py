@@ -33,7 +33,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     assert k is not None
     items = [
         ("customers", tr("kpi.customers"), tr.people(k.customers), tr("kpi.def.customers")),
-        ("active", tr("kpi.active"), tr.people(k.active), tr("kpi.def.active", days=tr.num(lapse_days(data)))),
+        ("active", tr("kpi.active"), tr.people(k.active), tr("kpi.def.active", days=tr.days(lapse_days(data)))),
         ("f2_rate", tr("kpi.f2_rate"), tr.pct(k.f2_rate), tr("kpi.def.f2_rate")),
         ("repeat_rate", tr("kpi.repeat_rate"), tr.pct(k.repeat_rate), tr("kpi.def.repeat_rate")),
         ("revenue_total", tr("kpi.revenue"), tr.yen(k.revenue_total), ""),

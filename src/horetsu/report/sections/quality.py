@@ -9,7 +9,7 @@ from pathlib import Path
 
 from horetsu.report import figures, theme
 from horetsu.report.data import ReportData
-from horetsu.report.i18n import REASON_NAMES, Tr
+from horetsu.report.i18n import Tr
 from horetsu.report.model import Section, esc, table
 
 
@@ -64,7 +64,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     if why:
         items = why.most_common(12)
         sec.chart("quarantine", figures.horizontal_bars(
-            [tr.pick(REASON_NAMES, k) for k, _ in items], {tr("t.rows"): [v for _, v in items]}, tr("fig.quarantine"), tr("ax.rows"),
+            [tr.reason(k) for k, _ in items], {tr("t.rows"): [v for _, v in items]}, tr("fig.quarantine"), tr("ax.rows"),
             tr("ax.reason"), tr, colours=(theme.VERMILLION,)))
     aside = [(Path(str(e.get("file", "?"))).name, x) for e in log for x in (e.get("set_aside") or [])]
     if aside:  # name what the import set aside as impossible (horetsu.io.plausible)
@@ -82,7 +82,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     read, acc, quar, dup = (sum(num[k]) for k in ("read", "accepted", "quarantined", "duplicates"))
     if quar:
         sec.takeaway = tr("tk.quality", read=tr.num(read), accepted=tr.num(acc), quarantined=tr.num(quar), duplicates=tr.num(dup),
-                          reason=tr.pick(REASON_NAMES, why.most_common(1)[0][0]) if why else "–")
+                          reason=tr.reason(why.most_common(1)[0][0]) if why else "–")
         sec.action = tr("act.quality")
     else:
         sec.takeaway = tr("tk.quality_clean", read=tr.num(read), accepted=tr.num(acc), duplicates=tr.num(dup))

@@ -58,8 +58,8 @@ def build_f2(data: ReportData, tr: Tr) -> Section:
         if cust is not None and len(cust):
             freq = cust["frequency"].to_numpy(dtype=float)
             never = float((freq[freq >= 1] == 1).mean())
-        sec.takeaway = tr("tk.f2", never=tr.pct(never), days=tr.num(days))
-        sec.action = tr("act.f2", days=tr.num(days))
+        sec.takeaway = tr("tk.f2", never=tr.pct(never), days=tr.days(days))
+        sec.action = tr("act.f2", days=tr.days(days))
     cat = data.get("f2_by_category")
     if cat is not None and len(cat):
         window = F2_CATEGORY_WINDOW if (cat["window_days"] == F2_CATEGORY_WINDOW).any() else int(cat["window_days"].max())

@@ -8,7 +8,7 @@ from horetsu.report import figures
 from horetsu.report.data import ReportData
 from horetsu.pipeline import MOVE_WINDOW_DAYS
 from horetsu.report.i18n import JOURNEY_NAMES, STAGES, TEMPERATURES, Tr
-from horetsu.report.model import Section, table
+from horetsu.report.model import Section, explain, table
 from horetsu.report.sections.segments import RFM_SEGMENT_NAMES
 
 STAGE_COLUMNS = ["customer_id", "stage", "journey_step", "temperature", "rfm_segment", "monetary_total"]
@@ -82,7 +82,8 @@ def build_stages(data: ReportData, tr: Tr) -> Section:
         sec.chart("moves", figures.stage_moves(mv, tr))
         sec.blocks.append(table(
             [tr("t.stage"), tr("t.current"), tr("s.moved"), tr("s.stalled"), tr("s.cooled")],
-            [(tr.stage(r.stage), tr.num(r.current), tr.pct(r.moved_share), tr.num(r.stalled), tr.pct(r.cooled_share))
+            # shares only beside the head count, as in the chart (stalled: of those now in the stage)
+            [(tr.stage(r.stage), tr.num(r.current), tr.pct(r.moved_share), tr.pct(r.stalled_share), tr.pct(r.cooled_share))
              for r in mv.itertuples()],
             numeric=(1, 2, 3, 4)))
         sec.note = tr("note.movement")
@@ -143,8 +144,9 @@ def build_journey(data: ReportData, tr: Tr) -> Section:
     rows = []
     for name, r in zip(names, df.itertuples(), strict=True):
         rows.append((name, tr.num(r.customers), tr.pct(r.conversion), tr.days(r.median_days)))
+    same_day = bool((df["median_days"].iloc[1:].round() == 0).any())
     sec.blocks.append(table([tr("t.step"), tr("t.customers"), tr("t.conversion"), tr("t.median_days")], rows,
-                            numeric=(1, 2, 3)))
+                            numeric=(1, 2, 3)) + (explain("journey-days", tr("ex.journey_days")) if same_day else ""))
     by_cohort = funnel_by_cohort(data)
     if by_cohort is not None and len(by_cohort):
         m = by_cohort.pivot_table(index="cohort", columns="step_no", values="share_of_cohort", aggfunc="first")
