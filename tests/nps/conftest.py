@@ -22,7 +22,7 @@ AS_OF = _stages.AS_OF
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _template(tmp_path_factory):
     """A small analysed shop: four landing, three empathy, two engagement customers."""
     import horetsu
@@ -43,7 +43,7 @@ def _template(tmp_path_factory):
 
 @pytest.fixture
 def analysed(_template, tmp_path):
-    """A private copy of the analysed shop (the analysis runs once per module)."""
+    """A private copy of the analysed shop (the analysis runs once per test session)."""
     import shutil
 
     import horetsu
