@@ -90,6 +90,20 @@ def test_new_customer_counts_before_the_next_analyze_and_months_are_japanese(ana
     assert search_texts(ws, "").num_rows == 2
 
 
+def test_cli_texts(analysed, capsys):
+    from horetsu.cli.app import main
+
+    ws, shop = analysed
+    _answers(ws, [("L1", _day(shop, 5), 2, "ｻﾎﾟｰﾄが遅い", "返信を早く"), ("E1", _day(shop, 3), 9, "丁寧", None)])
+    assert main(["nps", "texts", "--search", "サポート", "--json", "-w", str(ws.path)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    row = json.loads(line)
+    assert (row["customer_id"], row["score"], row["stage"], row["improve"]) == ("L1", 2.0, "landing", "返信を早く")
+    assert main(["--lang", "en", "nps", "texts", "-w", str(ws.path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 answers with text" in out and "丁寧" in out
+
+
 def test_answers_feed_the_promoter_rule(analysed):
     ws, shop = analysed
     from horetsu.stages import classify
@@ -114,3 +128,7 @@ def test_cli_report_json_keys(analysed, capsys):
     for stage in ("landing", "empathy"):
         assert {"n", "nps", "ci_low", "ci_high"} <= set(data["by_stage"][stage])
     assert data["by_stage"]["landing"]["nps"] == 100.0 and data["by_stage"]["empathy"]["nps"] == -100.0
+    assert list(data["by_stage"]) == ["landing", "empathy"]  # in stage order
+    assert main(["--lang", "ja", "nps", "report", "-w", str(ws.path)]) == 0
+    out = capsys.readouterr().out
+    assert "NPS +0.0" in out and "段階別" in out and "着地" in out and "+100.0" in out and "-100.0" in out

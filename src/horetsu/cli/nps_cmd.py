@@ -48,13 +48,13 @@ def _fmt(x: Any) -> str:
     return "–" if x is None else f"{x:+.1f}"
 
 
-def _table(title: str, rows: dict[str, dict[str, Any]], head: str) -> Table:
+def _table(title: str, rows: dict[str, dict[str, Any]], head: str, label: Any = str) -> Table:
     tab = Table(title=title)
     tab.add_column(head)
     for name in ("n", "NPS", t("95%信頼区間", "95% CI"), t("他と差あり", "Differs")):
         tab.add_column(name, justify="right")
     for seg, r in rows.items():
-        tab.add_row(seg, f"{r['n']:,}", _fmt(r["nps"]), f"{_fmt(r['ci_low'])} … {_fmt(r['ci_high'])}",
+        tab.add_row(label(seg), f"{r['n']:,}", _fmt(r["nps"]), f"{_fmt(r['ci_low'])} … {_fmt(r['ci_high'])}",
                     t("はい", "yes") if r.get("differs_from_rest") else "")  # fmt: skip
     return tab
 
@@ -83,9 +83,13 @@ def report(
         f"NPS {_fmt(data['nps'])} (95% CI {_fmt(data['ci_low'])} … {_fmt(data['ci_high'])}, {data['n']:,} answers: "
         f"{data['promoters']:,} promoters, {data['passives']:,} passives, {data['detractors']:,} detractors)",
     ))
+    from horetsu.report.i18n import Tr
+
+    tr = Tr(state.get_lang())
     for key, ja, en in _KEYS:
         if data.get(key) and (key == "by_month" or data["results_as_of"] is not None):
-            console.print(_table(t(f"{ja}別", f"By {en.lower()}"), data[key], t(ja, en)))
+            name = tr.stage if key == "by_stage" else str
+            console.print(_table(t(f"{ja}別", f"By {en.lower()}"), data[key], t(ja, en), name))
     if data["waves"]:
         tab = Table(title=t("配信回ごとの回収率", "Response rate per wave"))
         for c in (t("配信回", "Wave"), t("日付", "Date"), t("送付", "Recipients"), t("回答", "Responded"), t("回収率", "Rate")):

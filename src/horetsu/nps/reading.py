@@ -22,6 +22,7 @@ from horetsu.nps.stats import by_segment, estimate, kinds
 from horetsu.nps.waves import response_rates
 
 UNCLASSIFIED = "unclassified"
+STAGE_ORDER = ("observer", "landing", "empathy", "engagement", "circulation")
 BREAKDOWNS = ("by_stage", "by_journey_step", "by_cpm_cell", "by_cohort", "by_first_category", "by_channel")
 
 
@@ -74,6 +75,8 @@ def nps_report(ws: Any) -> dict[str, Any]:
     report["last_answer_at"] = t.column("answered_at")[-1].as_py().isoformat() if t.num_rows else None
     for key in SEGMENTS:
         report[f"by_{key}"] = _breakdown(t, key) if t.num_rows else {}
+    rank = {s: i for i, s in enumerate(STAGE_ORDER)}
+    report["by_stage"] = dict(sorted(report["by_stage"].items(), key=lambda kv: (rank.get(kv[0], 99), kv[0])))
     report["by_month"] = _breakdown(t, "month") if t.num_rows else {}
     report["waves"] = response_rates(ws, answers)
     return report
