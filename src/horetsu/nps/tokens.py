@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,12 @@ def secret(ws: Any) -> bytes:
             f"{path} must be readable by its owner only (chmod 600 {path})",
             ja=f"{path} は所有者だけが読めるようにしてください（chmod 600 {path}）",
         )
-    text = path.read_text(encoding="ascii").strip()
-    if len(text) < 64:  # a file being written by a concurrent first use
-        raise WorkspaceError(f"{path} is empty or damaged", ja=f"{path} が空か壊れています")
-    return bytes.fromhex(text)
+    for _ in range(40):  # another process may be writing it right now (its first use)
+        text = path.read_text(encoding="ascii").strip()
+        if len(text) == 64:
+            return bytes.fromhex(text)
+        time.sleep(0.05)
+    raise WorkspaceError(f"{path} is empty or damaged", ja=f"{path} が空か壊れています")
 
 
 def _b64(data: bytes) -> str:
