@@ -101,7 +101,10 @@ def secret(ws: Any) -> bytes:
     for _ in range(40):  # another process may be writing it right now (its first use)
         text = path.read_text(encoding="ascii").strip()
         if len(text) == 64:
-            return bytes.fromhex(text)
+            try:
+                return bytes.fromhex(text)
+            except ValueError:
+                break
         time.sleep(0.05)
     raise WorkspaceError(f"{path} is empty or damaged", ja=f"{path} が空か壊れています")
 
