@@ -26,7 +26,11 @@ DATA = Path(__file__).resolve().parent / "data"
 def _template(tmp_path_factory):
     """A small analysed shop: four landing, three empathy, two engagement customers."""
     import horetsu
-    from horetsu.analytics import analyze
+
+    try:  # the results pipeline (after issue 9)
+        from horetsu.pipeline import analyze
+    except ImportError:
+        from horetsu.analytics import analyze
 
     shop = _stages.shop_builder.Shop(AS_OF)
     for cid in ("L1", "L2", "L3", "L4"):  # one purchase: landing

@@ -28,7 +28,23 @@ WANTED = ("customer_id", "stage", "journey_step", "cpm_segment", "cpm_active", "
 
 
 def read_customer_results(ws: Any, columns: tuple[str, ...] = WANTED) -> pa.Table | None:
-    """The stored ``customers`` result (only ``columns`` that exist), None before the first analyze."""
+    """The stored ``customers`` result (only ``columns`` that exist), None before the first analyze.
+
+    Results made stale by answers stored since are still the right ones to read here:
+    the answers are counted from the events, the attributes from the last analysis.
+    """
+    try:
+        from horetsu.results import NoResultsError, load
+    except ImportError:  # before the results store existed
+        load = None
+    if load is not None:
+        try:
+            res = load(ws, fresh=False)
+        except NoResultsError:
+            return None
+        path = res.path("customers")
+        present = set(pq.read_schema(path).names)
+        return res.customers([c for c in columns if c in present])
     path = ws.result_path("customers")
     if not path.exists():
         return None
