@@ -41,7 +41,7 @@ def _template(tmp_path_factory):
         shop.customer(cid, 300).order(cid, 90).sub(cid, 90)
     ws = horetsu.init_workspace(tmp_path_factory.mktemp("nps") / "ws")
     shop.write(ws)
-    analyze(ws, as_of=shop.as_of, models=False)
+    analyze(ws, as_of=shop.as_of)
     return ws.path, shop
 
 
