@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from horetsu.errors import ConfigError
 
@@ -34,6 +34,20 @@ class WorkspaceSettings(StrictModel):
     engine: str = ""  # Ibis connection URL; empty = embedded DuckDB over the Parquet tables
     lang: str = ""  # ja | en ; empty = from the locale
     shop_name: str = ""
+
+
+class MailSettings(StrictModel):
+    """``[mail]``: how links in messages reach the shop's web app (other mail keys join here)."""
+
+    public_url: str = ""  # the web app's public address, e.g. https://crm.example.jp (survey and unsubscribe links)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local test server)")
+        return value
 
 
 def default_workspace_path() -> Path:

@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SECTION_KEYS = ["overview", "timeline", "cohorts", "f2", "intervals", "rfm", "cpm", "deciles", "stages", "journey",
-                "clv", "actions", "quality"]
+                "clv", "actions", "nps", "quality"]
 EXPECTED_CHARTS = [
     "overview-split", "timeline-revenue", "timeline-lost", "cohorts-heatmap", "cohorts-ltv", "cohorts-ltv_channel",
     "f2-within", "f2-category", "f2-ladder", "intervals-categories", "rfm-matrix", "rfm-segments", "cpm-cells",
@@ -22,6 +22,7 @@ EXPECTED_CHARTS = [
     "deciles-revenue", "stages-distribution", "stages-rfm_stage", "stages-flow", "stages-moves", "journey-funnel",
     "journey-cohorts",
     "clv-p_alive", "clv-value", "clv-holdout", "actions-reach", "actions-gate", "quality-imports",
+    "nps-stage", "nps-month",
     "quality-quarantine",
 ]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "export_cmd",
     "demo_cmd",
     "history_cmd",
+    "nps_cmd",
 )
 
 app = typer.Typer(

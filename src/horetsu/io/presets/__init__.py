@@ -7,4 +7,4 @@ user mappings declared in ``horetsu.toml`` under ``[import.mappings.NAME]``.
 
 from __future__ import annotations
 
-BUILTIN = ("generic", "shopify", "rakuten", "eccube", "cdnow", "amazon")
+BUILTIN = ("generic", "shopify", "rakuten", "eccube", "cdnow", "amazon", "nps")

@@ -33,7 +33,7 @@ def user_mappings(ws: Any) -> dict[str, Any]:
 def get_preset(name: str, ws: Any = None) -> Preset:
     if name in BUILTIN:
         mod = importlib.import_module(f"horetsu.io.presets.{name}")
-        return Preset(name, getattr(mod, "read", read_source), mod.parse)
+        return Preset(name, getattr(mod, "read", read_source), mod.bind(ws) if hasattr(mod, "bind") else mod.parse)
     maps = user_mappings(ws)
     if name in maps:
         from horetsu.io.presets.mapping import make_preset

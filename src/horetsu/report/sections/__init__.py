@@ -13,6 +13,7 @@ from horetsu.report.sections import (
     actions,
     clv,
     cohorts,
+    nps,
     overview,
     quality,
     repeat,
@@ -39,6 +40,7 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("journey", "sec.journey", stages.build_journey),
     ("clv", "sec.clv", clv.build),
     ("actions", "sec.actions", actions.build),
+    ("nps", "sec.nps", nps.build),
     ("quality", "sec.quality", quality.build),
 )
 
