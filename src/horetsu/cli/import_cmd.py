@@ -36,24 +36,19 @@ def register(app: typer.Typer) -> None:
 
         Example: horetsu import orders.csv customers.csv --preset shopify --workspace ./shop-data
         """
-        from horetsu.config import CONFIG_FILE, default_workspace_path
+        from horetsu.config import default_workspace_path
         from horetsu.errors import HoretsuError, MissingFileError
         from horetsu.io import import_files
-        from horetsu.io.presets.registry import get_preset
-        from horetsu.workspace import init_workspace, open_workspace
+        from horetsu.workspace import open_workspace
 
         root = Path(workspace) if workspace is not None else default_workspace_path()
         for f in files:
             if not f.exists():
                 raise MissingFileError(f"{f}: file not found", ja=f"{f}: ファイルが見つかりません")
         created = None
-        if (root / CONFIG_FILE).exists() or (root / "tables").exists():
-            ws = open_workspace(root)
-        else:
-            if preset not in ("generic", "shopify", "rakuten", "eccube", "cdnow"):
-                get_preset(preset, None)  # unknown preset: fail before creating anything
-            created = "folder" if not root.exists() else ("contents" if not any(root.iterdir()) else None)
-            ws = init_workspace(root)
+        # a missing workspace is an error naming `horetsu init`, as for analyze (a typo in -w
+        # must not silently create a new workspace)
+        ws = open_workspace(root)
         try:
             with progress(t("取り込み中", "Importing")) as bar:
                 result = import_files(ws, files, preset, table=table, progress=bar)
