@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
             if record:
                 from horetsu.playbook.exports import record_sends
 
-                record_sends(ws, written.customer_ids, tactic, result.as_of)
+                record_sends(ws, written.customer_ids, result.tactic, result.as_of)
         console.print(t(
             f"{written.rows:,} 人を書き出しました ({written.fmt}, {written.encoding}): {out}",
             f"Exported {written.rows:,} customers ({written.fmt}, {written.encoding}) to {out}",
