@@ -361,11 +361,7 @@ def resolve_name(
     ids = close_ids or list(names)
     hint_en = (f"did you mean {', '.join(ids)}?" if close_ids else f"{what_en}s are {', '.join(ids)}")
     hint_ja = ("候補: " if close_ids else f"{what_ja}: ") + "、".join(names[i][0] for i in ids)
-    return _raise(error, f"unknown {what_en} {str(value)!r}; {hint_en}", f"{what_ja}「{value}」はありません。{hint_ja}")
-
-
-def _raise(error: type, en: str, ja: str) -> Any:
-    raise error(en, ja=ja)
+    raise error(f"unknown {what_en} {str(value)!r}; {hint_en}", ja=f"{what_ja}「{value}」はありません。{hint_ja}")
 
 
 def stage_names(policy: "Policy | None" = None) -> dict[str, tuple[str, str]]:
