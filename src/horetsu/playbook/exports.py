@@ -172,7 +172,7 @@ def export_audience(
         out = pd.DataFrame({
             "顧客ID": df["customer_id"], "氏名": df["name"], "電話番号": df["phone_norm"],
             "メールアドレス": df["email_norm"], "ステージ": df["stage"].map(ja_stage), "施策": tactic,
-            "施策名": tac_ja, "LINEユーザーID": line_id,
+            "施策名": tac_ja, "LINEユーザーID": df["line_user_id"].fillna("").astype(str),
         }, columns=list(LINE_HEADERS))
     text = out.to_csv(index=False, lineterminator="\r\n" if enc != "utf-8" else "\n")
     p = Path(path)
