@@ -14,6 +14,7 @@ def test_analyze_without_repeat_buyers_writes_results_and_says_why_models_are_mi
         encoding="utf-8",
     )
     ws = tmp_path / "ws"
+    assert main(["init", "-w", str(ws)]) == 0
     assert main(["import", str(src), "-w", str(ws), "--json"]) == 0
     capsys.readouterr()
     assert main(["--lang", "en", "analyze", "-w", str(ws)]) == 0

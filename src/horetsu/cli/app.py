@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from horetsu import __version__
-from horetsu.cli.common import err_console, state
+from horetsu.cli.common import err_console, fit_consoles, state
 from horetsu.errors import ConfigError, HoretsuError
 
 COMMAND_MODULES = (
@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "demo_cmd",
     "history_cmd",
     "nps_cmd",
+    "todo_cmd",
 )
 
 app = typer.Typer(
@@ -105,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
     state.lang = ""  # each call starts from the locale (matters when called in-process)
+    fit_consoles()
     try:
         args = _take_lang(args)
     except ConfigError as exc:
-        err_console.print(f"Error: {escape(exc.message('en'))} / {escape(exc.message('ja'))}", highlight=False)
+        err_console.print(f"Error: {escape(exc.message('en'))} / {escape(exc.message('ja'))}", highlight=False,
+                          soft_wrap=True)
         return exc.exit_code
     try:
         app(args=args, prog_name="horetsu")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,23 @@ class _State:
 state = _State()
 console = Console()
 err_console = Console(stderr=True)
+
+#: width used when the output is not a terminal and COLUMNS is unset (pipes, files, CI logs):
+#: wide enough that tables are never cut or wrapped at Rich's fallback of 80 columns
+PIPE_WIDTH = 4000
+
+
+def fit_consoles() -> None:
+    """Choose the console widths for this call: COLUMNS when set, the terminal's own width
+    on a terminal, else :data:`PIPE_WIDTH` (a table written to a file stays whole)."""
+    columns = os.environ.get("COLUMNS", "")
+    for c in (console, err_console):
+        if columns.isdigit() and int(columns) > 0:
+            c.width = int(columns)
+        elif c.is_terminal:
+            c.width = None  # type: ignore[assignment]  # Rich measures the terminal again
+        else:
+            c.width = PIPE_WIDTH
 
 
 def t(ja: str, en: str) -> str:

@@ -13,7 +13,7 @@ from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, 
 def register(app: typer.Typer) -> None:
     @app.command("export")
     def export(
-        tactic: Annotated[str, typer.Option("--tactic", help="Tactic the audience is for; the gate runs first. / 施策名")],
+        tactic: Annotated[str, typer.Option("--tactic", help="Tactic the audience is for (its id or name, e.g. 割引クーポン); the gate runs first. / 施策名")],
         fmt: Annotated[str, typer.Option("--format", help="shopify | klaviyo | line. / 出力形式")],
         out: Annotated[Path, typer.Option("--out", help="Output CSV. / 出力ファイル")],
         audience: AudienceOpt = None,
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
             if record:
                 from horetsu.playbook.exports import record_sends
 
-                record_sends(ws, written.customer_ids, tactic, result.as_of)
+                record_sends(ws, written.customer_ids, result.tactic, result.as_of)
         console.print(t(
             f"{written.rows:,} 人を書き出しました ({written.fmt}, {written.encoding}): {out}",
             f"Exported {written.rows:,} customers ({written.fmt}, {written.encoding}) to {out}",

@@ -22,7 +22,7 @@ def rule_table(counts: dict[str, int], title: str) -> Table:
 def register(app: typer.Typer) -> None:
     @app.command("gate")
     def gate(
-        tactic: Annotated[str, typer.Option("--tactic", help="Tactic name from the catalogue (see `horetsu tactics`). / 施策名")],
+        tactic: Annotated[str, typer.Option("--tactic", help="Tactic from the catalogue (see `horetsu tactics`): its id or its name, e.g. discount_coupon or 割引クーポン. / 施策名")],
         out: Annotated[Path, typer.Option("--out", help="Allowed customers CSV. / 実施してよい顧客のCSV")],
         blocked: Annotated[Path, typer.Option("--blocked", help="Blocked customers CSV (customer_id, stage, rule, reason). / 止めた顧客のCSV")],
         audience: AudienceOpt = None,
@@ -45,9 +45,9 @@ def register(app: typer.Typer) -> None:
         write_gate_csv(result, out, blocked, lang=state.get_lang())
         let_through = result.n_blocked if result.overridden else 0  # with --override the blocked are in OUT too
         console.print(t(
-            f"{result.as_of} 時点 施策 {tactic}: 実施可 {result.n_allowed - let_through:,} 人 / 停止 {result.n_blocked:,} 人"
+            f"{result.as_of} 時点 施策 {result.tactic}: 実施可 {result.n_allowed - let_through:,} 人 / 停止 {result.n_blocked:,} 人"
             + ("（停止した人も上書きで実施可に含めました）" if let_through else ""),
-            f"{tactic} as of {result.as_of}: {result.n_allowed - let_through:,} allowed, {result.n_blocked:,} blocked"
+            f"{result.tactic} as of {result.as_of}: {result.n_allowed - let_through:,} allowed, {result.n_blocked:,} blocked"
             + (" and let through by the override" if let_through else ""),
         ))
         if result.rule_counts:
@@ -61,24 +61,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command("tactics")
     def tactics(
-        stage: Annotated[str | None, typer.Option("--stage", help="Only tactics recommended or forbidden at this stage. / 段階で絞り込み")] = None,
+        stage: Annotated[str | None, typer.Option("--stage", help="Only tactics recommended or forbidden at this stage (observer or 観測). / 段階で絞り込み")] = None,
         workspace: WorkspaceOpt = None,
     ) -> None:
         """List the tactic catalogue and where each tactic is forbidden. / 施策カタログと禁止される段階を表示します。
 
         Example: horetsu tactics --stage observer
         """
-        from horetsu.errors import ConfigError
-        from horetsu.stages.policy import STAGES, load_policy
-        from horetsu.workspace import open_workspace
-
         from horetsu.config import CONFIG_FILE, default_workspace_path
+        from horetsu.stages.policy import load_policy, resolve_stage
+        from horetsu.workspace import open_workspace
 
         root = workspace or default_workspace_path()
         policy = load_policy(open_workspace(root)) if (Path(root) / CONFIG_FILE).exists() else load_policy(None)
-        if stage is not None and stage not in STAGES:
-            raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}",
-                              ja=f"段階 {stage!r} はありません。段階: {', '.join(STAGES)}")
+        if stage is not None:
+            stage = resolve_stage(policy, stage)  # observer, Observer or 観測
         from horetsu.playbook.catalogue import catalogue
 
         lang = state.get_lang()

@@ -45,12 +45,10 @@ def register(app: typer.Typer) -> None:
 
         Undo the last import (asks first; --yes skips the question): horetsu import --undo
         """
-        from horetsu.config import CONFIG_FILE, default_workspace_path
-        from horetsu.errors import HoretsuError, InputFileError, MissingFileError
+        from horetsu.config import default_workspace_path
+        from horetsu.errors import InputFileError, MissingFileError
         from horetsu.io import import_files
-        from horetsu.io.presets import BUILTIN
-        from horetsu.io.presets.registry import get_preset
-        from horetsu.workspace import init_workspace, open_workspace
+        from horetsu.workspace import open_workspace
 
         root = Path(workspace) if workspace is not None else default_workspace_path()
         if undo:
@@ -65,20 +63,11 @@ def register(app: typer.Typer) -> None:
         for f in files:
             if not f.exists():
                 raise MissingFileError(f"{f}: file not found", ja=f"{f}: ファイルが見つかりません")
-        created = None
-        if (root / CONFIG_FILE).exists() or (root / "tables").exists():
-            ws = open_workspace(root)
-        else:
-            if preset not in BUILTIN:
-                get_preset(preset, None)  # unknown preset: fail before creating anything
-            created = "folder" if not root.exists() else ("contents" if not any(root.iterdir()) else None)
-            ws = init_workspace(root)
-        try:
-            with progress(t("取り込み中", "Importing")) as bar:
-                result = import_files(ws, files, preset, table=table, progress=bar)
-        except HoretsuError:
-            _undo_init(root, created)  # a failed first import leaves no half-made workspace behind
-            raise
+        # a missing workspace is an error naming `horetsu init`, as for analyze (a typo in -w
+        # must not silently create a new workspace)
+        ws = open_workspace(root)
+        with progress(t("取り込み中", "Importing")) as bar:
+            result = import_files(ws, files, preset, table=table, progress=bar)
         data = result.to_dict()
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
@@ -99,16 +88,3 @@ def register(app: typer.Typer) -> None:
             if f.get("quarantine_file"):
                 console.print(t(f"隔離した行: {f['quarantine_file']}", f"Quarantined rows: {f['quarantine_file']}"))
         console.print(t(f"ワークスペース: {ws.path}", f"Workspace: {ws.path}"))
-
-
-def _undo_init(root: Path, created: str | None) -> None:
-    import shutil
-
-    if created == "folder":
-        shutil.rmtree(root, ignore_errors=True)
-    elif created == "contents":
-        for child in root.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         out: Annotated[
             Path | None,
-            typer.Option("--out", "-o", help="HTML file to write (default: WORKSPACE/reports/report-<lang>.html). / 出力先"),
+            typer.Option("--out", "-o", help=r"HTML file to write (default: WORKSPACE/reports/report-\<lang\>.html). / 出力先"),
         ] = None,
     ) -> None:
         """Write one self-contained HTML report that opens offline. / オフラインで開ける HTML レポートを作成します。

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from horetsu.errors import InputFileError, MissingFileError, UnknownCustomerError
-from horetsu.playbook.rules import evaluate, get_tactic
+from horetsu.playbook.rules import evaluate, resolve_tactic
 from horetsu.playbook.state import customer_state
 from horetsu.stages.policy import Policy, load_policy
 
@@ -179,7 +179,7 @@ def gate(
     day is the results' as-of day.  ``horetsu.gate`` refreshes stale results first.
     """
     policy = load_policy(ws)
-    get_tactic(policy, tactic)  # unknown tactic fails before any work
+    tactic = resolve_tactic(policy, tactic)  # 割引クーポン → discount_coupon; unknown fails before any work
     if override is not None and not str(override).strip():
         from horetsu.errors import ConfigError
 

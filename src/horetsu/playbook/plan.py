@@ -32,10 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from horetsu.errors import ConfigError, MissingFileError
 from horetsu.playbook.gate import check_audience, read_audience
-from horetsu.playbook.rules import evaluate, get_tactic
 from horetsu.core.dates import to_day
+from horetsu.playbook.rules import evaluate, resolve_tactic
 from horetsu.playbook.state import customer_state
-from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy
+from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy, resolve_segment
 
 SEGMENT_KEYS = {"stage": STAGES, "temperature": TEMPERATURES, "journey_step": JOURNEY_STEPS}
 
@@ -108,9 +108,13 @@ def load_plan(path: Any, policy: Policy) -> Plan:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: invalid TOML: {exc}", ja=f"{p}: TOML の書式が正しくありません: {exc}") from None
+        raise ConfigError(f"{p}: invalid TOML: {exc}", ja=f"{p}: TOML の書式が正しくありません{_where_ja(exc)}") from None
     if "campaigns" in data and "campaign" not in data:
         data["campaign"] = data.pop("campaigns")
+    campaigns = data.get("campaign")
+    for i, raw in enumerate(campaigns if isinstance(campaigns, list) else []):
+        if isinstance(raw, dict):
+            _resolve_names(p, i, raw, policy)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
@@ -118,16 +122,51 @@ def load_plan(path: Any, policy: Policy) -> Plan:
         loc = list(first["loc"])
         key = "campaign" + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc[1:])
         msg = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own checks
-        raise ConfigError(f"{p}: {key}: {msg}", ja=f"{p}: {key}: 値が正しくありません: {msg}") from None
-    for i, c in enumerate(plan.campaign):
+        raise ConfigError(f"{p}: {key}: {msg}", ja=f"{p}: {key}: {_problem_ja(first, msg)}") from None
+    return plan
+
+
+def _resolve_names(p: Path, i: int, raw: dict[str, Any], policy: Policy) -> None:
+    """Names as shown (割引クーポン, 観測, 冷えつつある) become the ids they mean, in place;
+    an unknown name is an error naming the plan, the campaign and the key."""
+    from horetsu.errors import HoretsuError
+
+    for key, resolve in (("tactic", resolve_tactic), ("segment", resolve_segment)):
+        if key not in raw or not isinstance(raw[key], (str, dict)):
+            continue
         try:
-            get_tactic(policy, c.tactic)
-        except Exception as exc:
-            exc.message_en = f"{p}: campaign[{i}].tactic: {exc.message_en}"  # type: ignore[attr-defined]
-            exc.message_ja = f"{p}: campaign[{i}].tactic: {exc.message_ja}"  # type: ignore[attr-defined]
+            raw[key] = resolve(policy, raw[key])
+        except HoretsuError as exc:
+            exc.message_en = f"{p}: campaign[{i}].{key}: {exc.message_en}"
+            exc.message_ja = f"{p}: campaign[{i}].{key}: {exc.message_ja}"
             exc.args = (exc.message_en,)
             raise
-    return plan
+
+
+_PROBLEMS_JA = {
+    "missing": "必須の項目がありません",
+    "extra_forbidden": "この項目は使えません",
+    "too_short": "空にはできません",
+    "string_type": "文字列で書いてください",
+    "list_type": "配列で書いてください",
+}
+
+
+def _problem_ja(error: Any, msg_en: str) -> str:
+    """A pydantic error of the plan schema as a Japanese sentence (no English fragments)."""
+    kind = str(error.get("type", ""))
+    if kind.startswith("date"):
+        return "日付は YYYY-MM-DD の形で書いてください"
+    if "exactly one of audience" in msg_en:
+        return "audience(対象者CSV)と segment のどちらか一方だけを書いてください"
+    return _PROBLEMS_JA.get(kind, "値が正しくありません")
+
+
+def _where_ja(exc: Exception) -> str:
+    import re
+
+    m = re.search(r"line (\d+), column (\d+)", str(exc))
+    return f"({m.group(1)}行目、{m.group(2)}文字目)" if m else ""
 
 
 def _segment_rows(frame: pd.DataFrame, seg: Any) -> pd.DataFrame:
@@ -151,7 +190,8 @@ def _with_planned_sends(frame: pd.DataFrame, policy: Policy, sends: pd.DataFrame
         s = sends[(sends["tactic"].isin(counted)) & (sends["day"] > day - rule.within_days) & (sends["day"] <= day)]
         extra = s.groupby("customer_id").size()
         col = f"cap_count__{rid}"
-        f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0) + f["customer_id"].map(extra).fillna(0)
+        # astype: mapping an Arrow-string id column gives strings when no id matches
+        f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0) + f["customer_id"].map(extra).astype("float64").fillna(0)
     for rid, rule in policy.thanks.items():
         grat = set(policy.tactics_with_trait(rule.gratitude_trait))
         s = sends[sends["tactic"].isin(grat) & (sends["day"] <= day)]

@@ -7,7 +7,6 @@ sentence with the facts in English and Japanese.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,14 +25,24 @@ ANCHOR_TEXT: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+def tactic_names(policy: Policy) -> dict[str, tuple[str, str]]:
+    """{tactic: (ja name, en name)} of the catalogue."""
+    return {name: (tac.ja, tac.en) for name, tac in policy.tactics.items()}
+
+
+def resolve_tactic(policy: Policy, name: str) -> str:
+    """The catalogue id that ``name`` means: the id, the English name or the Japanese name
+    (``割引クーポン`` → ``discount_coupon``); a clear error naming close matches otherwise."""
+    from horetsu.stages.policy import resolve_name
+
+    return resolve_name(name, tactic_names(policy), what_en="tactic", what_ja="施策", error=UnknownTacticError)
+
+
 def get_tactic(policy: Policy, name: str) -> Tactic:
-    """The catalogue entry for ``name``; a clear error naming close matches otherwise."""
+    """The catalogue entry for ``name`` (id, English or Japanese name; see :func:`resolve_tactic`)."""
     if name in policy.tactics:
         return policy.tactics[name]
-    close = difflib.get_close_matches(name, list(policy.tactics), n=3)
-    hint_en = f"; did you mean {', '.join(close)}?" if close else f"; known tactics: {', '.join(sorted(policy.tactics))}"
-    hint_ja = f"。候補: {', '.join(close)}" if close else f"。施策: {', '.join(sorted(policy.tactics))}"
-    raise UnknownTacticError(f"unknown tactic {name!r}{hint_en}", ja=f"施策 {name!r} はカタログにありません{hint_ja}")
+    return policy.tactics[resolve_tactic(policy, name)]
 
 
 def anchor_days(frame: pd.DataFrame, anchor: str) -> pd.Series:

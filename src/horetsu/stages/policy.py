@@ -307,3 +307,104 @@ def load_policy(ws: Any = None) -> Policy:
 def stage_label(policy: Policy, name: str, lang: str = "en") -> str:
     st = policy.stage(name)
     return st.ja if lang == "ja" else st.en
+
+
+# ------------------------------------------------------------ name resolution
+# Every name shown in Japanese is accepted as input too.  One place decides how a typed
+# name maps to a stage, temperature, journey step or tactic: the identifier itself, the
+# English label (any case) or the Japanese label (NFKC; a journey label also without its
+# parenthesised note, e.g. 見込み客).  Errors are whole sentences in each language.
+def _norm(text: Any) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+
+
+def _short(label: str) -> str:
+    """``見込み客(資料請求・登録)`` → ``見込み客`` (after NFKC the brackets are ASCII)."""
+    return label.split("(", 1)[0].strip()
+
+
+def resolve_name(
+    value: Any, names: dict[str, tuple[str, str]], *, what_en: str, what_ja: str, error: type = PolicyError
+) -> str:
+    """The identifier ``value`` names among ``names`` ({id: (ja label, en label)}).
+
+    Unknown names raise ``error`` listing close matches (or every name): identifiers in
+    English, Japanese labels in Japanese.
+    """
+    import difflib
+
+    typed = _norm(value)
+    lookup: dict[str, str] = {}
+    for ident, (ja, en) in names.items():
+        for alias in (ident, en, ja, _short(_norm(ja))):
+            lookup.setdefault(_norm(alias), ident)
+    if typed in lookup:
+        return lookup[typed]
+    close = difflib.get_close_matches(typed, list(lookup), n=3, cutoff=0.5)
+    close_ids = list(dict.fromkeys(lookup[c] for c in close))
+    ids = close_ids or list(names)
+    hint_en = (f"did you mean {', '.join(ids)}?" if close_ids else f"{what_en}s are {', '.join(ids)}")
+    hint_ja = ("候補: " if close_ids else f"{what_ja}: ") + "、".join(names[i][0] for i in ids)
+    raise error(f"unknown {what_en} {str(value)!r}; {hint_en}", ja=f"{what_ja}「{value}」はありません。{hint_ja}")
+
+
+def stage_names(policy: "Policy | None" = None) -> dict[str, tuple[str, str]]:
+    """{stage: (ja, en)} from the policy (a shop may rename its stages)."""
+    policy = policy or build_policy()
+    return {s: (policy.stage(s).ja, policy.stage(s).en) for s in STAGES}
+
+
+def resolve_stage(policy: "Policy | None", value: Any) -> str:
+    """``観測`` / ``Observer`` / ``observer`` → ``observer``; unknown names raise PolicyError."""
+    return resolve_name(value, stage_names(policy), what_en="stage", what_ja="段階")
+
+
+def resolve_temperature(value: Any) -> str:
+    """``冷えつつある`` / ``Cooling`` / ``cooling`` → ``cooling``."""
+    return resolve_name(value, TEMPERATURE_LABELS, what_en="temperature", what_ja="温度")
+
+
+def resolve_journey_step(value: Any) -> str:
+    """``定期購入`` / ``subscription`` / ``見込み客`` → the journey step id."""
+    return resolve_name(value, JOURNEY_LABELS, what_en="journey step", what_ja="ジャーニーの段階")
+
+
+#: the keys of a segment table in a plan file, with their labels
+SEGMENT_KEYS: dict[str, tuple[str, str]] = {
+    "stage": ("段階", "stage"),
+    "temperature": ("温度", "temperature"),
+    "journey_step": ("ジャーニーの段階", "journey step"),
+}
+_ALL = ("all", "全員", "すべて")
+
+
+def resolve_segment(policy: "Policy | None", segment: Any) -> Any:
+    """A plan's ``segment`` with every name turned into its id.
+
+    ``"観測"`` → ``"observer"``; ``{stage = ["着地", "共感"], temperature = "冷えつつある"}`` →
+    ``{"stage": ["landing", "empathy"], "temperature": "cooling"}``; ``"全員"`` → ``"all"``.
+    Values of other types are returned unchanged (the plan's schema reports them).
+    """
+    if isinstance(segment, str):
+        return "all" if _norm(segment) in _ALL else resolve_stage(policy, segment)
+    if not isinstance(segment, dict):
+        return segment
+    one = {"stage": lambda v: resolve_stage(policy, v), "temperature": resolve_temperature,
+           "journey_step": resolve_journey_step}
+    out: dict[str, Any] = {}
+    for key, value in segment.items():
+        if key not in one:
+            raise PolicyError(
+                f"segment key {key!r} must be one of {', '.join(SEGMENT_KEYS)}",
+                ja=f"segment の項目「{key}」は使えません。使える項目: "
+                + "、".join(f"{k}({ja})" for k, (ja, _en) in SEGMENT_KEYS.items()),
+            )
+        if isinstance(value, str):
+            out[key] = one[key](value)
+        elif isinstance(value, list):
+            out[key] = [one[key](v) if isinstance(v, str) else v for v in value]
+        else:
+            out[key] = value
+    return out
