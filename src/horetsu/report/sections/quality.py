@@ -70,7 +70,7 @@ def build(data: ReportData, tr: Tr) -> Section:
     if aside:  # name what the import set aside as impossible (horetsu.io.plausible)
         sec.blocks.append(f"<h3>{esc(tr('t.set_aside'))}</h3><ul>" + "".join(
             "<li>" + esc(tr("t.set_aside_item", file=f, line=x.get("line"), order=x.get("order_id"), column=x.get("column"),
-                            value=x.get("value"), reason=tr.pick(REASON_NAMES, str(x.get("kind"))))) + "</li>"
+                            value=x.get("value"), reason=tr.reason(str(x.get("kind"))))) + "</li>"
             for f, x in aside[:20]) + "</ul>")
     no_buyer = orders_without_buyer(data)
     if no_buyer:
