@@ -63,7 +63,9 @@ def business_stage(quiz: Quiz, effective: dict[str, Effective],
                     reasons.append(_reason(quiz, qid, effective[qid]))
             return stage, reasons
     if not known:
-        return None, reasons
+        return None, [{"question": None, "answer": None, "basis": "unanswered",
+                       "text": {"en": "no question of the five relationship stages is answered",
+                                "ja": "5つの関係ステージの質問に回答がありません"}}]  # fmt: skip
     reasons.append({"question": None, "answer": None, "basis": "answer",
                     "text": {"en": "the practices of every relationship stage are in place",
                              "ja": "すべての関係ステージの取り組みが整っています"}})  # fmt: skip

@@ -13,6 +13,7 @@ from horetsu.report.sections import (
     actions,
     clv,
     cohorts,
+    diagnosis,
     overview,
     quality,
     repeat,
@@ -40,6 +41,7 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("clv", "sec.clv", clv.build),
     ("actions", "sec.actions", actions.build),
     ("quality", "sec.quality", quality.build),
+    ("diagnosis", "sec.diagnosis", diagnosis.build),
 )
 
 
