@@ -110,7 +110,7 @@ def build_shop(path, *, shipped: bool = True):
     return ws
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shop_template(tmp_path_factory):
     return build_shop(tmp_path_factory.mktemp("diag") / "shop").path
 

@@ -105,3 +105,24 @@ def test_median_of_a_histogram():
     assert median_from_histogram(np.array([3, 1, 2]), np.array([1, 1, 1])) == 2.0
     assert median_from_histogram(np.array([1, 5]), np.array([2, 2])) == 3.0
     assert median_from_histogram(np.array([0, 9]), np.array([3, 1])) == 0.0
+
+
+def test_docs_cover_every_question_kpi_setting_and_the_command():
+    from pathlib import Path
+
+    from horetsu.diagnosis.kpis import DEFINITIONS
+    from horetsu.diagnosis.quiz import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "diagnosis.md").read_text(encoding="utf-8")
+    quiz = load_quiz()
+    for qid in quiz.questions:
+        assert f"| `{qid}` |" in doc, qid
+    for kid in DEFINITIONS:
+        assert f"`{kid}`" in doc, kid
+    for key in Settings.model_fields:
+        assert f"| `{key}` |" in doc, key
+    for fid in quiz.fixes:
+        assert fid.split(":")[0] in doc
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "`horetsu diagnose" in readme and "docs/diagnosis.md" in readme
