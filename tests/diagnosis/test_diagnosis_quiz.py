@@ -126,3 +126,8 @@ def test_docs_cover_every_question_kpi_setting_and_the_command():
         assert fid.split(":")[0] in doc
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "`horetsu diagnose" in readme and "docs/diagnosis.md" in readme
+
+
+def test_empty_form_fields_are_unanswered():
+    assert parse_answers({"practice_nps": "", "landing_check_in": "no", "base_organic": None}, load_quiz()) == {
+        "landing_check_in": "no"}

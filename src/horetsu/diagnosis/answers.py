@@ -8,8 +8,8 @@ A file holds one table ``[answers]`` with a question id per key::
     landing_check_in = "partly"
     base_organic = "na"          # not applicable
 
-Japanese values are accepted too (はい / 一部 / いいえ / 該当なし).  Questions left out are
-unanswered.  Errors name the file and the key.
+Japanese values are accepted too (はい / 一部 / いいえ / 該当なし).  Questions left out (or
+an empty form field) are unanswered.  Errors name the file and the key.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def parse_answers(values: Mapping[str, Any], quiz: Quiz, *, source: Any = "answe
                 f"{source}: answers.{key}: unknown question; questions are {', '.join(quiz.questions)}",
                 ja=f"{source}: answers.{key}: この質問はありません（質問: {', '.join(quiz.questions)}）",
             )
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue  # an empty form field: unanswered
         if isinstance(raw, bool):
             raw = "yes" if raw else "no"
         value = _ALIASES.get(str(raw).strip().lower()) if isinstance(raw, str | bool) else None

@@ -43,7 +43,7 @@ def diagnose(
     scores = area_scores(quiz, effective)
     stage, reasons = business_stage(quiz, effective, scores)
     gaps, unit = rank(all_gaps(quiz, effective, m), quiz.settings.how_many_gaps)
-    now = now or dt.datetime.now(dt.UTC)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # saved times compare as UTC text
     diag = Diagnosis(
         workspace=str(ws.path), shop_name=ws.settings.shop_name or ws.path.name, diagnosed_at=now, quiz=quiz,
         measurements=m, answers=given, effective=effective, business_stage=stage, stage_reasons=reasons,
