@@ -119,3 +119,12 @@ def test_kpi_changes_know_which_direction_is_better():
     ch = compare(before, after)
     assert ch["improved"] == ["hidden_churn_90d"] and ch["worsened"] == ["nps"]
     assert ch["kpis"]["inquiries_per_100_orders"]["improved"] is None
+
+
+def test_with_no_voice_events_every_lapsed_buyer_is_silent(shop):
+    import horetsu
+
+    with open(shop.path / "horetsu.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n[diagnosis.settings]\nvoice_events = []\n")
+    k = diagnose(horetsu.open_workspace(shop.path), {}, compare=False).to_json()["kpis"]["hidden_churn_90d"]
+    assert k["value"] == pytest.approx(0.7) and k["silent_share"] == pytest.approx(0.7)

@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -70,13 +71,15 @@ def first_purchase_facts(ws: Any, as_of: dt.date, s: Settings) -> dict[str, Any]
         repeat_year=j.order_date.count(where=(k > 0) & (k <= YEAR)),
         rev_year=j.revenue.sum(where=k <= YEAR),
     )
-    e = ws.table("events")
-    voice = e.filter(e.type.isin(list(s.voice_events) or ["inquiry"]), e.customer_id.notnull(),
-                     e.event_date <= ctx.as_of_lit())
-    vj = voice.join(per.select("customer_id", "d1"), "customer_id")
-    kv = days_between(vj.event_date, vj.d1)
-    spoke = vj.filter((kv >= 0) & (kv <= lapse)).select("customer_id")
-    per = per.mutate(spoke=per.customer_id.isin(spoke.customer_id))
+    if s.voice_events:
+        e = ws.table("events")
+        voice = e.filter(e.type.isin(list(s.voice_events)), e.customer_id.notnull(), e.event_date <= ctx.as_of_lit())
+        vj = voice.join(per.select("customer_id", "d1"), "customer_id")
+        kv = days_between(vj.event_date, vj.d1)
+        spoke = vj.filter((kv >= 0) & (kv <= lapse)).select("customer_id")
+        per = per.mutate(spoke=per.customer_id.isin(spoke.customer_id))
+    else:  # nothing counts as the customer's voice: every lapsed buyer is silent
+        per = per.mutate(spoke=ibis.literal(False))
     age = days_between(ctx.as_of_lit(), per.d1)
     c_lapse = (age >= lapse) & (age < YEAR + lapse)
     c_year = (age >= YEAR) & (age < 2 * YEAR)
