@@ -112,12 +112,12 @@ def register(app: typer.Typer) -> None:
     def diagnose_cmd(
         workspace: Annotated[
             list[Path] | None,
-            typer.Option("--workspace", "-w", help="Workspace folder; repeat it to compare shops side by side. / ワークスペース（複数可）",
+            typer.Option("--workspace", "-w", metavar="DIR", help="Workspace folder; repeat it to compare shops side by side. / ワークスペース（複数可）",
                          show_default=False),
         ] = None,
         answers: Annotated[
             list[Path] | None,
-            typer.Option("--answers", help="Quiz answers (TOML with an [answers] table); one per workspace, in the same "
+            typer.Option("--answers", metavar="FILE.toml", help="Quiz answers (TOML with an [answers] table); one per workspace, in the same "
                          "order (default: WORKSPACE/diagnosis/answers.toml). / 回答ファイル", show_default=False),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON. / JSON で出力")] = False,
