@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "history_cmd",
     "nps_cmd",
     "todo_cmd",
+    "diagnose_cmd",
 )
 
 app = typer.Typer(

@@ -49,6 +49,7 @@ LABELS: Labels = {
     "sec.actions": ("ステージ別の行動計画", "Action plan per stage"),
     "sec.quality": ("データ品質", "Data quality"),
     "sec.nps": ("顧客満足度(NPS)", "Customer satisfaction (NPS)"),
+    "sec.diagnosis": ("事業診断", "Business diagnosis"),
     # KPIs
     "kpi.customers": ("購入顧客数", "Customers"),
     "kpi.active": ("現役顧客数", "Active customers"),

@@ -14,6 +14,7 @@ from horetsu.report.sections import (
     clv,
     cohorts,
     nps,
+    diagnosis,
     overview,
     quality,
     repeat,
@@ -42,6 +43,7 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("actions", "sec.actions", actions.build),
     ("nps", "sec.nps", nps.build),
     ("quality", "sec.quality", quality.build),
+    ("diagnosis", "sec.diagnosis", diagnosis.build),
 )
 
 
