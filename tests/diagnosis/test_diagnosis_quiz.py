@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from horetsu.diagnosis import diagnose, load_answers, load_quiz, nps_interval, parse_answers
+from horetsu.diagnosis import diagnose, load_answers, load_quiz, parse_answers
 from horetsu.diagnosis.measures import median_from_histogram
 from horetsu.errors import ConfigError
 
@@ -90,13 +90,6 @@ def test_a_quiz_file_replaces_the_shipped_one(ws):
     (ws.path / "horetsu.toml").write_text('[diagnosis]\nfile = "quiz.toml"\n', encoding="utf-8")
     quiz = load_quiz(horetsu.open_workspace(ws.path))
     assert quiz.questions["practice_delivery_speed"].gap_en == "Shipping too slow (69)"
-
-
-def test_nps_interval_matches_the_published_adjusted_wald_example():
-    # 30 promoters, 50 passives, 20 detractors: NPS 10, 95% CI -3.8 to 23.2 (issue 12; Rocks 2016)
-    iv = nps_interval(30, 50, 20)
-    assert iv.nps == pytest.approx(10.0)
-    assert round(iv.ci_low, 1) == -3.8 and round(iv.ci_high, 1) == 23.2
 
 
 def test_median_of_a_histogram():

@@ -14,7 +14,6 @@ from horetsu.diagnosis.answers import ANSWER_LABELS, ANSWERS, load_answers, pars
 from horetsu.diagnosis.diagnose import diagnose, save_diagnosis
 from horetsu.diagnosis.history import compare, latest, saved
 from horetsu.diagnosis.model import Diagnosis
-from horetsu.diagnosis.nps import nps_interval
 from horetsu.diagnosis.quiz import AREAS, STAGES, Quiz, load_quiz
 from horetsu.diagnosis.stepmail import SequenceUplift, StepMailEvidence
 
@@ -32,7 +31,6 @@ __all__ = [
     "latest",
     "load_answers",
     "load_quiz",
-    "nps_interval",
     "parse_answers",
     "save_diagnosis",
     "saved",

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from horetsu.analytics.base import days_between, make_ctx
 from horetsu.analytics.summary import purchase_days
 from horetsu.diagnosis.kpis import Kpi, no_data
-from horetsu.diagnosis.nps import nps_interval
+from horetsu.nps.stats import estimate as nps_estimate
 from horetsu.diagnosis.quiz import STAGES, Settings
 from horetsu.diagnosis.results import StoredResults
 from horetsu.diagnosis.stepmail import StepMailEvidence, from_events
@@ -264,7 +264,7 @@ def measure(ws: Any, stored: StoredResults, s: Settings, step_mails: StepMailEvi
 
     nc = nps_counts(ws, start, as_of)
     if sum(nc.values()):
-        iv = nps_interval(nc["promoters"], nc["passives"], nc["detractors"])
+        iv = nps_estimate(nc["promoters"], nc["passives"], nc["detractors"])
         kpis["nps"] = Kpi("nps", iv.nps, n=iv.n, detail={
             "measured": True, "ci_low": iv.ci_low, "ci_high": iv.ci_high, "promoters": iv.promoters,
             "passives": iv.passives, "detractors": iv.detractors})  # fmt: skip
