@@ -92,7 +92,7 @@ def shop_tables(*, shipped: bool = True) -> dict[str, pa.Table]:
 def build_shop(path, *, shipped: bool = True):
     """Write the shop into a new workspace at ``path`` and analyse it as of D."""
     import horetsu
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
 
     ws = horetsu.init_workspace(path)
     tables = shop_tables(shipped=shipped)

@@ -115,7 +115,7 @@ def test_amazon_all_orders_report(ws, data_dir):
 
 def test_amazon_orders_without_buyers_pass_analyze_and_the_report_says_so(tmp_path, data_dir):
     """Customer-less orders count as sales, never as a customer; the report names what needs a buyer id."""
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
     from horetsu.report.data import ReportData
     from horetsu.report.i18n import Tr
     from horetsu.report.sections.quality import build

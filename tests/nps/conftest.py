@@ -27,10 +27,7 @@ def _template(tmp_path_factory):
     """A small analysed shop: four landing, three empathy, two engagement customers."""
     import horetsu
 
-    try:  # the results pipeline (after issue 9)
-        from horetsu.pipeline import analyze
-    except ImportError:
-        from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
 
     shop = _stages.shop_builder.Shop(AS_OF)
     for cid in ("L1", "L2", "L3", "L4"):  # one purchase: landing

@@ -22,7 +22,7 @@ def todo_ws(tmp_path_factory):
     import datetime as dt
 
     import horetsu
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
 
     shop = sys.modules["horetsu_tests_shop_builder_pb"].Shop(dt.date.fromisoformat(AS_OF))
     shop.customer("007", registered=3, name=EVIL)                                  # observer, signed up 3 days ago

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from horetsu.cli.common import console, progress, state, t
+from horetsu.cli.common import console, fresh_results, state, t
 
 
 def _diagnose_one(path: Path | None, answers_file: Path | None, save: bool) -> tuple[dict[str, Any], Path | None]:
@@ -19,11 +19,7 @@ def _diagnose_one(path: Path | None, answers_file: Path | None, save: bool) -> t
     ws = open_workspace(path)
     quiz = load_quiz(ws)
     answers = load_answers(answers_file, quiz) if answers_file is not None else None
-    if not ws.has_results():
-        from horetsu.analytics import analyze
-
-        with progress(t("分析中…", "Analysing…")) as bar:
-            analyze(ws, progress=bar)
+    fresh_results(ws)  # analyze first when the results are missing or stale
     diag = diagnose(ws, answers, quiz=quiz)
     saved = save_diagnosis(ws, diag) if save else None
     return diag.to_json(), saved

@@ -33,23 +33,14 @@ def read_customer_results(ws: Any, columns: tuple[str, ...] = WANTED) -> pa.Tabl
     Results made stale by answers stored since are still the right ones to read here:
     the answers are counted from the events, the attributes from the last analysis.
     """
+    from horetsu.results import NoResultsError, load
+
     try:
-        from horetsu.results import NoResultsError, load
-    except ImportError:  # before the results store existed
-        load = None
-    if load is not None:
-        try:
-            res = load(ws, fresh=False)
-        except NoResultsError:
-            return None
-        path = res.path("customers")
-        present = set(pq.read_schema(path).names)
-        return res.customers([c for c in columns if c in present])
-    path = ws.result_path("customers")
-    if not path.exists():
+        res = load(ws, fresh=False)
+    except NoResultsError:
         return None
-    present = set(pq.read_schema(path).names)
-    return pq.read_table(path, columns=[c for c in columns if c in present])
+    present = set(pq.read_schema(res.path("customers")).names)
+    return res.customers([c for c in columns if c in present])
 
 
 def results_as_of(ws: Any) -> str | None:

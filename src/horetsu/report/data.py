@@ -1,7 +1,7 @@
 """What the report reads: analysis results of a workspace, loaded once each.
 
 A missing result is ``None`` (the section that needs it says so); the report never
-recomputes analytics itself, it only runs :func:`horetsu.analytics.analyze` when the
+recomputes analytics itself, it only runs :func:`horetsu.pipeline.analyze` when the
 workspace has no results yet or they were computed for another as-of date.
 """
 
