@@ -218,11 +218,23 @@ class BaseModel:
                     t /= 4.0
                     if t < 1e-3:
                         return None
-                theta, value, grad = theta - t * step, new_value, np.asarray(new_grad)
-                if np.max(np.abs(t * step)) < 1e-8:
+                new_grad = np.asarray(new_grad)
+                # BFGS update: the subsample's Hessian is a good start but not the full data's
+                # (strongly correlated parameters such as Pareto/NBD's s and beta), and plain
+                # Newton steps with it converge only linearly
+                d_theta, d_grad = -t * step, new_grad - grad
+                curv = float(d_grad @ d_theta)
+                if curv > 0:
+                    h_d = hess @ d_theta
+                    hess = hess - np.outer(h_d, h_d) / float(d_theta @ h_d) + np.outer(d_grad, d_grad) / curv
+                d_value = new_value - value
+                theta, value, grad = theta + d_theta, new_value, new_grad
+                if np.max(np.abs(d_theta)) < 1e-7:
                     break
             else:
-                return None
+                # no step below 1e-7: accept only if the last steps no longer lower the value
+                if abs(d_value) > 1e-13 * abs(value):
+                    return None
         if np.any(np.abs(theta) >= 24.9):
             return None
         self._theta_ = theta
