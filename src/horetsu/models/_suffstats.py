@@ -131,9 +131,13 @@ def _hash_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sort_by_small_key(key: np.ndarray) -> np.ndarray:
-    """Stable order of non-negative integer keys; a radix sort when they fit in 16 bits."""
-    if len(key) and int(key.max()) < 2**16:
+    """Stable order of non-negative integer keys: radix sorts on 16-bit halves when they fit 32 bits."""
+    top = int(key.max()) if len(key) else 0
+    if top < 2**16:
         return np.argsort(key.astype(np.uint16), kind="stable")
+    if top < 2**32:
+        order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+        return order[np.argsort((key[order] >> 16).astype(np.uint16), kind="stable")]
     return np.argsort(key, kind="stable")
 
 
@@ -191,7 +195,7 @@ def collapse(frequency: object, recency: object, T: object, weights: object = No
 #: cells of the time axis grow geometrically: cell k is [σ(q^k - 1), σ(q^(k+1) - 1))
 CELL_RATIO = 1.5
 #: σ = SIGMA_FRACTION · (largest time): the scale below which the cells stop shrinking
-SIGMA_FRACTION = 1e-3
+SIGMA_FRACTION = 1e-6
 
 
 def time_coordinate(t: np.ndarray, tmax: float) -> np.ndarray:

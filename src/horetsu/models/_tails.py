@@ -7,8 +7,9 @@ made a fit take tens of seconds.  But for a fixed x, log G is a smooth function 
 [0, ∞): it is analytic except at t = -α and t = -β, both to the left of 0.  So:
 
 - the time axis is cut into cells that grow geometrically, [σ·(q^k - 1), σ·(q^(k+1) - 1)]
-  with q = 1.5 and σ = max(t) / 1000: each cell is short compared with its distance to
-  the singularities, whatever α and β are (unless min(α, β) < σ, far outside fitted values);
+  with q = 1.5 and σ = max(t) / 10^6: each cell is short compared with its distance to
+  the singularities, whatever α and β are (unless min(α, β) < σ, far outside fitted values;
+  the near-zero-dropout shape fits β ≈ max(t) / 2000); cells without data cost nothing;
 - in each (x, cell) that has data, log G and its gradient are evaluated exactly
   (:func:`horetsu.models.special.log_pnbd_tail_grad`) at 11 Chebyshev points, and the value
   at every pair in the cell is the degree-10 interpolating polynomial (Horner, vectorised);
