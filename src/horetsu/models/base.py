@@ -187,13 +187,10 @@ class BaseModel:
         """
         objective = self._objective(c)
         params = None
-        self._warm_start_ = None
         if self.init is None and len(c.w) > WARM_START_ROWS:
             params = self._newton_from_sample(c, objective)
         if params is None:
-            # where Newton did not settle (a flat direction), L-BFGS-B starts from its last point
-            params = self._optimise(objective, c.n_customers, start=self._warm_start_)
-        del self._warm_start_
+            params = self._optimise(objective, c.n_customers)
         self._set_fitted(params, objective, c.n_customers)
         self.n_distinct_ = len(c.w)
 
@@ -237,8 +234,6 @@ class BaseModel:
             else:
                 # no step below 1e-7: accept only if the last steps no longer lower the value
                 if abs(d_value) > 1e-13 * abs(value):
-                    if np.all(np.abs(theta) < 24.9):
-                        self._warm_start_ = np.exp(theta)
                     return None
         if np.any(np.abs(theta) >= 24.9):
             return None
