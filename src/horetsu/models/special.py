@@ -45,9 +45,21 @@ def log_pnbd_tail(
 
     - α ≥ β: -(r+x)·log(α+t) - s·log(β+t) + log 2F1(1, r+x; r+s+x+1; (α-β)/(α+t))
     - α < β: -(s+1)·log(β+t) - (r+x-1)·log(α+t) + log 2F1(1, s+1; r+s+x+1; (β-α)/(β+t))
+
+    Where z exceeds Z_SPLIT the series is slow and SciPy can overflow (heavy buyers): those
+    entries are computed as in :func:`log_pnbd_tail_grad` (series at z = Z_SPLIT plus quadrature).
     """
-    x = np.asarray(x, dtype=float)
-    t = np.asarray(t, dtype=float)
+    x, t = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(t, dtype=float))
+    far = (abs(alpha - beta) / (max(alpha, beta) + t)) > Z_SPLIT
+    if np.any(far):
+        out = np.empty(x.shape)
+        out[~far] = _log_tail_series(r, alpha, s, beta, x[~far], t[~far])
+        out[far] = _log_tail_grad_split(r, alpha, s, beta, x[far], t[far], min(alpha, beta), max(alpha, beta))[0]
+        return out
+    return _log_tail_series(r, alpha, s, beta, x, t)
+
+
+def _log_tail_series(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     c = r + s + x + 1.0
     la = np.log(alpha + t)
     lb = np.log(beta + t)
