@@ -46,15 +46,16 @@ def log_pnbd_tail(
     - α ≥ β: -(r+x)·log(α+t) - s·log(β+t) + log 2F1(1, r+x; r+s+x+1; (α-β)/(α+t))
     - α < β: -(s+1)·log(β+t) - (r+x-1)·log(α+t) + log 2F1(1, s+1; r+s+x+1; (β-α)/(β+t))
 
-    Where z exceeds Z_SPLIT the series is slow and SciPy can overflow (heavy buyers): those
+    Where z exceeds Z_SPLIT_VALUE the series is slow and SciPy can overflow (heavy buyers): those
     entries are computed as in :func:`log_pnbd_tail_grad` (series at z = Z_SPLIT plus quadrature).
     """
     x, t = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(t, dtype=float))
-    far = (abs(alpha - beta) / (max(alpha, beta) + t)) > Z_SPLIT
+    far = (abs(alpha - beta) / (max(alpha, beta) + t)) > Z_SPLIT_VALUE
     if np.any(far):
         out = np.empty(x.shape)
         out[~far] = _log_tail_series(r, alpha, s, beta, x[~far], t[~far])
-        out[far] = _log_tail_grad_split(r, alpha, s, beta, x[far], t[far], min(alpha, beta), max(alpha, beta))[0]
+        out[far] = _log_tail_grad_split(r, alpha, s, beta, x[far], t[far], min(alpha, beta), max(alpha, beta),
+                                        with_grad=False)[0]
         return out
     return _log_tail_series(r, alpha, s, beta, x, t)
 
@@ -98,6 +99,9 @@ def _dlog_hyp2f1_one(
 #: above this argument the series 2F1(1, b; c; z) converges slowly (hundreds of microseconds
 #: per value near z = 1 in SciPy): the tail is then split at the point where z = Z_SPLIT
 Z_SPLIT = 0.5
+#: the same for values without gradients (predictions over every customer): SciPy's series is
+#: still fast and accurate to 0.9, and quadrature per customer costs more
+Z_SPLIT_VALUE = 0.9
 #: Gauss-Legendre rule used on each panel of the split-off part of the integral
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 #: widest panel, in log(min(α, β) + τ) (the integrand is analytic within π of the real axis)
@@ -132,13 +136,39 @@ def log_pnbd_tail_grad(
     return _log_tail_grad_series(r, alpha, s, beta, x, t)
 
 
+#: entries per block of the split computation (bounds its memory: block × points × 8 bytes)
+SPLIT_BLOCK = 4096
+
+
 def _log_tail_grad_split(
-    r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray, small: float, big: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """log G and its gradient where z > Z_SPLIT: series at t1 plus quadrature over [t, t1]."""
+    r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray, small: float, big: float,
+    with_grad: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """log G (and its gradient) where z > Z_SPLIT, in blocks of SPLIT_BLOCK entries."""
+    if len(x) <= SPLIT_BLOCK:
+        return _split_block(r, alpha, s, beta, x, t, small, big, with_grad)
+    value = np.empty(len(x))
+    grad = np.empty((4, len(x))) if with_grad else None
+    for lo in range(0, len(x), SPLIT_BLOCK):
+        part = slice(lo, lo + SPLIT_BLOCK)
+        v, g = _split_block(r, alpha, s, beta, x[part], t[part], small, big, with_grad)
+        value[part] = v
+        if grad is not None:
+            grad[:, part] = g
+    return value, grad
+
+
+def _split_block(
+    r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray, small: float, big: float,
+    with_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Series at t1 plus quadrature over [t, t1] (see :func:`log_pnbd_tail_grad`)."""
     gap = big - small
     t1 = np.full_like(t, gap * (1.0 / Z_SPLIT) - big)  # z(t1) = Z_SPLIT, i.e. small + t1 = gap / Z_SPLIT - gap
-    v1, g1 = _log_tail_grad_series(r, alpha, s, beta, x, t1)
+    if with_grad:
+        v1, g1 = _log_tail_grad_series(r, alpha, s, beta, x, t1)
+    else:
+        v1, g1 = _log_tail_series(r, alpha, s, beta, x, t1), None
     k = r + s + x
     # A(t1) = G(t1) / k and its gradient (G's gradient minus that of log k)
     d_logk = np.stack([1.0 / k, 0.0 * k, 1.0 / k, 0.0 * k])
@@ -166,13 +196,15 @@ def _log_tail_grad_split(
     j = f.sum(axis=1)
     a1 = np.exp(v1 - np.log(k) - ref)
     total = a1 + j
+    value = np.log(k) + ref + np.log(total)
+    if not with_grad:
+        return value, None
     d_j = np.stack([
         -(f * la).sum(axis=1),
         -(r + x) * (f / (e_u + (alpha - small))).sum(axis=1),
         -(f * lb).sum(axis=1),
         -(s + 1.0) * (f / (e_u + (beta - small))).sum(axis=1),
     ])
-    value = np.log(k) + ref + np.log(total)
     grad = d_logk + (a1 * (g1 - d_logk) + d_j) / total
     return value, grad
 
