@@ -181,7 +181,9 @@ def _split_block(
     with np.errstate(divide="ignore"):
         length = np.minimum(u1 - u0, np.where(lam > 0, 40.0 / lam, np.inf))
         width = np.minimum(PANEL_WIDTH, np.where(lam > 0, 2.5 / lam, np.inf))
-    n_panels = max(1, int(np.ceil(float(np.max(length / width)))))
+    ratio = length / width
+    ratio = ratio[np.isfinite(ratio)]  # non-finite entries (parameters far out of range) stay NaN
+    n_panels = min(1000, max(1, int(np.ceil(float(np.max(ratio)))) if ratio.size else 1))
     h = length / n_panels
     # points: (entries, panels * 8)
     offs = (np.arange(n_panels)[:, None] + (_GL_X[None, :] + 1.0) / 2.0).ravel()
