@@ -5,17 +5,29 @@ the same input file, so each library runs in its own environment and each peak
 memory is its own process's:
 
 - datasets: the CDNOW sample (2,357 customers), the CDNOW master file (23,570
-  customers; both 39-week calibration from 1997-01-01, same-day purchases merged)
-  and 1,000,000 customers simulated from a BG/NBD population (weeks, day resolution);
+  customers; both 39-week calibration from 1997-01-01, same-day purchases merged);
+  ``1m``: 1,000,000 customers simulated from a BG/NBD population (the benchmark's own
+  shop: acquired over 78 weeks, day resolution); ``cdnow1m``: the CDNOW-shaped population
+  (r 0.243, alpha 4.414, a 0.793, b 2.426; T uniform over 26-39 weeks, continuous times, so
+  nearly every customer is a distinct (frequency, recency, T) row); ``nodrop1m``: the same
+  but with b = 2426, so that almost nobody drops out (a fitted Pareto/NBD then has
+  min(alpha, beta) far below the observation period and hypergeometric arguments near 1);
+  ``--n`` makes the simulated ones smaller while iterating;
+- the floor (``--libs floor``): one vectorised NumPy evaluation of the model's exact
+  log-likelihood over every customer at fixed parameters (Pareto/NBD through SciPy's 2F1),
+  i.e. what any fitter must do at least once; every fit is also given as a multiple of it;
 - measures: wall and CPU time of ``fit`` (median over repeats; pymc-marketing's
   first timed run includes compiling the model for the full data), peak resident memory of the process and
-  its growth during the fits, the parameters to 4 significant digits.
+  its growth during the fits, the parameters to 4 significant digits and the log-likelihood
+  horetsu computes for each library's parameters (so that where digits differ, the better
+  optimum is visible).
 
 Set up the peers once (their venvs live in benchmarks/.venvs/, never in horetsu's)::
 
     bash benchmarks/peers/setup_peers.sh
-    python benchmarks/bench_models.py                 # everything (~30 min at 1M on 2 cores)
+    python benchmarks/bench_models.py                 # everything (hours at 1M on 2 cores)
     python benchmarks/bench_models.py --sizes sample master --repeats 3
+    python benchmarks/bench_models.py --sizes cdnow1m nodrop1m --n 100000 --libs floor horetsu lifetimes
 
 Results are printed as Markdown and saved to benchmarks/_work/bench_models.json.
 """
@@ -43,6 +55,7 @@ PYTHONS = {
     "horetsu": Path(sys.executable),
     "lifetimes": VENVS / "lifetimes" / "bin" / "python",
     "pymc": VENVS / "pymc" / "bin" / "python",
+    "floor": Path(sys.executable),
 }
 TRUE_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
@@ -60,30 +73,44 @@ def _cdnow_summary(name: str) -> pd.DataFrame:
     return rfm_summary(df, "customer_id", "date", "dollars", calibration_end="1997-09-30")
 
 
-def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, seed: int = 0) -> pd.DataFrame:
-    """Customers acquired uniformly over 78 weeks, observed to the end, times rounded to days."""
+def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, seed: int = 0,
+                   t_range: tuple[float, float] = (1 / 7, 78.0), days: bool = True) -> pd.DataFrame:
+    """Customers observed for T weeks (uniform over ``t_range``; whole days or continuous)."""
     rng = np.random.default_rng(seed)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
-    T = rng.integers(1, 78 * 7 + 1, n) / 7.0
+    if days:
+        T = rng.integers(round(t_range[0] * 7), round(t_range[1] * 7) + 1, n) / 7.0
+    else:
+        T = rng.uniform(t_range[0], t_range[1], n)
     arrivals = rng.poisson(lam * T)
     until_dropout = rng.geometric(p)  # repeat purchases up to and including the one after which they leave
     x = np.minimum(arrivals, until_dropout)
     # the x-th of `arrivals` uniform arrival times on [0, T] is T * Beta(x, arrivals - x + 1)
     t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1)), 0.0)
-    t_x = np.minimum(np.round(t_x * 7.0) / 7.0, T)
+    if days:
+        t_x = np.minimum(np.round(t_x * 7.0) / 7.0, T)
     return pd.DataFrame({"customer_id": np.arange(n), "frequency": x, "recency": t_x, "T": T})
 
 
-def dataset(name: str) -> Path:
-    path = WORK / f"bench_{name}.csv"
+#: simulated datasets: BG/NBD parameters, range of T in weeks, day resolution or continuous
+SIMULATED = {
+    "1m": (TRUE_BGNBD, (1 / 7, 78.0), True),
+    "cdnow1m": (TRUE_BGNBD, (26.0, 39.0), False),
+    "nodrop1m": ({**TRUE_BGNBD, "b": 2426.0}, (26.0, 39.0), False),
+}
+
+
+def dataset(name: str, n: int = 1_000_000) -> Path:
+    path = WORK / (f"bench_{name}.csv" if name in ("sample", "master") or n == 1_000_000 else f"bench_{name}_{n}.csv")
     if not path.exists():
         WORK.mkdir(parents=True, exist_ok=True)
         if name in ("sample", "master"):
             df = _cdnow_summary(name)[["customer_id", "frequency", "recency", "T"]]
         else:
-            df = simulate_bgnbd(1_000_000, **TRUE_BGNBD)
-        df.to_csv(path, index=False, float_format="%.12g")
+            params, t_range, days = SIMULATED[name]
+            df = simulate_bgnbd(n, **params, t_range=t_range, days=days)
+        df.to_csv(path, index=False, float_format="%.17g")
     return path
 
 
@@ -109,62 +136,87 @@ def sig4(v: float) -> str:
     return f"{v:.4g}"
 
 
+def horetsu_log_likelihood(model: str, path: Path, params: dict) -> float:
+    """horetsu's log-likelihood of ``params`` on the file (the same function for every library)."""
+    from horetsu.models import BetaGeo, ParetoNBD
+    from horetsu.models._suffstats import collapse
+
+    df = pd.read_csv(path)
+    cls = BetaGeo if model == "bgnbd" else ParetoNBD
+    c = collapse(df["frequency"].to_numpy(), df["recency"].to_numpy(), df["T"].to_numpy())
+    theta = np.log([params[k] for k in cls.param_names])
+    with np.errstate(all="ignore"):
+        return -float(cls()._objective(c)(theta)[0])
+
+
 def report(results: list[dict]) -> str:
     lines = []
     for (size, model) in dict.fromkeys((r["size"], r["model"]) for r in results):
         rows = [r for r in results if r["size"] == size and r["model"] == model]
         base = next((r for r in rows if r["lib"] == "horetsu" and "error" not in r), None)
+        floor = next((r for r in rows if r["lib"] == "floor" and "error" not in r), None)
         n = next((r["n"] for r in rows if "n" in r), "?")
         lines.append(f"\n### {size} · {model} · {n:,} customers\n" if isinstance(n, int) else f"\n### {size} · {model}\n")
-        lines.append("| library | parameters (4 s.f.) | max rel. diff vs horetsu | fit wall median (s) | "
-                     "fit CPU median (s) | runs | peak RSS (MB) | growth during fit (MB) | wall ratio | CPU ratio |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        lines.append("| library | parameters (4 s.f.) | max rel. diff vs horetsu | log-likelihood (horetsu's function) | "
+                     "fit wall median (s) | fit CPU median (s) | runs | peak RSS (MB) | growth during fit (MB) | "
+                     "wall vs horetsu | CPU vs horetsu | wall vs floor |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             if "error" in r:
-                lines.append(f"| {r['lib']} | error: {r['error']} |||||||||")
+                lines.append(f"| {r['lib']} | error: {r['error']} ||||||||||")
                 continue
             params = ", ".join(f"{k}={sig4(v)}" for k, v in r["params"].items())
             wall, cpu = statistics.median(r["wall"]), statistics.median(r["cpu"])
             diff = "–"
             ratio_w = ratio_c = "1"
-            if base is not None and r is not base:
+            if r["lib"] == "floor":
+                diff, ratio_w, ratio_c = "(fixed parameters)", "–", "–"
+            elif base is not None and r is not base:
                 diff = f"{max(abs(v / base['params'][k] - 1) for k, v in r['params'].items()):.1e}"
                 ratio_w = f"{wall / statistics.median(base['wall']):.1f}x"
                 ratio_c = f"{cpu / statistics.median(base['cpu']):.1f}x"
+            vs_floor = f"{wall / statistics.median(floor['wall']):.2f}x" if floor is not None else "–"
+            ll = f"{r['ll_horetsu']:,.6f}" if r.get("ll_horetsu") is not None else "–"
             first = f" (first {r['wall'][0]:.1f})" if r["lib"] == "pymc" and len(r["wall"]) > 1 else ""
             lines.append(
-                f"| {r['lib']} | {params} | {diff} | {wall:.3g}{first} | {cpu:.3g} | {len(r['wall'])} | "
-                f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - r['rss_before_fit_mb']:.0f} | {ratio_w} | {ratio_c} |"
+                f"| {r['lib']} | {params} | {diff} | {ll} | {wall:.3g}{first} | {cpu:.3g} | {len(r['wall'])} | "
+                f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - r['rss_before_fit_mb']:.0f} | {ratio_w} | {ratio_c} | {vs_floor} |"
             )
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", nargs="+", default=["sample", "master", "1m"], choices=["sample", "master", "1m"])
+    sizes = ["sample", "master", *SIMULATED]
+    ap.add_argument("--sizes", nargs="+", default=sizes, choices=sizes)
+    ap.add_argument("--n", type=int, default=1_000_000, help="customers in the simulated datasets")
     ap.add_argument("--models", nargs="+", default=["bgnbd", "pnbd"], choices=["bgnbd", "pnbd"])
-    ap.add_argument("--libs", nargs="+", default=["horetsu", "lifetimes", "pymc"], choices=list(PYTHONS))
+    ap.add_argument("--libs", nargs="+", default=["floor", "horetsu", "lifetimes", "pymc"], choices=list(PYTHONS))
     ap.add_argument("--repeats", type=int, default=3, help="fits per process (the median is reported)")
     ap.add_argument("--slow-repeats", type=int, default=1,
-                    help="fits per process for peers' Pareto/NBD at 1M (several minutes each)")
+                    help="fits per process for peers' Pareto/NBD on simulated data (minutes each at 1M)")
     ap.add_argument("--timeout", type=float, default=2400.0, help="seconds per process")
+    ap.add_argument("--out", default=str(WORK / "bench_models.json"), help="where the JSON results go")
     args = ap.parse_args()
     results: list[dict] = []
     for size in args.sizes:
-        path = dataset(size)
+        path = dataset(size, args.n)
         for model in args.models:
             for lib in args.libs:
-                reps = args.slow_repeats if (size == "1m" and model == "pnbd" and lib != "horetsu") else args.repeats
+                slow = size in SIMULATED and model == "pnbd" and lib not in ("horetsu", "floor")
+                reps = args.slow_repeats if slow else args.repeats
                 print(f"# {size} {model} {lib} x{reps} ...", file=sys.stderr, flush=True)
                 res = run(lib, model, path, reps, args.timeout)
                 res["size"] = size
+                if "error" not in res and lib != "floor":
+                    res["ll_horetsu"] = horetsu_log_likelihood(model, path, res["params"])
                 results.append(res)
                 if "error" not in res:
                     print(f"#   wall {[round(w, 2) for w in res['wall']]} cpu {[round(c, 2) for c in res['cpu']]} "
-                          f"peak {res['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+                          f"peak {res['peak_rss_mb']:.0f} MB {res['params']}", file=sys.stderr, flush=True)
                 else:
                     print(f"#   {res['error']}", file=sys.stderr, flush=True)
-                (WORK / "bench_models.json").write_text(json.dumps(results, indent=1))
+                Path(args.out).write_text(json.dumps(results, indent=1))
     print(report(results))
 
 

@@ -4,7 +4,10 @@ Run by benchmarks/bench_models.py with the Python of the library's own virtual
 environment, so that every library sees the same (frequency, recency, T) file and
 each measurement is a fresh process (its peak memory is its own)::
 
-    python fit_peer.py {horetsu|lifetimes|pymc} {bgnbd|pnbd} input.csv REPEATS
+    python fit_peer.py {floor|horetsu|lifetimes|pymc} {bgnbd|pnbd} input.csv REPEATS
+
+``floor`` is no fit: one vectorised NumPy evaluation of the model's exact log-likelihood over
+every customer (no collapsing into distinct rows) at fixed parameters, the least any fitter does.
 """
 
 from __future__ import annotations
@@ -26,6 +29,29 @@ def status_mb(key: str) -> float:
 
 def fitter(lib: str, model: str):
     """A function data -> (params dict, log-likelihood or None)."""
+    if lib == "floor":
+        import numpy as np
+        from scipy.special import betaln, gammaln
+
+        from horetsu.models.paretonbd import _log_terms
+
+        def fit(df):
+            x, t_x, T = (df[k].to_numpy(dtype=float) for k in ("frequency", "recency", "T"))
+            with np.errstate(all="ignore"):
+                if model == "bgnbd":
+                    p = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+                    r, alpha, a, b = p.values()
+                    first = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+                    second = np.where(x > 0, betaln(a + 1, b + x - 1) - betaln(a, b) - (r + x) * np.log(alpha + t_x), -np.inf)
+                    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + np.logaddexp(first, second)
+                else:
+                    p = {"r": 0.5, "alpha": 10.0, "s": 1.0, "beta": 28.0}
+                    r, alpha, s, beta = p.values()
+                    alive, died = _log_terms(r, alpha, s, beta, x, t_x, T)
+                    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, died)
+            return p, float(ll.sum())
+
+        return fit
     if lib == "horetsu":
         from horetsu.models import BetaGeo, ParetoNBD
 

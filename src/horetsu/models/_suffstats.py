@@ -110,8 +110,44 @@ class Collapsed:
 
 
 
+def _int_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of whole numbers >= 0 and each value's index (O(n), no sort)."""
+    top = int(x.max()) if len(x) else 0
+    if top > 4 * len(x) + 1024:
+        return _factorise(x)
+    xi = x.astype(np.int64)
+    present = np.zeros(top + 1, dtype=bool)
+    present[xi] = True
+    remap = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(float), remap[xi]
+
+
+def _hash_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values in order of appearance and each value's index (hash-based, no sort)."""
+    import pandas as pd
+
+    codes, uniq = pd.factorize(values, sort=False)
+    return np.asarray(uniq, dtype=float), codes.astype(np.int64, copy=False)
+
+
+def sort_by_small_key(key: np.ndarray) -> np.ndarray:
+    """Stable order of non-negative integer keys: radix sorts on 16-bit halves when they fit 32 bits."""
+    top = int(key.max()) if len(key) else 0
+    if top < 2**16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    if top < 2**32:
+        order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+        return order[np.argsort((key[order] >> 16).astype(np.uint16), kind="stable")]
+    return np.argsort(key, kind="stable")
+
+
 def collapse(frequency: object, recency: object, T: object, weights: object = None) -> Collapsed:
-    """Collapse customers into distinct rows (vectorised; no loop over customers)."""
+    """Collapse customers into distinct rows, grouped by x (vectorised; no loop over customers).
+
+    Recency and T are factorised by hashing, without sorting their distinct values; when T
+    alone already tells every customer apart (continuous times), the rows are distinct and
+    the combined key is skipped.  The only sort is a radix sort on a small key (x, time cells).
+    """
     x, t_x, big_t = check_rft(frequency, recency, T)
     if weights is None:
         w = np.ones_like(x)
@@ -119,23 +155,59 @@ def collapse(frequency: object, recency: object, T: object, weights: object = No
         w = as_float("weights", weights)
         if len(w) != len(x) or np.any(w < 0):
             raise AnalysisError("weights must be >= 0, one per customer", ja="weights は顧客ごとに 0 以上の値にしてください")
-    xu, xi = _factorise(x)
-    tu, ti = _factorise(t_x)
-    Tu, Ti = _factorise(big_t)
-    key = (xi * len(tu) + ti) * len(Tu) + Ti
-    uk, inv = _factorise_int(key)
-    counts = np.bincount(inv, weights=w, minlength=len(uk))
-    keep = counts > 0
-    uk, counts = uk[keep], counts[keep]
-    ci = uk % len(Tu)
-    rest = uk // len(Tu)
-    bi = rest % len(tu)
-    ai = rest // len(tu)
-    # re-factorise over the kept rows only
+    xu, xi = _int_codes(x)
+    Tu, Ti = _hash_codes(big_t)
+    if len(Tu) == len(x):  # every customer has its own T: the rows are already distinct
+        tu, ti = t_x, np.arange(len(x))
+    else:
+        tu, ti = _hash_codes(t_x)
+        if len(xu) * len(tu) * len(Tu) < 2**62:
+            key = (xi * len(tu) + ti) * len(Tu) + Ti
+        else:  # pragma: no cover - needs ~2^31 distinct values per column
+            _, pair = _hash_codes((xi * len(tu) + ti).astype(float))
+            key = pair * len(Tu) + Ti
+        _, inv = _hash_codes(key.astype(np.int64))
+        counts = np.bincount(inv, weights=w)
+        # codes are numbered in order of first appearance: a row is a first one where its
+        # code exceeds every code before it
+        first = np.flatnonzero(inv > np.r_[-1, np.maximum.accumulate(inv)[:-1]])
+        xi, ti, Ti, w = xi[first], ti[first], Ti[first], counts
+    keep = w > 0
+    if not np.all(keep):
+        xi, ti, Ti, w = xi[keep], ti[keep], Ti[keep], w[keep]
+    # rows sorted by x, then by coarse (geometric) cells of T and of t_x: gathers and
+    # scatters that follow T or t_x (horetsu.models._tails) then walk memory in order
+    tmax = float(max(tu.max(), Tu.max()))
+    t_cell, T_cell = time_cells(tu, tmax)[ti], time_cells(Tu, tmax)[Ti]
+    n_cells = int(max(t_cell.max(), T_cell.max())) + 1
+    order = sort_by_small_key((xi * n_cells + T_cell) * n_cells + t_cell)
+    xi, ti, Ti, w = xi[order], ti[order], Ti[order], w[order]
+    if len(Tu) == len(w):  # every row has its own T (and t_x): index the rows themselves
+        Tu, Ti = Tu[Ti], np.arange(len(w))
+        if len(tu) == len(w):
+            tu, ti = tu[ti], Ti
     return Collapsed(
-        x=xu[ai], t_x=tu[bi], T=Tu[ci], w=counts,
-        x_values=xu, x_index=ai, t_values=tu, t_index=bi, T_values=Tu, T_index=ci,
+        x=xu[xi], t_x=tu[ti], T=Tu[Ti], w=w,
+        x_values=xu, x_index=xi, t_values=tu, t_index=ti, T_values=Tu, T_index=Ti,
     )
+
+
+#: cells of the time axis grow geometrically: cell k is [σ(q^k - 1), σ(q^(k+1) - 1))
+CELL_RATIO = 1.5
+#: σ = SIGMA_FRACTION · (largest time): the scale below which the cells stop shrinking
+SIGMA_FRACTION = 1e-6
+
+
+def time_coordinate(t: np.ndarray, tmax: float) -> np.ndarray:
+    """Position of each time on the geometric cell axis (cell k covers [k, k+1))."""
+    if tmax <= 0:
+        return np.zeros(len(t))
+    return np.log1p(np.asarray(t, dtype=float) / (SIGMA_FRACTION * tmax)) / np.log(CELL_RATIO)
+
+
+def time_cells(t: np.ndarray, tmax: float) -> np.ndarray:
+    """The geometric cell of each time (small non-negative integers)."""
+    return np.floor(time_coordinate(t, tmax)).astype(np.int64)
 
 
 def distinct(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:

@@ -168,10 +168,10 @@ class BaseModel:
                 hess[i] = (np.asarray(objective(theta + h * eye[i])[1]) - g0) / h
         return (hess + hess.T) / 2
 
-    def _standard_errors(self, objective: Objective) -> dict[str, float]:
+    def _standard_errors(self, objective: Objective, hess: np.ndarray | None = None) -> dict[str, float]:
         """Standard errors from the numerical Hessian and the delta method (log → natural scale)."""
         try:
-            cov_theta = np.linalg.inv(self._hessian(objective))
+            cov_theta = np.linalg.inv(self._hessian(objective) if hess is None else hess)
         except np.linalg.LinAlgError:
             return {n: float("nan") for n in self.param_names}
         params = np.exp(self._theta_)
@@ -191,7 +191,8 @@ class BaseModel:
             params = self._newton_from_sample(c, objective)
         if params is None:
             params = self._optimise(objective, c.n_customers)
-        self._set_fitted(params, objective, c.n_customers)
+        params, hess = self._polish(objective, params)
+        self._set_fitted(params, objective, c.n_customers, hess)
         self.n_distinct_ = len(c.w)
 
     def _newton_from_sample(self, c: Any, objective: Objective) -> np.ndarray | None:
@@ -218,22 +219,60 @@ class BaseModel:
                     t /= 4.0
                     if t < 1e-3:
                         return None
-                theta, value, grad = theta - t * step, new_value, np.asarray(new_grad)
-                if np.max(np.abs(t * step)) < 1e-8:
+                new_grad = np.asarray(new_grad)
+                # BFGS update: the subsample's Hessian is a good start but not the full data's
+                # (strongly correlated parameters such as Pareto/NBD's s and beta), and plain
+                # Newton steps with it converge only linearly
+                d_theta, d_grad = -t * step, new_grad - grad
+                curv = float(d_grad @ d_theta)
+                if curv > 0:
+                    h_d = hess @ d_theta
+                    hess = hess - np.outer(h_d, h_d) / float(d_theta @ h_d) + np.outer(d_grad, d_grad) / curv
+                d_value = new_value - value
+                theta, value, grad = theta + d_theta, new_value, new_grad
+                if np.max(np.abs(d_theta)) < 1e-7:
                     break
             else:
-                return None
+                # no step below 1e-7: accept only if the last steps no longer lower the value
+                if abs(d_value) > 1e-13 * abs(value):
+                    return None
         if np.any(np.abs(theta) >= 24.9):
             return None
         self._theta_ = theta
         self._last_eval_ = (value, grad)
         return np.exp(theta)
 
-    def _set_fitted(self, params: np.ndarray, objective: Objective, n_obs: float) -> None:
+    def _polish(self, objective: Objective, params: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Full Newton steps with the Hessian the standard errors need anyway, while they still move
+        the parameters (an optimiser that stopped on a flat valley floor short of the optimum)."""
+        hess = None
+        with np.errstate(all="ignore"):
+            for _ in range(3):
+                if self._last_eval_ is None:
+                    self._last_eval_ = objective(self._theta_)
+                hess = self._hessian(objective)
+                try:
+                    step = np.linalg.solve(hess, np.asarray(self._last_eval_[1]))
+                except np.linalg.LinAlgError:
+                    break
+                if not np.all(np.isfinite(step)) or np.max(np.abs(step)) < 1e-6:
+                    break
+                theta = self._theta_ - step
+                value, grad = objective(theta)
+                if not (np.isfinite(value) and value < self._last_eval_[0]) or np.any(np.abs(theta) >= 24.9):
+                    break
+                self._theta_, self._last_eval_ = theta, (value, np.asarray(grad))
+                hess = None
+        if hess is None:
+            return np.exp(self._theta_), None
+        return np.exp(self._theta_), hess
+
+    def _set_fitted(self, params: np.ndarray, objective: Objective, n_obs: float,
+                    hess: np.ndarray | None = None) -> None:
         self.params_ = {n: float(v) for n, v in zip(self.param_names, params, strict=True)}
         value = self._last_eval_[0] if self._last_eval_ is not None else objective(self._theta_)[0]
         self.log_likelihood_ = float(-value)
-        self.standard_errors_ = self._standard_errors(objective)
+        self.standard_errors_ = self._standard_errors(objective, hess)
         self.n_customers_ = float(n_obs)
         del self._theta_
         del self._last_eval_

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, expit, gammaln
 
-from horetsu.models._suffstats import Collapsed, collapse, distinct, dot, logaddexp_and_share, matvec
+from horetsu.models._suffstats import Collapsed, collapse, dot
 from horetsu.models.base import BaseModel, blas_single_threaded
-from horetsu.models.special import log1mexp, log_pnbd_tail, log_pnbd_tail_grad
+from horetsu.models._tails import TailTable
+from horetsu.models.special import log1mexp, log_pnbd_tail
 
 
 def _log_terms(r: float, alpha: float, s: float, beta: float, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
@@ -45,50 +46,74 @@ class ParetoNBD(BaseModel):
 
     @staticmethod
     def _objective(c: Collapsed):
-        # Everything but the final log-sum-exp depends on a distinct (x, t_x) or (x, T) pair,
-        # so the gradient is assembled from per-row weights summed per pair (bincount).
-        (xt, tt), inv_t = distinct(c.x, c.t_x)
-        (xT, TT), inv_T = distinct(c.x, c.T)
+        # Per collapsed row: the two tails log G(x, t_x) and log G(x, T) come from tables that
+        # interpolate them in t (see horetsu.models._tails), their gradients through the
+        # tables' adjoints; terms of one column (x or T) are computed per distinct value.
         xv, xi, w = c.x_values, c.x_index, c.w
-        w_x = np.bincount(xi, weights=w, minlength=len(xv))
-        n_t, n_T = len(xt), len(xT)
+        Tv, Ti = c.T_values, c.T_index
+        x = c.x
+        tmax = float(c.T.max())
+        tab_t, tab_T = TailTable(x, c.t_x, tmax), TailTable(x, c.T, tmax)
+        # rows are grouped by x: per-x sums are segment sums; with continuous times every row
+        # has its own T (T_index is the identity) and per-T terms need no gather or scatter
+        starts = np.flatnonzero(np.r_[True, xi[1:] != xi[:-1]])
+        x_of_group = xi[starts]
+        t_identity = len(Tv) == len(w) and bool(np.all(Ti == np.arange(len(w))))
+
+        def sum_x(v: np.ndarray) -> np.ndarray:
+            out = np.zeros(len(xv))
+            out[x_of_group] = np.add.reduceat(v, starts)
+            return out
+
+        def by_T(v: np.ndarray) -> np.ndarray:
+            return v if t_identity else v[Ti]
+
+        def sum_T(v: np.ndarray) -> np.ndarray:
+            return v if t_identity else np.bincount(Ti, weights=v, minlength=len(Tv))
+
+        w_x = sum_x(w)
+        n_w = float(w.sum())
 
         def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
             r, alpha, s, beta = np.exp(theta)
             per_x = gammaln(r + xv) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-            la_T, lb_T = np.log(alpha + TT), np.log(beta + TT)
-            alive_T = -(r + xT) * la_T - s * lb_T
+            la_u, lb_u = np.log(alpha + Tv), np.log(beta + Tv)
             # log s/(r+s+x), folded into both tails
-            shift_t = np.log(s) - np.log(r + s + xt)
-            shift_T = np.log(s) - np.log(r + s + xT)
-            g_t, dg_t = log_pnbd_tail_grad(r, alpha, s, beta, xt, tt)
-            g_T, dg_T = log_pnbd_tail_grad(r, alpha, s, beta, xT, TT)
-            g_t = g_t + shift_t
-            g_T = g_T + shift_T
-            gt_row = g_t[inv_t]
-            u = np.minimum(g_T[inv_T] - gt_row, 0.0)
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                em1 = np.expm1(-u)  # 1/ρ with ρ = e^u / (1 - e^u); 0 when t_x = T
-                # log(1 - e^u) = log(e^-u - 1) + u, accurate near 0; ≈ -e^u far below
-                died = gt_row + np.where(u < -30.0, -np.exp(u), np.log(em1) + u)
-                ll_rows, p_alive = logaddexp_and_share(alive_T[inv_T], died)
-                wd = w * (1.0 - p_alive)
-                rho = np.where(em1 > 0, 1.0 / em1, 0.0)
-            ll = dot(w_x, per_x) + dot(w, ll_rows)
-            # per-pair weights of d(alive), d(g_t) and d(g_T)
-            c_alive = np.bincount(inv_T, weights=w * p_alive, minlength=n_T)
-            c_t = np.bincount(inv_t, weights=wd * (1.0 + rho), minlength=n_t)
-            c_T = np.bincount(inv_T, weights=wd * rho, minlength=n_T)
-            d_shift_t = np.stack([-1.0 / (r + s + xt), 0 * xt, 1.0 / s - 1.0 / (r + s + xt), 0 * xt])
-            d_shift_T = np.stack([-1.0 / (r + s + xT), 0 * xT, 1.0 / s - 1.0 / (r + s + xT), 0 * xT])
-            d_alive = np.stack([-la_T, -(r + xT) / (alpha + TT), -lb_T, -s / (beta + TT)])
-            d_per_x = np.array([
-                dot(w_x, digamma(r + xv) - digamma(r)) + w_x.sum() * np.log(alpha),
-                w_x.sum() * r / alpha,
-                w_x.sum() * np.log(beta),
-                w_x.sum() * s / beta,
+            shift = (np.log(s) - np.log(r + s + xv))[xi]
+            g_t, state_t = tab_t.evaluate(r, alpha, s, beta)
+            g_T, state_T = tab_T.evaluate(r, alpha, s, beta)
+            g_t += shift
+            # with a = alive - g_t and u = g_T - g_t <= 0 the row's likelihood is
+            # e^g_t · D, D = e^a + 1 - e^u (the second part, 1 - e^u, is the died-in-(t_x, T]
+            # term, written with expm1 so that it stays accurate when t_x is close to T),
+            # and the weights of the three log terms in the gradient are e^a/D, 1/D, e^u/D
+            la_T = by_T(la_u)
+            a = by_T(-r * la_u - s * lb_u) - g_t
+            a -= x * la_T
+            u = g_T
+            u += shift
+            u -= g_t
+            np.minimum(u, 0.0, out=u)
+            m = np.maximum(a, 0.0)  # factor e^m out so that nothing overflows
+            e_a = np.exp(a - m)
+            e_m = np.exp(-m)
+            d = e_a - np.expm1(u) * e_m
+            ll = dot(w_x, per_x) + dot(w, g_t + m + np.log(d))
+            wd = w / d
+            c_alive = wd * e_a
+            c_t = wd * e_m  # weight of d log G(t_x)
+            c_T = c_t * np.exp(u)  # weight of d log G(T)
+            ca_T = sum_T(c_alive)
+            cax_T = sum_T(c_alive * x)
+            wd_x = sum_x(c_t - c_T)  # the shift's weight
+            d_shift = dot(wd_x, 1.0 / (r + s + xv))
+            grad = np.array([
+                dot(w_x, digamma(r + xv) - digamma(r)) + n_w * np.log(alpha) - d_shift - dot(ca_T, la_u),
+                n_w * r / alpha - dot(r * ca_T + cax_T, 1.0 / (alpha + Tv)),
+                n_w * np.log(beta) + wd_x.sum() / s - d_shift - dot(ca_T, lb_u),
+                n_w * s / beta - s * dot(ca_T, 1.0 / (beta + Tv)),
             ])
-            grad = d_per_x + matvec(d_alive, c_alive) + matvec(dg_t + d_shift_t, c_t) - matvec(dg_T + d_shift_T, c_T)
+            grad += tab_t.vjp(state_t, c_t) - tab_T.vjp(state_T, c_T)
             return -float(ll), -grad * np.array([r, alpha, s, beta])
 
         return nll
