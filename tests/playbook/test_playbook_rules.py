@@ -173,7 +173,7 @@ def test_every_forbidden_example_of_the_method_is_a_rule():
         assert set(policy.stage(stage).forbid) == traits
     # the circulation stage is protected by caps and the thanks-first rule, not bans
     assert set(policy.caps) >= {"message_frequency", "circulation_requests", "circulation_special_treatment"}
-    assert set(policy.thanks) == {"thanks_before_request"}
+    assert set(policy.thanks) == {"thanks_before_request", "thanks_before_perks"}
     assert {r.anchor for r in policy.timing.values()} == {"signup", "first_purchase", "subscription_start",
                                                            "last_purchase"}
 

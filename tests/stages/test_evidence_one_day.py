@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from horetsu.playbook.gate import gate
+from horetsu import gate
 from horetsu.stages import classify
 
 AS_OF = "2025-06-30"

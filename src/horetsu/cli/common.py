@@ -113,3 +113,14 @@ def fresh_results(ws: Any, as_of: Any = None) -> Any:
 
     with progress(t("分析結果を更新中…", "Refreshing the analysis results…")) as bar:
         return ensure(ws, as_of=as_of, progress=bar, say=say)
+
+
+def check_request(ws: Any, tactic: str, audience: Any = None) -> None:
+    """Fail early on an unknown tactic or a missing audience file (before results are refreshed)."""
+    from horetsu.playbook.gate import read_audience
+    from horetsu.playbook.rules import resolve_tactic
+    from horetsu.stages.policy import load_policy
+
+    resolve_tactic(load_policy(ws), tactic)
+    if audience is not None:
+        read_audience(audience)

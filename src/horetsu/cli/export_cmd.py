@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, fresh_results, progress, t
+from horetsu.cli.common import (
+    AudienceOpt,
+    SendDateOpt,
+    WorkspaceOpt,
+    check_request,
+    console,
+    fresh_results,
+    progress,
+    t,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +41,7 @@ def register(app: typer.Typer) -> None:
         from horetsu.workspace import open_workspace
 
         ws = open_workspace(workspace)
+        check_request(ws, tactic, audience)  # a typo fails before a long refresh
         fresh_results(ws, as_of)
         with progress(t("ゲートを通しています", "Running the gate")):
             result = run_gate(ws, tactic, audience=audience, as_of=as_of, override=override)

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from horetsu.cli.common import AudienceOpt, SendDateOpt, WorkspaceOpt, console, fresh_results, progress, state, t
+from horetsu.cli.common import (
+    AudienceOpt,
+    SendDateOpt,
+    WorkspaceOpt,
+    check_request,
+    console,
+    fresh_results,
+    progress,
+    state,
+    t,
+)
 
 def rule_table(counts: dict[str, int], title: str) -> Table:
     table = Table(title=title)
@@ -39,6 +49,7 @@ def register(app: typer.Typer) -> None:
         from horetsu.workspace import open_workspace
 
         ws = open_workspace(workspace)
+        check_request(ws, tactic, audience)  # a typo fails before a long refresh
         fresh_results(ws, as_of)
         with progress(t("顧客の段階を判定しています", "Classifying customers")):
             result = run_gate(ws, tactic, audience=audience, as_of=as_of, override=override)

@@ -34,6 +34,10 @@ def check(
     from horetsu.workspace import open_workspace
 
     ws = open_workspace(workspace)
+    from horetsu.playbook.plan import load_plan
+    from horetsu.stages.policy import load_policy
+
+    load_plan(plan, load_policy(ws))  # an invalid plan fails before a long refresh
     fresh_results(ws)
     with progress(t("計画を検査しています", "Checking the plan")) as bar:
         result = check_plan(ws, plan, progress=bar)

@@ -124,7 +124,8 @@ def export_audience(
     allowed = result.allowed.to_pandas() if hasattr(result, "allowed") else pd.DataFrame(result)
     cust = ws.read_arrow("customers").to_pandas()
     cust = cust.drop_duplicates("customer_id")
-    has_platform_id = "platform_customer_id" in cust.columns
+    # a workspace that never imported platform ids (column absent or all empty) keeps horetsu ids
+    has_platform_id = "platform_customer_id" in cust.columns and cust["platform_customer_id"].notna().any()
     for name in OPTIONAL_COLUMNS:
         cust[name] = _optional(cust, name)
     cols = ["customer_id", "source", "email_norm", "phone_norm", "name", "accepts_email", "accepts_line",
