@@ -47,7 +47,13 @@ _lock = threading.Lock()
 def _gate_for(check: CampaignCheck, *, override: bool = False, who: str | None = None) -> Any:
     """The gate's answer for a saved check (kept for a few checks so downloads need no second run)."""
     res = results()
-    key = (check.pk, bool(override and check.override_reason), res.generation())
+    import os
+
+    try:
+        tables = os.readlink(res.workspace / "tables")
+    except OSError:
+        tables = ""
+    key = (check.pk, bool(override and check.override_reason), res.generation(), tables)
     with _lock:
         if key in _results:
             _results.move_to_end(key)
