@@ -178,3 +178,18 @@ def test_no_personal_data_in_the_server_log(served, client_for, web):
     log = served.output()
     assert "@example" not in log.replace(web.email("owner"), "").replace("you@example.jp", "")
     assert web.HOSTILE_ID not in log and "NOT-A-CUSTOMER" not in log and "O'Neil" not in log
+
+
+@SQLITE
+def test_origin_null_is_accepted_only_from_the_site_itself(served, web):
+    """Pages are sent with no-referrer, so browsers POST with ``Origin: null``: accepted with
+    ``Sec-Fetch-Site: same-origin`` (and the token), refused when another site sends it."""
+    c = web.Client(served.url)
+    c.get("/login")
+    form = {"email": web.email("viewer"), "password": web.PASSWORD}
+    cross = c.post("/login", form, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+    assert cross.status == 403
+    other = c.post("/login", form, headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"})
+    assert other.status == 403
+    same = c.post("/login", form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert same.status == 302

@@ -126,7 +126,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
+            "horetsu.web.core.middleware.CsrfMiddleware",  # Django's, accepting Origin: null from this site
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.auth.middleware.LoginRequiredMiddleware",
             "django_htmx.middleware.HtmxMiddleware",
