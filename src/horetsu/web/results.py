@@ -276,11 +276,20 @@ class Results:
         return name
 
     def first_categories(self) -> list[str]:
+        """The order categories (for the filter's choices), read once per tables generation."""
         if not (self.workspace / "tables" / "orders.parquet").exists():
             return []
+        try:
+            gen = os.readlink(self.workspace / "tables")
+        except OSError:
+            gen = ""
+        cached = getattr(self, "_categories", None)
+        if cached and cached[0] == gen:
+            return cached[1]
         rows = self.query("SELECT DISTINCT category FROM read_parquet(?) WHERE category IS NOT NULL ORDER BY 1",
                           [self._table_file("orders")])
-        return [r[0] for r in rows][:200]
+        self._categories = (gen, [r[0] for r in rows][:200])
+        return self._categories[1]
 
     def customers_page(self, f: Filters, sort: str = "customer_id", desc: bool = False,
                        page: int = 1, size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
