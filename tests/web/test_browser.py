@@ -22,14 +22,23 @@ BROWSER_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
+def in_own_thread(fn):
+    """Run ``fn`` with its own Playwright in a fresh thread: another test module of the same worker
+    (the report's) may hold a sync Playwright on this thread, and two cannot share one."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-        yield b
-        b.close()
+    def run():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+            try:
+                return fn(b)
+            finally:
+                b.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
 
 
 CASES = {
@@ -41,7 +50,11 @@ CASES = {
 
 @SQLITE
 @pytest.mark.parametrize("case", list(CASES))
-def test_walk_through_the_app(case, served, chromium, web):
+def test_walk_through_the_app(case, served, web):
+    in_own_thread(lambda chromium: walk(case, served, chromium, web))
+
+
+def walk(case, served, chromium, web):
     viewport, lang = CASES[case]
     shots = web.ARTIFACTS / case
     shots.mkdir(parents=True, exist_ok=True)

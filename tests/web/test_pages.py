@@ -127,7 +127,8 @@ def test_campaign_check_counts_downloads_and_override(served, client_for, cust, 
     page = marketer.get(check).text
     ids = cust.loc[cust.stage == "empathy", "customer_id"].tolist()
     ws = horetsu.open_workspace(web_ws)
-    ref = horetsu.gate(ws, "discount_coupon", audience=ids)
+    day = re.search(r"送付日: (\d{4}-\d{2}-\d{2})", page).group(1)  # the results' as-of day by default
+    ref = horetsu.gate(ws, "discount_coupon", audience=ids, as_of=day)
     assert f'id="n-allowed">{ref.n_allowed:,}<' in page and f'id="n-blocked">{ref.n_blocked:,}<' in page
     for rule, n in ref.rule_counts.items():
         assert f"<td>{rule}</td><td class=\"num\">{n:,}</td>" in page
