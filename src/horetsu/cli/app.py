@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "nps_cmd",
     "todo_cmd",
     "diagnose_cmd",
+    "serve_cmd",
+    "user_cmd",
 )
 
 app = typer.Typer(
