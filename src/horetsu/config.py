@@ -101,3 +101,27 @@ def env_overrides(prefix: str = "HORETSU_") -> dict[str, str]:
         if value:
             out[name.lower()] = value
     return out
+
+
+class MailSettings(StrictModel):
+    """``[mail]``: sending step mails (see docs/mail.md). The legal footer comes from here."""
+
+    from_address: str = ""  # sender address, e.g. "shop@example.jp"
+    sender_name: str = ""  # 送信者の氏名又は名称 (shown in every mail)
+    postal_address: str = ""  # 送信者の住所
+    contact: str = ""  # 苦情・問合せ先 (mail address, phone or URL)
+    public_url: str = ""  # the web app's public address; unsubscribe links point there
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS)
+    secret: str = ""  # key signing unsubscribe links; empty = WORKSPACE/.mail_secret (created 0600)
+    expiry_hours: float = 24.0  # a step not sent within this time after it was due is dropped
+    quiet_start: str = "21:00"  # quiet hours, Asia/Tokyo: nothing is sent from ...
+    quiet_end: str = "09:00"  # ... until
+    cap_max: int = 2  # per channel: at most cap_max messages ...
+    cap_days: int = 7  # ... within this many days (rolling)
+    max_attempts: int = 5  # 4xx replies are retried this often with exponential backoff
+    retry_base_seconds: float = 60.0  # first backoff; doubles each attempt
+    lease_seconds: float = 300.0  # a claim older than this is in doubt and is resent
+    batch_size: int = 200  # rows claimed per transaction
+    purchased_within_days: int = 90  # "is it working": purchases counted this long after the trigger
+    line_channel_access_token: str = ""  # LINE Messaging API channel access token
+    line_api_url: str = "https://api.line.me"  # LINE API host (tests point it at loopback)
