@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from horetsu.errors import ConfigError
 
@@ -101,6 +101,19 @@ def env_overrides(prefix: str = "HORETSU_") -> dict[str, str]:
         if value:
             out[name.lower()] = value
     return out
+
+
+class ServerSettings(StrictModel):
+    """``[server]``: the web app (``horetsu serve``); see docs/web.md."""
+
+    database_url: str = ""  # empty = SQLite file WORKSPACE/ops.sqlite3; postgres://… = PostgreSQL
+    secret_key_file: str = ""  # empty = WORKSPACE/.secret_key (created on first start, mode 0600)
+    session_idle_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    public_url: str = ""  # e.g. https://crm.example.jp (links in mails; CSRF trusted origin)
+    behind_https_proxy: bool = False  # trust X-Forwarded-Proto: https from the proxy in front
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=60 * 24)
+    allowed_hosts: list[str] = []  # extra host names the app answers to (besides loopback and public_url)
 
 
 class MailSettings(StrictModel):
