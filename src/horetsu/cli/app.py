@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "plan_cmd",
     "export_cmd",
     "demo_cmd",
+    "mail_cmd",
 )
 
 app = typer.Typer(
