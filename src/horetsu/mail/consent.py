@@ -54,9 +54,10 @@ def suppress(ws: Any, address: str, *, channel: str = "email", reason: str = "ma
     """Suppress ``address`` (no further promotional mail); True when it was not yet suppressed."""
     from horetsu.mail.clock import parse_now
     from horetsu.mail.db import open_db
-    from horetsu.mail.models import Suppression
 
     open_db(ws)
+    from horetsu.mail.models import Suppression
+
     now = now or parse_now(None)
     addr = normalise_email(address) if channel == "email" else address.strip()
     _, created = Suppression.objects.get_or_create(channel=channel, address=addr,
