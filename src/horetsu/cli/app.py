@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "plan_cmd",
     "export_cmd",
     "demo_cmd",
+    "serve_cmd",
+    "user_cmd",
     "mail_cmd",
 )
 

@@ -144,7 +144,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
             "OPTIONS": {"context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csrf",
-                "horetsu.web.core.context.labels",
+                "horetsu.web.core.context.labels_context",
             ]},
         }],
         "DATABASES": {"default": database_config(ws, url)},

@@ -1,0 +1,346 @@
+"""Every read of the stored analysis results, in one module.
+
+The web app reads ``WORKSPACE/results/*.parquet`` and ``results/meta.json`` (written by
+``horetsu analyze``) through DuckDB straight over the Parquet files: filters, COUNT and
+ORDER BY … LIMIT/OFFSET run in DuckDB, so a page of a 1,000,000-customer list costs one
+scan with a top-N, not a load into Python. When the library's results store arrives
+(issue 9), this module is the one to switch over.
+
+Filter values are always passed as bound parameters; only column names from the fixed
+lists below are written into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+#: filters of the customers list: query parameter → column of results/customers.parquet
+FILTER_COLUMNS = {
+    "stage": "stage",
+    "temperature": "temperature",
+    "journey_step": "journey_step",
+    "cpm": "cpm_segment",
+    "rfm": "rfm_segment",
+    "next_action": "next_action",
+}
+#: sort keys of the customers list
+SORT_COLUMNS = ("customer_id", "last_purchase", "first_purchase", "frequency", "monetary_total", "p_alive",
+                "clv_12m", "recency_days")
+LIST_COLUMNS = ("customer_id", "stage", "journey_step", "temperature", "rfm_segment", "cpm_segment",
+                "first_purchase", "last_purchase", "frequency", "monetary_total", "p_alive", "clv_12m",
+                "next_action")
+PAGE_SIZE = 50
+RFM_CELL = "rfm_cell"  # filter "R-F" (e.g. 5-4): the RFM matrix cell
+
+
+@dataclass
+class Filters:
+    """The customers-list filters (all optional)."""
+
+    values: dict[str, str] = field(default_factory=dict)  # FILTER_COLUMNS keys
+    rfm_cell: str = ""  # "R-F"
+    cohort: str = ""  # YYYY-MM of the first purchase
+    first_category: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> "Filters":
+        def get(key: str) -> str:
+            return str(query.get(key, "") or "").strip()[:200]
+
+        return cls(
+            values={k: get(k) for k in FILTER_COLUMNS if get(k)},
+            rfm_cell=get(RFM_CELL),
+            cohort=get("cohort"),
+            first_category=get("first_category"),
+            q=get("q"),
+        )
+
+    def as_query(self) -> dict[str, str]:
+        out = dict(self.values)
+        for key in (RFM_CELL, "cohort", "first_category", "q"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
+
+    def empty(self) -> bool:
+        return not self.as_query()
+
+
+class Results:
+    """Read-only access to one workspace's results (thread-safe: a cursor per call)."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = Path(workspace)
+        self._con = duckdb.connect(":memory:", config={"threads": 2})
+        self._lock = threading.Lock()
+        self._meta_cache: tuple[str, dict[str, Any]] | None = None
+        self._first_cat: tuple[str, str] | None = None  # (tables generation, temp table name)
+
+    # ---------------------------------------------------------------- files
+    @property
+    def results_dir(self) -> Path:
+        return self.workspace / "results"
+
+    def _file(self, name: str) -> str:
+        return str(self.results_dir / f"{name}.parquet")
+
+    def has(self, name: str) -> bool:
+        return (self.results_dir / f"{name}.parquet").exists()
+
+    def available(self) -> bool:
+        return self.has("customers") and (self.results_dir / "meta.json").exists()
+
+    def generation(self) -> str:
+        """The current results generation (the symlink target): changes on every analysis."""
+        try:
+            return os.readlink(self.results_dir)
+        except OSError:
+            return ""
+
+    def cursor(self) -> Any:
+        with self._lock:
+            return self._con.cursor()
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    # ---------------------------------------------------------------- meta
+    def meta(self) -> dict[str, Any]:
+        gen = self.generation()
+        if self._meta_cache and self._meta_cache[0] == gen:
+            return self._meta_cache[1]
+        try:
+            data = json.loads((self.results_dir / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self._meta_cache = (gen, data)
+        return data
+
+    def as_of(self) -> dt.date | None:
+        value = self.meta().get("as_of")
+        return dt.date.fromisoformat(value) if value else None
+
+    def stale(self) -> bool:
+        """True when the canonical tables changed after the analysis ran."""
+        computed = self.meta().get("computed_at")
+        if not computed:
+            return False
+        try:
+            tables_changed = os.lstat(self.workspace / "tables").st_mtime
+        except OSError:
+            return False
+        return tables_changed > dt.datetime.fromisoformat(computed).timestamp() + 1
+
+    # ---------------------------------------------------------------- aggregates
+    def counts(self, rows: str, cols: str) -> list[tuple[Any, Any, int]]:
+        """Customers per (rows, cols) value pair of results/customers.parquet."""
+        allowed = set(FILTER_COLUMNS.values())
+        if rows not in allowed or cols not in allowed:
+            raise ValueError((rows, cols))
+        return self.query(
+            f"SELECT {rows}, {cols}, count(*) FROM read_parquet(?) GROUP BY ALL ORDER BY ALL",
+            [self._file("customers")],
+        )
+
+    def count_by(self, column: str) -> list[tuple[Any, int]]:
+        if column not in FILTER_COLUMNS.values():
+            raise ValueError(column)
+        return self.query(f"SELECT {column}, count(*) FROM read_parquet(?) GROUP BY ALL ORDER BY ALL",
+                          [self._file("customers")])
+
+    def rfm_cells(self) -> list[tuple[int, int, int]]:
+        return self.query("SELECT rfm_r, rfm_f, count(*) FROM read_parquet(?) WHERE rfm_r IS NOT NULL "
+                          "GROUP BY ALL ORDER BY ALL", [self._file("customers")])
+
+    def home(self) -> dict[str, Any]:
+        """The home page's numbers: last complete month vs the one before, plus 12-month trends."""
+        out: dict[str, Any] = {}
+        cust = self._file("customers")
+        as_of = self.as_of()
+        if self.has("timeline"):
+            rows = self.query("SELECT month, sum(revenue), sum(orders) FROM read_parquet(?) GROUP BY month "
+                              "ORDER BY month", [self._file("timeline")])
+            if as_of is not None:  # a month counts once it is complete on the as-of day
+                last_full = (as_of + dt.timedelta(days=1)).replace(day=1)
+                rows = [r for r in rows if r[0] < last_full]
+            out["sales"] = [(r[0], int(r[1] or 0)) for r in rows][-13:]
+        new = self.query("SELECT date_trunc('month', first_purchase)::DATE AS m, count(*) FROM read_parquet(?) "
+                         "WHERE first_purchase IS NOT NULL GROUP BY m ORDER BY m", [cust])
+        if as_of is not None:
+            last_full = (as_of + dt.timedelta(days=1)).replace(day=1)
+            new = [r for r in new if r[0] < last_full]
+        out["new_customers"] = [(r[0], int(r[1])) for r in new][-13:]
+        if self.has("f2"):
+            out["f2"] = self.query("SELECT window_days, eligible, converted, rate FROM read_parquet(?) "
+                                   "ORDER BY window_days", [self._file("f2")])
+        out["temperature"] = dict(self.query("SELECT temperature, count(*) FROM read_parquet(?) GROUP BY ALL",
+                                             [cust]))
+        out["stages"] = self.counts("stage", "temperature")
+        out["customers"] = self.query("SELECT count(*) FROM read_parquet(?)", [cust])[0][0]
+        return out
+
+    def today(self) -> list[tuple[str, int, str, str]]:
+        """(next_action, customers, the most common reason in English, in Japanese), largest first."""
+        return self.query(
+            "SELECT next_action, count(*) AS n, mode(next_action_reason), mode(next_action_reason_ja) "
+            "FROM read_parquet(?) WHERE next_action IS NOT NULL AND next_action <> '' "
+            "GROUP BY next_action ORDER BY n DESC, next_action", [self._file("customers")])
+
+    def snapshots(self) -> Any:
+        """Monthly stage snapshots (customer_id, as_of, stage, …) when the results hold them, else None."""
+        for name in ("stage_snapshots", "snapshots"):
+            if self.has(name):
+                return self.frame("SELECT * FROM read_parquet(?)", [self._file(name)])
+        return None
+
+    def timeline_frame(self) -> Any:
+        return self.frame("SELECT * FROM read_parquet(?)", [self._file("timeline")]) if self.has("timeline") else None
+
+    # ---------------------------------------------------------------- the list
+    def _where(self, f: Filters) -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        for key, value in f.values.items():
+            parts.append(f"r.{FILTER_COLUMNS[key]} = ?")
+            params.append(value)
+        if f.rfm_cell:
+            try:
+                r, fr = (int(x) for x in f.rfm_cell.split("-", 1))
+            except ValueError:
+                parts.append("FALSE")
+            else:
+                parts.append("r.rfm_r = ? AND r.rfm_f = ?")
+                params += [r, fr]
+        if f.cohort:
+            try:
+                month = dt.date.fromisoformat(f.cohort[:7] + "-01")
+            except ValueError:
+                parts.append("FALSE")
+            else:
+                parts.append("r.first_purchase >= ? AND r.first_purchase < ?")
+                params += [month, (month + dt.timedelta(days=32)).replace(day=1)]
+        if f.first_category:
+            parts.append(f"r.customer_id IN (SELECT customer_id FROM {self._first_category_table()} "
+                         "WHERE first_category = ?)")
+            params.append(f.first_category)
+        if f.q:
+            like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            parts.append("(r.customer_id ILIKE ? ESCAPE '\\' OR r.customer_id IN (SELECT customer_id FROM "
+                         "read_parquet(?) WHERE name ILIKE ? ESCAPE '\\' OR email_norm ILIKE ? ESCAPE '\\'))")
+            params += [like, self._table_file("customers"), like, like]
+        return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+    def _table_file(self, name: str) -> str:
+        return str(self.workspace / "tables" / f"{name}.parquet")
+
+    def _first_category_table(self) -> str:
+        """A cached table of each customer's first-purchase category (built once per tables generation)."""
+        try:
+            gen = os.readlink(self.workspace / "tables")
+        except OSError:
+            gen = ""
+        if self._first_cat and self._first_cat[0] == gen:
+            return self._first_cat[1]
+        name = f"first_cat_{abs(hash(gen))}"
+        cur = self.cursor()
+        try:
+            cur.execute(
+                f"CREATE OR REPLACE TABLE {name} AS SELECT customer_id, arg_min(category, ordered_at) AS first_category "
+                "FROM read_parquet(?) WHERE customer_id IS NOT NULL GROUP BY customer_id",
+                [self._table_file("orders")],
+            )
+        finally:
+            cur.close()
+        self._first_cat = (gen, name)
+        return name
+
+    def first_categories(self) -> list[str]:
+        if not (self.workspace / "tables" / "orders.parquet").exists():
+            return []
+        rows = self.query("SELECT DISTINCT category FROM read_parquet(?) WHERE category IS NOT NULL ORDER BY 1",
+                          [self._table_file("orders")])
+        return [r[0] for r in rows][:200]
+
+    def customers_page(self, f: Filters, sort: str = "customer_id", desc: bool = False,
+                       page: int = 1, size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
+        """One page of the filtered, sorted list and the total count."""
+        if sort not in SORT_COLUMNS:
+            sort = "customer_id"
+        where, params = self._where(f)
+        src = f"read_parquet(?) AS r{where}"
+        total = self.query(f"SELECT count(*) FROM {src}", [self._file("customers"), *params])[0][0]
+        order = f"r.{sort} {'DESC' if desc else 'ASC'} NULLS LAST, r.customer_id"
+        cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
+        offset = max(page - 1, 0) * size
+        cur = self.cursor()
+        try:
+            res = cur.execute(f"SELECT {cols} FROM {src} ORDER BY {order} LIMIT ? OFFSET ?",
+                              [self._file("customers"), *params, size, offset])
+            names = [d[0] for d in res.description]
+            rows = [dict(zip(names, r, strict=True)) for r in res.fetchall()]
+        finally:
+            cur.close()
+        return rows, int(total)
+
+    def customer_ids(self, f: Filters, limit: int | None = None) -> list[str]:
+        """Every customer id matching the filters (the campaign checker's audience)."""
+        where, params = self._where(f)
+        sql = f"SELECT r.customer_id FROM read_parquet(?) AS r{where} ORDER BY r.customer_id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.query(sql, [self._file("customers"), *params])]
+
+    def contacts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Name and e-mail of a few customers (one page) from the canonical customers table."""
+        if not ids or not (self.workspace / "tables" / "customers.parquet").exists():
+            return {}
+        rows = self.query("SELECT customer_id, any_value(name), any_value(email_norm) FROM read_parquet(?) "
+                          "WHERE customer_id IN (SELECT unnest(?)) GROUP BY customer_id",
+                          [self._table_file("customers"), ids])
+        return {r[0]: {"name": r[1], "email": r[2]} for r in rows}
+
+    # ---------------------------------------------------------------- one customer
+    def customer(self, customer_id: str) -> dict[str, Any] | None:
+        cur = self.cursor()
+        try:
+            res = cur.execute("SELECT * FROM read_parquet(?) WHERE customer_id = ? LIMIT 1",
+                              [self._file("customers"), customer_id])
+            names = [d[0] for d in res.description]
+            row = res.fetchone()
+        finally:
+            cur.close()
+        return dict(zip(names, row, strict=True)) if row else None
+
+
+_cache: dict[str, Results] = {}
+_cache_lock = threading.Lock()
+
+
+def results_for(workspace: Any) -> Results:
+    """The process-wide :class:`Results` of a workspace path."""
+    key = str(Path(workspace).resolve())
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = Results(Path(key))
+        return _cache[key]

@@ -1,0 +1,43 @@
+"""The URL map. Every URL needs a login and a role except those marked public in views.
+
+tests/web/test_permissions.py walks this map: a URL added here without a row in its
+expected-status table fails that test.
+"""
+
+from django.urls import path
+
+from horetsu.web.core import errors
+from horetsu.web.views import account, analysis, campaign, customers, imports, pages, settings_page
+
+urlpatterns = [
+    path("healthz", account.healthz, name="healthz"),
+    path("login", account.login_view, name="login"),
+    path("logout", account.logout_view, name="logout"),
+    path("lang", account.set_lang, name="lang"),
+    path("password", account.password_view, name="password"),
+    path("", pages.home, name="home"),
+    path("today", pages.today, name="today"),
+    path("stages", pages.stages, name="stages"),
+    path("customers", customers.customer_list, name="customers"),
+    path("customers/<str:customer_id>", customers.customer_detail, name="customer"),
+    path("customers/<str:customer_id>/tactics", customers.customer_tactics, name="customer_tactics"),
+    path("campaign", campaign.campaign, name="campaign"),
+    path("campaign/<int:pk>", campaign.campaign_result, name="campaign_result"),
+    path("campaign/<int:pk>/download", campaign.campaign_download, name="campaign_download"),
+    path("campaign/<int:pk>/override", campaign.campaign_override, name="campaign_override"),
+    path("import", imports.import_page, name="import"),
+    path("import/<int:pk>", imports.import_preview, name="import_preview"),
+    path("import/<int:pk>/run", imports.import_run, name="import_run"),
+    path("import/quarantine.csv", imports.quarantine_download, name="quarantine"),
+    path("jobs/<int:pk>", analysis.job_status, name="job"),
+    path("analysis", analysis.analysis_page, name="analysis"),
+    path("analysis/run", analysis.analysis_run, name="analysis_run"),
+    path("analysis/report", analysis.report_view, name="report"),
+    path("analysis/report/download", analysis.report_download, name="report_download"),
+    path("settings", settings_page.settings_view, name="settings"),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.not_found
+handler500 = errors.server_error
