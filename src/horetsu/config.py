@@ -135,6 +135,7 @@ class MailSettings(StrictModel):
     retry_base_seconds: float = 60.0  # first backoff; doubles each attempt
     lease_seconds: float = 300.0  # a claim older than this is in doubt and is resent
     batch_size: int = 200  # rows claimed per transaction
+    connections: int = 4  # SMTP connections sending in parallel (1 = one message at a time)
     purchased_within_days: int = 90  # "is it working": purchases counted this long after the trigger
     line_channel_access_token: str = ""  # LINE Messaging API channel access token
     line_api_url: str = "https://api.line.me"  # LINE API host (tests point it at loopback)

@@ -38,7 +38,8 @@ EMAILS = [f"c{i}@example.com" for i in range(8)]
 
 
 def test_sigkill_at_each_point_loses_nothing_and_duplicates_keep_their_message_id(tmp_path, smtp):
-    ws = make_shop(tmp_path / "ws", EMAILS, smtp_port=smtp.port)
+    # one connection: exactly one message is in flight when the process dies
+    ws = make_shop(tmp_path / "ws", EMAILS, smtp_port=smtp.port, extra_toml="connections = 1")
     env = {**os.environ, "PYTHONPATH": str(SRC), "HORETSU_LANG": "en"}
     # (point, nth call, clock, messages that arrive before the kill); each run starts after
     # the previous one's lease (300 s) ran out, so rows it left in doubt are claimed again

@@ -81,6 +81,9 @@ def register(app: typer.Typer) -> None:
             console.print(t("配信停止時間帯のため送信しませんでした", "Quiet hours: nothing sent"))
         for key, n in sorted(r.outcomes.items()):
             console.print(f"  {key}: {n:,}")
+        if r.outcomes:
+            console.print(t(f"送信処理 {r.send_seconds:.2f} 秒 (CPU {r.send_cpu_seconds:.2f} 秒)",
+                            f"send phase {r.send_seconds:.2f} s (CPU {r.send_cpu_seconds:.2f} s)"))
 
     @mail.command("status")
     def status_cmd(workspace: WorkspaceOpt = None) -> None:

@@ -10,6 +10,7 @@ before SMTP DATA and ``sent`` after the 250 reply.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ class RunResult:
     outcomes: Counter = field(default_factory=Counter)
     quiet: bool = False
     dry_run: bool = False
+    send_seconds: float = 0.0
+    send_cpu_seconds: float = 0.0
 
 
 def mail_settings(ws: Any) -> Any:
@@ -109,13 +112,17 @@ def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = 
         return result
     import_consent(ws, now)
     record_sent(ws, now)
-    addresses = {"email": dict(zip(customers.column("customer_id").to_pylist(), customers.column("email").to_pylist())),
+    import pyarrow.compute as pc
+
+    emails = pc.utf8_lower(pc.utf8_trim_whitespace(customers.column("email")))  # as the consent records hold them
+    addresses = {"email": dict(zip(customers.column("customer_id").to_pylist(), emails.to_pylist())),
                  "line": _line_links()}
     result.enqueued = enqueue(p.rows, now, cfg, lang=lang, addresses=addresses)["inserted"]
     if in_quiet_hours(now, cfg.quiet_start, cfg.quiet_end):
         result.quiet = True
         return result
     sender = Sender(ws, cfg, now, sequences, templates, customers, policy)
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         sent_total = 0
         while limit is None or sent_total < limit:
@@ -125,6 +132,8 @@ def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = 
             sent_total += n
     finally:
         sender.close()
+    result.send_seconds = time.perf_counter() - started
+    result.send_cpu_seconds = time.process_time() - cpu
     result.outcomes = sender.outcomes
     record_sent(ws, now)
     return result
@@ -148,12 +157,14 @@ class Sender:
         df = customers.select(["customer_id", "stage", "last_day", "name", "first_category", "email"]).to_pandas()
         self.facts = df.set_index("customer_id")
         self.outcomes: Counter = Counter()
-        self._smtp: Any = None
+        self._local = threading.local()  # one SMTP connection per sending thread
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
         self._line: Any = None
         self._frame: Any = None
 
     def close(self) -> None:
-        for t in (self._smtp, self._line):
+        for t in (*self._opened, self._line):
             if t is not None:
                 t.close()
 
@@ -163,8 +174,12 @@ class Sender:
         if channel == "line":
             self._line = self._line or LineTransport(self.cfg.line_channel_access_token, self.cfg.line_api_url)
             return self._line
-        self._smtp = self._smtp or SmtpTransport(self.cfg.smtp_url)
-        return self._smtp
+        smtp = getattr(self._local, "smtp", None)
+        if smtp is None:
+            smtp = self._local.smtp = SmtpTransport(self.cfg.smtp_url)
+            with self._lock:
+                self._opened.append(smtp)
+        return smtp
 
     def skip(self, row: Any, reason: str, rule: str = "", detail: str = "") -> None:
         from horetsu.mail.outbox import mark
@@ -226,13 +241,30 @@ class Sender:
         for r in live:
             by_tactic.setdefault(r.tactic, []).append(r.customer_id)
         blocked = gate_split(self.ws, by_tactic, tokyo_day(self.now), self.policy) if by_tactic else {}
+        go = []
         for r in live:
             rule = blocked.get(r.tactic, {}).get(r.customer_id)
             if rule:
                 self.skip(r, "gate", rule=rule)
             else:
+                go.append(r)
+        if self.cfg.connections <= 1 or len(go) <= 1:
+            for r in go:
                 self.deliver(r)
+        else:  # a few SMTP connections in parallel; each row still walks its own state machine
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=self.cfg.connections) as pool:
+                list(pool.map(self._deliver_in_thread, go))
         return len(ids)
+
+    def _deliver_in_thread(self, row: Any) -> None:
+        from django.db import connection
+
+        try:
+            self.deliver(row)
+        finally:
+            connection.close()  # Django opens one connection per thread
 
     def _cap(self, rows: list[Any]) -> list[Any]:
         from django.db.models import Count
@@ -275,23 +307,27 @@ class Sender:
             checkpoint("reply")
             mark(row.id, self.now, "sent", sent_at=self.now, lease_until=None, reason="", detail="")
             checkpoint("commit")
-            self.outcomes["sent"] += 1
+            with self._lock:
+                self.outcomes["sent"] += 1
         elif out.kind == "perm":
             mark(row.id, self.now, "failed_perm", reason=f"smtp_{out.code}" if row.channel == "email" else f"line_{out.code}",
                  detail=out.detail[:500], lease_until=None, sent_at=None)
             if row.channel == "email":
                 suppress(self.ws, row.address, reason="bounce", source=f"SMTP {out.code}", now=self.now)
-            self.outcomes["failed_perm"] += 1
+            with self._lock:
+                self.outcomes["failed_perm"] += 1
         else:
             attempts = row.attempts + 1
             if attempts >= self.cfg.max_attempts:
                 mark(row.id, self.now, "skipped", reason="retries_exhausted", detail=out.detail[:500], lease_until=None, sent_at=None)
-                self.outcomes["skipped:retries_exhausted"] += 1
+                with self._lock:
+                    self.outcomes["skipped:retries_exhausted"] += 1
                 return
             wait = dt.timedelta(seconds=self.cfg.retry_base_seconds * 2 ** (attempts - 1))
             mark(row.id, self.now, "failed_temp", reason=f"temp_{out.code}", detail=out.detail[:500],
                  next_attempt_at=self.now + wait, lease_until=None, sent_at=None)
-            self.outcomes["failed_temp"] += 1
+            with self._lock:
+                self.outcomes["failed_temp"] += 1
 
 
 def _purchased_since(fact: Any, occurrence: str, seq: Any) -> bool:
