@@ -95,16 +95,17 @@ batch_size = 500
 """, encoding="utf-8")
 
 
-def child(args: list[str]) -> tuple[float, float, str]:
+def child(args: list[str]) -> tuple[float, float, float, str]:
     env = {**os.environ, "PYTHONPATH": str(SRC), "HORETSU_LANG": "en"}
     env.pop("HORETSU_DATABASE_URL", None)
     code = ("import resource, sys, time; t = time.perf_counter(); from horetsu.cli.app import main; rc = main(sys.argv[1:]); "
-            "print('WALL', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+            "u = resource.getrusage(resource.RUSAGE_SELF); "
+            "print('WALL', time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime); sys.exit(rc)")
     out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr)
-    wall, rss = out.stdout.strip().splitlines()[-1].split()[1:]
-    return float(wall), float(rss) / 1024, out.stdout
+    wall, rss, cpu = out.stdout.strip().splitlines()[-1].split()[1:]
+    return float(wall), float(rss) / 1024, float(cpu), out.stdout
 
 
 def main() -> None:
@@ -118,14 +119,16 @@ def main() -> None:
     t = time.perf_counter()
     shop(tmp / "plan", n)
     print(f"shop of {n:,} customers written in {time.perf_counter() - t:.1f} s")
-    walls, rss = [], []
+    walls, rss, cpus = [], [], []
     for _ in range(a.repeat):
-        w, r, out = child(["mail", "plan", "--now", NOW, "--workspace", str(tmp / "plan")])
+        w, r, c, out = child(["mail", "plan", "--now", NOW, "--workspace", str(tmp / "plan")])
         walls.append(w)
         rss.append(r)
+        cpus.append(c)
     print(out)
     print(f"mail plan, {n:,} customers: median {statistics.median(walls):.1f} s wall "
-          f"(runs {', '.join(f'{x:.1f}' for x in walls)}), peak RSS {max(rss):.0f} MB")
+          f"(runs {', '.join(f'{x:.1f}' for x in walls)}), CPU {statistics.median(cpus):.1f} s, "
+          f"peak RSS {max(rss):.0f} MB, load {os.getloadavg()[0]:.1f}")
 
     sys.path.insert(0, str(HERE.parent / "tests" / "mail"))
     from mailkit import Smtp
@@ -138,7 +141,7 @@ def main() -> None:
             root = tmp / f"send{i}"
             shop(root, a.mails, first_day=dt.date(2026, 9, 29), smtp_port=server.port, seed=i)
             # only the first-purchase thank-you is due: one message per customer with consent
-            w, _, out = child(["mail", "run", "--now", NOW, "--workspace", str(root)])
+            w, _, _, out = child(["mail", "run", "--now", NOW, "--workspace", str(root)])
             arrived = len(server.messages())
             line = next(x for x in out.splitlines() if x.startswith("send phase")).split()
             send_s, cpu_s = float(line[2]), float(line[5])
@@ -151,7 +154,7 @@ def main() -> None:
     print(f"mail run to loopback SMTP: median {statistics.median(rates):.0f} messages/s in the send phase "
           f"(runs {', '.join(f'{x:.0f}' for x in rates)}); "
           f"{statistics.median(cpu_rates):.0f} messages per CPU-second of the worker")
-    print(json.dumps({"plan_wall_s": walls, "send_rate": rates}))
+    print(json.dumps({"plan_wall_s": walls, "plan_cpu_s": cpus, "send_rate": rates, "send_rate_cpu": cpu_rates}))
 
 
 if __name__ == "__main__":

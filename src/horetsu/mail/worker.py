@@ -295,7 +295,12 @@ class Sender:
         fact = self.facts.loc[row.customer_id] if row.customer_id in self.facts.index else None
         tpl = self.templates[row.template]
         url = unsubscribe_url(self.cfg, self.secret, row.channel, row.address)
-        subject, body = render(tpl, self.cfg, _context(self.ws, fact, row), url)
+        ctx = _context(self.ws, fact, row)
+        seq = self.sequences.get(row.sequence)
+        step = seq.steps[row.step - 1] if seq is not None and row.step <= len(seq.steps) else None
+        if step is not None and step.at == "expected_repurchase":  # the day itself, not the reminder's day
+            ctx["expected_date"] = (row.due_at.date() - dt.timedelta(days=step.offset_days)).isoformat()
+        subject, body = render(tpl, self.cfg, ctx, url)
         mark(row.id, self.now, "sending", attempts=row.attempts + 1, sent_at=self.now)  # committed before DATA
         checkpoint("data")
         if row.channel == "line":
