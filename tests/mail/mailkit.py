@@ -115,7 +115,7 @@ def cli(ws: Path, *args: str, check: bool = True, script: str | None = None) -> 
     env.pop("HORETSU_DATABASE_URL", None)
     code = script or "import sys; from horetsu.cli.app import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.run([sys.executable, "-c", code, *args, "--workspace", str(ws)],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"{args}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -136,7 +136,7 @@ def runs(ws: Path, *nows: str) -> list[dict]:
     """``mail run`` at each ``--now`` in turn, in one process (imports and Django set up once)."""
     env = {**os.environ, "PYTHONPATH": str(SRC), "HORETSU_LANG": "en"}
     env.pop("HORETSU_DATABASE_URL", None)
-    proc = subprocess.run([sys.executable, "-c", RUNS, str(ws), *nows], capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", RUNS, str(ws), *nows], capture_output=True, text=True, env=env, timeout=900)
     if proc.returncode != 0:
         raise AssertionError(proc.stderr)
     return [json.loads(line) for line in proc.stdout.splitlines()]

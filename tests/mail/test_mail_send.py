@@ -34,6 +34,9 @@ def test_due_steps_arrive_once_with_the_legal_footer_and_rfc8058_headers(tmp_pat
     rows = states(ws)
     assert [r[2] for r in rows] == ["sent", "sent"]
     assert {r[5] for r in rows} == {m["message_id"] for m in got}
+    out = cli(ws, "mail", "status").stdout
+    cells = [[c.strip() for c in x.split("│")[1:-1]] for x in out.splitlines() if x.count("│") == 6]
+    assert ["welcome", "1", "sent", "", "2"] in cells  # per step: state, reason, count
 
 
 def test_before_the_due_time_nothing_goes_and_the_next_step_follows_its_day(tmp_path, smtp):
