@@ -33,6 +33,9 @@ def test_a_bad_sequence_file_names_the_file_and_the_key(mws):
     bad.write_text('trigger = "bought"\n[[steps]]\ntactic = "thank_you"\ntemplate = "x"\ndelay_days = 1\n', encoding="utf-8")
     with pytest.raises(SequenceError, match=r"zz_bad.toml: \[trigger\]"):
         load_sequences(mws)
+    bad.write_text('trigger = "signup"\n[[steps]]\ntactic = "thank_you"\ntemplate = "../../etc/passwd"\ndelay_days = 1\n', encoding="utf-8")
+    with pytest.raises(SequenceError, match=r"zz_bad.toml: \[steps.0.template\]"):
+        load_sequences(mws)
     bad.write_text('trigger = "signup"\n[[steps]]\ntactic = "free_lunch"\ntemplate = "x"\ndelay_days = 1\n', encoding="utf-8")
     with pytest.raises(SequenceError, match=r"zz_bad.toml: \[steps.0.tactic\] unknown tactic 'free_lunch'"):
         load_sequences(mws)

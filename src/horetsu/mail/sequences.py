@@ -8,6 +8,7 @@ time: ``delay_days`` after the trigger, or ``at = "expected_repurchase"`` with
 
 from __future__ import annotations
 
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,13 @@ class Step(BaseModel):
     at: Literal["expected_repurchase"] | None = None
     offset_days: int = 0
     channel: Literal["email", "line"] = "email"
+
+    @field_validator("template", "tactic")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", value) or ".." in value:
+            raise ValueError("use letters, digits, '_', '-' and '.' only (a file name in sequences/templates/)")
+        return value
 
     @model_validator(mode="after")
     def _one_time(self) -> "Step":
@@ -88,6 +96,9 @@ class Sequence(BaseModel):
 def parse_sequence(data: dict[str, Any], file: Any, tactics: Any = None) -> Sequence:
     """Validate one sequence; ``tactics`` (names) checks every step's tactic."""
     name = Path(str(file)).stem
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", name):
+        raise SequenceError(f"{file}: the file name must use letters, digits, '_', '-' and '.' only",
+                            ja=f"{file}: ファイル名には英数字と _ - . だけを使ってください")
     try:
         seq = Sequence.model_validate({"name": name, **data})
     except ValidationError as exc:
