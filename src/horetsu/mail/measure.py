@@ -26,11 +26,12 @@ def diff_ci(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float]:
 def status(ws: Any, *, days: int | None = None) -> dict[str, Any]:
     """{'steps': Arrow table per sequence/step/state/reason, 'sequences': uplift per sequence}."""
     from horetsu.mail.db import open_db
-    from horetsu.mail.models import Message
     from horetsu.mail.worker import mail_settings
     from horetsu.stages.facts import valid_orders
 
     open_db(ws)
+    from horetsu.mail.models import Message
+
     days = days or mail_settings(ws).purchased_within_days
     rows = list(Message.objects.values_list("customer_id", "sequence", "step", "occurrence", "state", "reason"))
     msgs = pa.table({k: pa.array([r[i] for r in rows], pa.string() if k != "step" else pa.int64())
