@@ -36,20 +36,6 @@ class WorkspaceSettings(StrictModel):
     shop_name: str = ""
 
 
-class MailSettings(StrictModel):
-    """``[mail]``: how links in messages reach the shop's web app (other mail keys join here)."""
-
-    public_url: str = ""  # the web app's public address, e.g. https://crm.example.jp (survey and unsubscribe links)
-
-    @field_validator("public_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https:// (or http:// for a local test server)")
-        return value
-
-
 def default_workspace_path() -> Path:
     return Path(os.environ.get("HORETSU_WORKSPACE") or DEFAULT_WORKSPACE)
 
@@ -128,3 +114,36 @@ class ServerSettings(StrictModel):
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=60 * 24)
     allowed_hosts: list[str] = []  # extra host names the app answers to (besides loopback and public_url)
+
+
+class MailSettings(StrictModel):
+    """``[mail]``: sending step mails (see docs/mail.md). The legal footer comes from here."""
+
+    from_address: str = ""  # sender address, e.g. "shop@example.jp"
+    sender_name: str = ""  # 送信者の氏名又は名称 (shown in every mail)
+    postal_address: str = ""  # 送信者の住所
+    contact: str = ""  # 苦情・問合せ先 (mail address, phone or URL)
+    public_url: str = ""  # the web app's public address; unsubscribe links point there
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS)
+    secret: str = ""  # key signing unsubscribe links; empty = WORKSPACE/.mail_secret (created 0600)
+    expiry_hours: float = 24.0  # a step not sent within this time after it was due is dropped
+    quiet_start: str = "21:00"  # quiet hours, Asia/Tokyo: nothing is sent from ...
+    quiet_end: str = "09:00"  # ... until
+    cap_max: int = 2  # per channel: at most cap_max messages ...
+    cap_days: int = 7  # ... within this many days (rolling)
+    max_attempts: int = 5  # 4xx replies are retried this often with exponential backoff
+    retry_base_seconds: float = 60.0  # first backoff; doubles each attempt
+    lease_seconds: float = 300.0  # a claim older than this is in doubt and is resent
+    batch_size: int = 200  # rows claimed per transaction
+    connections: int = 4  # SMTP connections sending in parallel (1 = one message at a time)
+    purchased_within_days: int = 90  # "is it working": purchases counted this long after the trigger
+    line_channel_access_token: str = ""  # LINE Messaging API channel access token
+    line_api_url: str = "https://api.line.me"  # LINE API host (tests point it at loopback)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local test server)")
+        return value

@@ -89,3 +89,25 @@ class GateBlockedError(HoretsuError, RuntimeError):
     """A plan would reach customers a rule forbids."""
 
     exit_code = 8
+
+
+class MailError(HoretsuError, RuntimeError):
+    """Step mails cannot be planned or sent (see the subclasses)."""
+
+    exit_code = 9
+
+
+class SequenceError(MailError, ValueError):
+    """A sequence file in WORKSPACE/sequences/ is invalid (names the file and key)."""
+
+
+class TemplateError(MailError, ValueError):
+    """A mail template is missing, uses an undefined variable or lacks the legal footer."""
+
+
+class MailSettingsError(MailError, ValueError):
+    """A ``[mail]`` setting needed before anything is sent is missing or invalid."""
+
+
+class TokenError(MailError, ValueError):
+    """An unsubscribe link is forged, damaged or not for this workspace."""

@@ -46,7 +46,9 @@ def test_a_config_error_shows_the_bracketed_key(tmp_path, capsys):
 
 
 COMMANDS = [["init"], ["import"], ["sample"], ["analyze"], ["report"], ["gate"], ["tactics"], ["export"],
-            ["demo"], ["plan"], ["plan", "check"], ["todo"]]  # fmt: skip
+            ["demo"], ["plan"], ["plan", "check"], ["todo"],
+            ["mail", "plan"], ["mail", "preview"], ["mail", "run"], ["mail", "status"], ["mail", "suppress"],
+            ["mail", "lint"]]  # fmt: skip
 
 
 def test_every_command_has_help_with_an_example(capsys):

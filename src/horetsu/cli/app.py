@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "diagnose_cmd",
     "serve_cmd",
     "user_cmd",
+    "mail_cmd",
 )
 
 app = typer.Typer(

@@ -17,4 +17,7 @@ def register(app: typer.Typer) -> None:
         from horetsu.workspace import init_workspace
 
         ws = init_workspace(workspace)
+        from horetsu.mail.sequences import install_defaults
+
+        install_defaults(ws)  # the default step-mail sequences (never overwrites the shop's own)
         console.print(t(f"ワークスペースを用意しました: {ws.path}", f"Workspace ready: {ws.path}"))

@@ -26,6 +26,7 @@ INSTALLED_APPS: list[str] = [
     "django.contrib.staticfiles",
     "django_htmx",
     "horetsu.web.core",
+    "horetsu.mail",
 ]
 
 OPS_SQLITE = "ops.sqlite3"
