@@ -311,8 +311,14 @@ import json, sys
 import horetsu
 from horetsu.web.setup import setup_django
 setup_django(horetsu.init_workspace(sys.argv[1]))
-from django.urls import get_resolver
-print(json.dumps(sorted((p.name, str(p.pattern)) for p in get_resolver().url_patterns)))
+from django.urls import URLResolver, get_resolver
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):  # an included URL conf (the mail app's public pages)
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield (p.name, prefix + str(p.pattern))
+print(json.dumps(sorted(walk(get_resolver().url_patterns))))
 """
 
 

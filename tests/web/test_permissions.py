@@ -38,6 +38,8 @@ TABLE = {
     "report": ("/analysis/report", 302, 200, 200, 200, 200),
     "report_download": ("/analysis/report/download", 302, 200, 200, 200, 200),
     "settings": ("/settings", 302, 200, 403, 403, 403),
+    # public, no login: a forged token is a plain 404 for everybody
+    "mail-unsubscribe": ("/u/forged-token", 404, 404, 404, 404, 404),
 }
 WHO = (None, "owner", "marketer", "analyst", "viewer")
 

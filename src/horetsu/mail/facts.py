@@ -4,7 +4,7 @@ The stage and temperature come from ``results/customers.parquet`` (and the custo
 ``expected_interval_days`` when the results carry it); the shop's interval per category
 from ``results/intervals_category.parquet``; the purchase, subscription and sign-up days
 and the first category from the canonical tables, in one Ibis query.  This is the one
-place the mail engine reads analysis results (to be replaced by the results-store API).
+place the mail engine reads analysis results.
 """
 
 from __future__ import annotations
@@ -14,21 +14,41 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
-from horetsu.stages.facts import _categories, _ts_day, to_day, valid_orders
+from horetsu.core.dates import to_day
+from horetsu.core.purchases import excluded_statuses, purchases
+from horetsu.stages.facts import _categories
 
 COLUMNS = ("customer_id", "stage", "temperature", "expected_interval_days", "first_day", "last_day",
            "n_days", "sub_day", "reg_day", "first_category", "name", "email", "accepts_email")
+#: results/customers.parquet column → the name the sequences use
+FROM_RESULTS = {"customer_id": "customer_id", "stage": "stage", "temperature": "temperature",
+                "expected_interval_days": "expected_interval_days", "first_order_day": "first_day",
+                "last_order_day": "last_day", "n_orders": "n_days", "last_sub_day": "sub_day", "reg_day": "reg_day"}
 
 
-def _results(ws: Any) -> pa.Table:
-    res = ws.read_result("customers")
-    keep = [c for c in ("customer_id", "stage", "temperature", "expected_interval_days") if c in res.column_names]
-    res = res.select(keep)
-    if "expected_interval_days" not in keep:
-        res = res.append_column("expected_interval_days", pa.nulls(res.num_rows, pa.float64()))
-    return res.cast(pa.schema([("customer_id", pa.string()), ("stage", pa.string()), ("temperature", pa.string()),
-                               ("expected_interval_days", pa.float64())]))
+def ensure_results(ws: Any, day: dt.date) -> Any:
+    """Results valid for the mail clock's day: refreshed when stale (a send recorded since counts
+    for the caps), recomputed as of ``day`` when the clock is behind them (dry runs, tests)."""
+    from horetsu.pipeline import analyze, ensure
+
+    res = ensure(ws, as_of=day)
+    if res.as_of > day:
+        analyze(ws, as_of=day)
+        ws.refresh()
+        from horetsu.results import load
+
+        res = load(ws)
+    return res
+
+
+def _results(ws: Any, day: dt.date) -> pa.Table:
+    res = ensure_results(ws, day)
+    table = res.customers(list(FROM_RESULTS))
+    table = table.filter(pa.compute.is_valid(table["stage"])).rename_columns([FROM_RESULTS[c] for c in table.column_names])
+    types = {"customer_id": pa.string(), "stage": pa.string(), "temperature": pa.string()}
+    return table.cast(pa.schema([(c, types.get(c, pa.float64())) for c in table.column_names]))
 
 
 def category_intervals(ws: Any) -> pa.Table:
@@ -41,25 +61,20 @@ def category_intervals(ws: Any) -> pa.Table:
 
 
 def customer_table(ws: Any, today: dt.date) -> pa.Table:
-    """One row per customer in the results with :data:`COLUMNS` (days as day numbers)."""
+    """One row per staged customer with :data:`COLUMNS` (days as day numbers), from the results
+    store plus the first category and the contact fields of the customers table."""
+    res = ibis.memtable(_results(ws, today))
     d = ibis.literal(to_day(today), type="int64")
-    o = valid_orders(ws, d)
-    agg = o.group_by("customer_id").aggregate(first_day=o.day.min(), last_day=o.day.max(), n_days=o.day.nunique())
+    o = purchases(ws, excluded_statuses(ws), d)
     cats = _categories(ws, o)
     ranked = cats.mutate(rn=ibis.row_number().over(ibis.window(group_by=cats.customer_id, order_by=[cats.day, cats.category])))
     first_cat = ranked.filter(ranked.rn == 0).select("customer_id", first_category=ranked.category)
-    subs = ws.table("subscriptions")
-    subs = subs.filter(subs.customer_id.notnull(), subs.started_at.notnull()).mutate(sd=_ts_day(subs.started_at))
-    subs = subs.filter(subs.sd <= d)
-    subagg = subs.group_by("customer_id").aggregate(sub_day=subs.sd.max())
     c = ws.table("customers")
-    c = c.filter(c.customer_id.notnull()).mutate(rd=_ts_day(c.registered_at))
+    c = c.filter(c.customer_id.notnull())
     cagg = c.group_by("customer_id").aggregate(
-        reg_day=c.rd.min(), name=c.name.arbitrary(), email=c.email_norm.arbitrary(),
-        accepts_email=c.accepts_email.arbitrary())
-    res = ibis.memtable(_results(ws))
+        name=c.name.arbitrary(), email=c.email_norm.arbitrary(), accepts_email=c.accepts_email.arbitrary())
     out = res
-    for part in (agg, first_cat, subagg, cagg):
+    for part in (first_cat, cagg):
         part = part.rename(_k="customer_id")
         out = out.left_join(part, out.customer_id == part._k).drop("_k")
     return out.select(*COLUMNS).to_pyarrow()

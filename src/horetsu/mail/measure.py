@@ -27,7 +27,7 @@ def status(ws: Any, *, days: int | None = None) -> dict[str, Any]:
     """{'steps': Arrow table per sequence/step/state/reason, 'sequences': uplift per sequence}."""
     from horetsu.mail.db import open_db
     from horetsu.mail.worker import mail_settings
-    from horetsu.stages.facts import valid_orders
+    from horetsu.core.purchases import excluded_statuses, purchases
 
     open_db(ws)
     from horetsu.mail.models import Message
@@ -36,9 +36,7 @@ def status(ws: Any, *, days: int | None = None) -> dict[str, Any]:
     rows = list(Message.objects.values_list("customer_id", "sequence", "step", "occurrence", "state", "reason"))
     msgs = pa.table({k: pa.array([r[i] for r in rows], pa.string() if k != "step" else pa.int64())
                      for i, k in enumerate(("customer_id", "sequence", "step", "occurrence", "state", "reason"))})
-    import ibis
-
-    orders = valid_orders(ws, ibis.literal(10**6, type="int64")).select("customer_id", "day").to_pyarrow()
+    orders = purchases(ws, excluded_statuses(ws)).select("customer_id", "day").to_pyarrow()
     con = duckdb.connect()
     con.register("m", msgs)
     con.register("o", orders)

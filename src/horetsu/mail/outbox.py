@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from horetsu.mail.clock import at_tokyo
-from horetsu.stages.facts import from_day
+from horetsu.core.dates import from_day
 
 CLAIMABLE = ("queued", "failed_temp")
 IN_FLIGHT = ("claimed", "sending")

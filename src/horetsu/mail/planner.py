@@ -20,7 +20,7 @@ import pyarrow as pa
 from horetsu.mail.clock import at_tokyo, tokyo_day
 from horetsu.mail.facts import category_intervals, customer_table
 from horetsu.mail.sequences import Sequence, load_sequences
-from horetsu.stages.facts import to_day
+from horetsu.core.dates import to_day
 
 LOOKBACK_DAYS = 3  # steps due this many days back are still enqueued (then expire with a reason)
 
@@ -131,14 +131,16 @@ def plan(ws: Any, now: dt.datetime, *, sequences: dict[str, Sequence] | None = N
 
 
 def gate_split(ws: Any, ids_by_tactic: dict[str, list[str]], day: dt.date, policy: Any) -> dict[str, dict[str, str]]:
-    """{tactic: {blocked customer id: rule}}: the gate, classified once, evaluated per tactic."""
+    """{tactic: {blocked customer id: rule}}: the gate over the stored results (read once), per tactic."""
+    from horetsu.mail.facts import ensure_results
     from horetsu.playbook.gate import gate_frame
-    from horetsu.stages.classifier import classify_frame
+    from horetsu.playbook.state import customer_state
 
     out: dict[str, dict[str, str]] = {}
     if not any(ids_by_tactic.values()):
         return out
-    frame, _ = classify_frame(ws, day, None, policy, evidence=False)
+    ensure_results(ws, day)
+    frame, _ = customer_state(ws, policy, day)
     for tactic, ids in ids_by_tactic.items():
         sub = frame[frame["customer_id"].isin(set(ids))].reset_index(drop=True)
         result = gate_frame(sub, policy, tactic, day)

@@ -336,7 +336,7 @@ class Sender:
 
 
 def _purchased_since(fact: Any, occurrence: str, seq: Any) -> bool:
-    from horetsu.stages.facts import to_day
+    from horetsu.core.dates import to_day
 
     last = fact["last_day"]
     if last is None or (isinstance(last, float) and np.isnan(last)):

@@ -1,9 +1,9 @@
 """Every tactic of the catalogue, allowed or blocked for one customer, through the library's gate.
 
-The stages classifier and the gate's rules are the library's (``classify_frame`` and
-``gate_frame``, the same functions ``horetsu.gate`` runs); this module only keeps the
-classified frame of the as-of day for the server's lifetime (one per data generation),
-so a customer page evaluates one row instead of re-reading the whole workspace.
+Where each customer stands is read from the results store (``customer_state``) and the
+gate's rules are the library's (``gate_frame``, as ``horetsu.gate`` runs them); this module
+only keeps the frame of the results' as-of day for the server's lifetime (one per results
+generation), so a customer page evaluates one row instead of re-reading the whole store.
 """
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ _cache: dict[str, Any] = {}
 def _classified(ws: Any) -> tuple[Any, Any, Any]:
     import os
 
-    from horetsu.stages.classifier import classify_frame
+    from horetsu.playbook.state import customer_state
     from horetsu.stages.policy import load_policy
 
     try:
-        gen = os.readlink(ws.path / "tables") + str(ws.config_path.stat().st_mtime)
+        gen = os.readlink(ws.path / "results") + str(ws.config_path.stat().st_mtime)
     except OSError:
         gen = ""
     with _lock:
         if _cache.get("gen") != gen:
             policy = load_policy(ws)
-            frame, day = classify_frame(ws, None, None, policy, evidence=False)
+            frame, day = customer_state(ws, policy)  # the stored results, never a re-classification
             _cache.clear()
             _cache.update(gen=gen, frame=frame.set_index("customer_id", drop=False), policy=policy, day=day)
         return _cache["frame"], _cache["policy"], _cache["day"]

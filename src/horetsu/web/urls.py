@@ -4,7 +4,7 @@ tests/web/test_permissions.py walks this map: a URL added here without a row in 
 expected-status table fails that test.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from horetsu.web.core import errors
 from horetsu.web.views import account, analysis, campaign, customers, imports, pages, settings_page
@@ -35,6 +35,8 @@ urlpatterns = [
     path("analysis/report", analysis.report_view, name="report"),
     path("analysis/report/download", analysis.report_download, name="report_download"),
     path("settings", settings_page.settings_view, name="settings"),
+    # public: the RFC 8058 one-click unsubscribe (POST) and its page for a person (GET)
+    path("", include("horetsu.mail.urls")),
 ]
 
 handler400 = errors.bad_request
