@@ -4,6 +4,7 @@ in README's command table."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tomllib
@@ -13,8 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from horetsu.analytics.settings import AnalysisSettings
-from horetsu.config import WorkspaceSettings
+from horetsu.config import MailSettings, ServerSettings, WorkspaceSettings
 from horetsu.io.presets.mapping import Mapping
+from horetsu.io.settings import ImportSettings
+from horetsu.nps.settings import NpsSettings
 from horetsu.stages.policy import Policy, StageBase, default_policy_path
 
 ROOT = Path(__file__).parents[2]
@@ -24,7 +27,11 @@ DOC = ROOT / "docs" / "configuration.md"
 SECTIONS: dict[str, type[BaseModel]] = {
     "workspace": WorkspaceSettings,
     "analysis": AnalysisSettings,
+    "import": ImportSettings,
     "import.mappings.NAME": Mapping,
+    "server": ServerSettings,
+    "mail": MailSettings,
+    "nps": NpsSettings,
     "policy": Policy,
 }
 
@@ -83,6 +90,8 @@ def toml_text(value) -> str | None:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()  # a TOML local date
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_text(v) for v in value) + "]"
     if isinstance(value, dict):
