@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import tempfile
 import threading
 from collections import OrderedDict
@@ -30,14 +29,10 @@ LISTS = ("allowed", "blocked")
 
 def run_gate(ws: Any, tactic: str, ids: list[str] | None, day: dt.date, override: str | None = None,
              who: str | None = None) -> Any:
-    """``horetsu.gate`` (the public API); the playbook's gate when the public one predates overrides."""
+    """``horetsu.gate`` (the public API: stored results, refreshed when stale; overrides logged)."""
     import horetsu
 
-    if "override" in inspect.signature(horetsu.gate).parameters:
-        return horetsu.gate(ws, tactic, audience=ids, as_of=day, override=override, who=who)
-    from horetsu.playbook.gate import gate
-
-    return gate(ws, tactic, audience=ids, as_of=day, override=override, who=who)
+    return horetsu.gate(ws, tactic, audience=ids, as_of=day, override=override, who=who)
 
 
 _results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
