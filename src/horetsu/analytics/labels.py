@@ -34,6 +34,7 @@ TIMELINE_KINDS: Labels = {
     "repeat_3_4": ("3〜4回目", "3rd-4th purchase"),
     "repeat_5_9": ("5〜9回目", "5th-9th purchase"),
     "repeat_10p": ("10回目以上", "10th purchase or later"),
+    "no_buyer": ("購入者不明", "Buyer unknown"),
 }
 
 COHORT_SPLITS: Labels = {

@@ -3,7 +3,8 @@
 ``timeline``: revenue, orders and customers per month and kind of purchase day —
 ``new`` (the customer's first purchase day), ``subscription`` (a later day with a
 subscription order), ``repeat_2``, ``repeat_3_4``, ``repeat_5_9``, ``repeat_10p`` (by
-purchase-day number).
+purchase-day number), and ``no_buyer``: orders that carry no buyer id (the Amazon All
+Orders Report), counted for the month's orders and revenue with no customers.
 
 ``timeline_base``: per month, customers acquired, reactivated (buying again after
 having lapsed), lost (the day ``lapse_days`` after their last purchase falls in the
@@ -43,7 +44,17 @@ def timeline(ws: Any, as_of: Any = None, *, exclude_statuses: Any = None) -> Any
         orders=d.orders.sum().cast("int64"),
         revenue=d.revenue.sum().cast("int64"),
     )
-    return t.select(month=month_start(t.month_idx), kind=t.kind, customers=t.customers.cast("int64"),
+    t = t.select(month_idx=t.month_idx, kind=t.kind, customers=t.customers.cast("int64"),
+                 orders=t.orders.cast("int64"), revenue=t.revenue.cast("int64"))
+    o = ctx.ws.table("orders")
+    anon = o.filter(o.customer_id.isnull(), o.order_date.notnull(), o.order_date <= ctx.as_of_lit(), ctx.is_paid(o))
+    anon = anon.mutate(month_idx=month_index(anon.order_date))
+    a = anon.group_by("month_idx").aggregate(orders=anon.count().cast("int64"),
+                                             revenue=anon.total_jpy.sum().cast("int64"))
+    a = a.select(month_idx=a.month_idx, kind=ibis.literal("no_buyer"), customers=ibis.literal(0, "int64"),
+                 orders=a.orders, revenue=a.revenue.fill_null(0))
+    t = t.union(a, distinct=False)
+    return t.select(month=month_start(t.month_idx), kind=t.kind, customers=t.customers,
                     orders=t.orders, revenue=t.revenue)
 
 

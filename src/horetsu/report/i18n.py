@@ -182,10 +182,10 @@ LABELS: Labels = {
     "t.set_aside_item": ("{file} {line}行目: 注文 {order}（{column} = {value}）— {reason}",
                          "{file} line {line}: order {order} ({column} = {value}) — {reason}"),
     "t.no_buyer": (
-        "{n} 件の注文には購入者IDがありません（Amazon の全注文レポートなど）。取り込み済みですが、このレポートの分析"
-        "（月別の新規・リピート売上、RFM、F2、コホート、ステージ、P(alive)）はすべて購入者ごとに数えるため、これらの注文は含まれません。",
-        "{n} orders carry no buyer id (the Amazon All Orders Report, for instance). They are imported, but every "
-        "analysis in this report counts per buyer (monthly new and repeat sales, RFM, F2, cohorts, stages, P(alive)), "
+        "{n} 件の注文には購入者IDがありません（Amazon の全注文レポートなど）。月別売上のグラフには「購入者不明」として"
+        "入りますが、新規・リピートの区別、RFM、F2、コホート、ステージ、P(alive) は購入者ごとに数えるため、これらの注文は含まれません。",
+        "{n} orders carry no buyer id (the Amazon All Orders Report, for instance). They appear in the monthly sales "
+        "chart as \"buyer unknown\", but new versus repeat, RFM, F2, cohorts, stages and P(alive) count per buyer, "
         "so these orders are not in them.",
     ),
     "t.category": ("カテゴリ", "Category"),

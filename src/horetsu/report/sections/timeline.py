@@ -11,7 +11,7 @@ from horetsu.report.model import Section
 
 KINDS = ("new", "repeat", "subscription")
 # ``results/timeline`` kinds in stacking order; repeat purchases come in purchase-count bands.
-TIMELINE_KINDS = ("new", "repeat_2", "repeat_3_4", "repeat_5_9", "repeat_10p", "subscription")
+TIMELINE_KINDS = ("new", "repeat_2", "repeat_3_4", "repeat_5_9", "repeat_10p", "subscription", "no_buyer")
 
 
 def kinds_frame(data: ReportData) -> pd.DataFrame | None:
@@ -31,7 +31,7 @@ def frame(data: ReportData) -> pd.DataFrame | None:
     wide = kinds_frame(data)
     if wide is None:
         return None
-    rep = [c for c in wide.columns if c not in ("new", "subscription")]
+    rep = [c for c in wide.columns if c not in ("new", "subscription", "no_buyer")]
     out = pd.DataFrame({"month": wide.index, "new": wide["new"].to_numpy(), "repeat": wide[rep].sum(axis=1).to_numpy(),
                         "subscription": wide["subscription"].to_numpy()})
     base = data.get("timeline_base")
