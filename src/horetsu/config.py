@@ -88,9 +88,9 @@ def section(data: dict[str, Any], key: str, model: type[M], *, file: Any = CONFI
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in (key, *first["loc"]))
         msg = first["msg"]
-        raise ConfigError(
-            f"{file}: [{loc}] {msg}", ja=f"{file}: [{loc}] の値が正しくありません: {msg}"
-        ) from None
+        from horetsu.i18n import validation_ja
+
+        raise ConfigError(f"{file}: [{loc}] {msg}", ja=f"{file}: [{loc}] {validation_ja(first)}") from None
 
 
 def env_overrides(prefix: str = "HORETSU_") -> dict[str, str]:

@@ -284,7 +284,9 @@ def build_policy(
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         key = ".".join(["policy", *(str(p) for p in loc)])
-        raise _fail(where(key), key, first["msg"]) from None
+        from horetsu.i18n import validation_ja
+
+        raise _fail(where(key), key, first["msg"], validation_ja(first)) from None
     _check_references(policy, where)
     return policy
 
