@@ -36,6 +36,19 @@ class WorkspaceSettings(StrictModel):
     shop_name: str = ""
 
 
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``: tables merge key by key, other values (lists too) replace."""
+    import copy
+
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 def default_workspace_path() -> Path:
     return Path(os.environ.get("HORETSU_WORKSPACE") or DEFAULT_WORKSPACE)
 

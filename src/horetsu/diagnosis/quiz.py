@@ -8,7 +8,6 @@ quiz raises :class:`horetsu.errors.ConfigError` naming the file and the key.
 
 from __future__ import annotations
 
-import copy
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from horetsu.config import load_toml
+from horetsu.config import deep_merge
 from horetsu.errors import ConfigError
 
 #: the five relationship stages, in order (METHOD.md); the quiz's first five areas
@@ -92,16 +92,6 @@ def default_quiz_path() -> Path:
     return Path(str(resources.files("horetsu") / "data" / "diagnosis.toml"))
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def _fail(file: Any, key: str, en: str, ja: str | None = None) -> ConfigError:
     return ConfigError(f"{file}: {key}: {en}", ja=f"{file}: {key}: 診断の設定が正しくありません: {ja or en}")
 
@@ -114,7 +104,7 @@ def build_quiz(overrides: dict[str, Any] | None = None, *, override_file: Any = 
     if not base and not base_file.exists():
         raise _fail(override_file, "diagnosis.file", f"{base_file} does not exist", f"{base_file} がありません")
     overrides = overrides or {}
-    merged = _merge(base, overrides)
+    merged = deep_merge(base, overrides)
 
     def where(loc: tuple[Any, ...]) -> Any:
         node: Any = overrides

@@ -7,7 +7,6 @@ policy raises :class:`horetsu.errors.PolicyError` naming the file, the key and t
 
 from __future__ import annotations
 
-import copy
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -22,6 +21,7 @@ from horetsu.core.labels import (  # noqa: F401 - re-exported: the stage API nam
     TEMPERATURE_LABELS,
     TEMPERATURES,
 )
+from horetsu.config import deep_merge
 from horetsu.errors import PolicyError
 
 __all__ = [
@@ -190,16 +190,6 @@ def default_policy_path() -> Path:
     return Path(str(resources.files("horetsu") / "data" / "policy.toml"))
 
 
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def _has_path(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     node: Any = data
     for part in loc:
@@ -272,7 +262,7 @@ def build_policy(
     overrides = overrides or {}
     if not isinstance(overrides, dict):
         raise _fail(override_file, "policy", "must be a table", "テーブルで指定してください")
-    merged = _deep_merge(base, overrides)
+    merged = deep_merge(base, overrides)
 
     def where(dotted: str) -> Any:
         parts = tuple(dotted.split("."))[1:]
