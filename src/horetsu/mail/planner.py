@@ -64,8 +64,6 @@ def _sequence_sql(seq: Sequence, policy: Any, today: int, lookback: int) -> str:
     anchor, stopped = _anchor_sql(seq, policy.temperature.cooling_ratio)
     steps = []
     for i, step in enumerate(seq.steps, start=1):
-        due = (f"anchor + {step.delay_days}" if step.delay_days is not None
-               else f"anchor + CAST(ROUND(iv) AS BIGINT) + ({step.offset_days})")
         steps.append(f"SELECT {i} AS step, '{step.tactic}' AS tactic, '{step.template}' AS template, "
                      f"'{step.channel}' AS channel, '{'r' if step.at else 'd'}' AS kind, {step.delay_days or 0} AS delay, "
                      f"{step.offset_days} AS offs")
