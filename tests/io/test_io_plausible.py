@@ -94,6 +94,7 @@ def test_cli_sets_aside_2099_and_1970_against_the_real_today(tmp_path, write_csv
         {"order_id": "b", "customer_id": "c1", "ordered_at": "1970-01-01", "amount": "1000"},
         {"order_id": "c", "customer_id": "c1", "ordered_at": "2024-01-01", "amount": "1000"},
     ])  # fmt: skip
+    horetsu.init_workspace(tmp_path / "ws")  # import refuses a missing workspace (issue 14.9)
     assert main(["import", str(path), "-w", str(tmp_path / "ws"), "--json"]) == 0
     ws = horetsu.open_workspace(tmp_path / "ws")
     assert [r["order_id"] for r in ws.read_arrow("orders").to_pylist()] == ["c"]

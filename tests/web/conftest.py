@@ -153,7 +153,7 @@ def build_shop(root: Path, customers: int = 250, seed: int = 5, report: bool = F
     import csv
 
     import horetsu
-    from horetsu.analytics import analyze
+    from horetsu.pipeline import analyze
     from horetsu.io import import_files
     from horetsu.sample import generate
 

@@ -41,7 +41,7 @@ def analysis_page(request: Any) -> Any:
 @needs("operate")
 def analysis_run(request: Any) -> Any:
     def work(job: Job, progress: Any) -> dict[str, Any]:
-        from horetsu.analytics import analyze
+        from horetsu.pipeline import analyze
         from horetsu.report import build_report
 
         ws = workspace()
