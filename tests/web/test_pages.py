@@ -120,15 +120,17 @@ def test_campaign_check_counts_downloads_and_override(served, client_for, cust, 
 
     marketer = client_for(served, "marketer")
     marketer.get("/campaign")
-    r = marketer.post("/campaign", {"tactic": "discount_coupon", "audience": "filter", "stage": "empathy",
+    # observers: the stage forbids discounts, so some are blocked and the override has work to do
+    r = marketer.post("/campaign", {"tactic": "discount_coupon", "audience": "filter", "stage": "observer",
                                     "send_date": ""})
     assert r.status == 302
     check = r.location
     page = marketer.get(check).text
-    ids = cust.loc[cust.stage == "empathy", "customer_id"].tolist()
+    ids = cust.loc[cust.stage == "observer", "customer_id"].tolist()
     ws = horetsu.open_workspace(web_ws)
     day = re.search(r"送付日: (\d{4}-\d{2}-\d{2})", page).group(1)  # the results' as-of day by default
     ref = horetsu.gate(ws, "discount_coupon", audience=ids, as_of=day)
+    assert ref.n_blocked > 0
     assert f'id="n-allowed">{ref.n_allowed:,}<' in page and f'id="n-blocked">{ref.n_blocked:,}<' in page
     for rule, n in ref.rule_counts.items():
         assert f"<td>{rule}</td><td class=\"num\">{n:,}</td>" in page
