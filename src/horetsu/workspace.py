@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import re
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -510,3 +511,33 @@ def open_workspace(path: Any = None, *, engine: str | None = None) -> Workspace:
     ws = Workspace(root, engine=engine)
     ws.clean_orphans()  # cheap unless a killed write left something behind
     return ws
+
+
+def secret_file(path: Any, make: Any) -> str:
+    """The secret kept in ``path``: created with ``make()`` and mode 0600 on first use.
+
+    A file that others may read is refused: the secrets sign unsubscribe and survey links
+    and the web app's sessions.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+            fh.flush()
+            os.fsync(fh.fileno())
+    if os.stat(path).st_mode & 0o077:
+        raise WorkspaceError(
+            f"{path} must be readable by its owner only (chmod 600 {path})",
+            ja=f"{path} は所有者だけが読めるようにしてください（chmod 600 {path}）",
+        )
+    for _ in range(40):  # another process may be writing it right now (its first use)
+        text = path.read_text(encoding="utf-8").strip()
+        if text:
+            return text
+        time.sleep(0.05)
+    raise WorkspaceError(f"{path} is empty", ja=f"{path} が空です")

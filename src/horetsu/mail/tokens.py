@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -27,15 +26,9 @@ def mail_secret(ws: Any, configured: str = "") -> bytes:
     """``[mail] secret`` or the workspace's ``.mail_secret`` file (created 0600 on first use)."""
     if configured:
         return configured.encode("utf-8")
-    path = Path(ws.path) / SECRET_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    from horetsu.workspace import secret_file
+
+    return secret_file(Path(ws.path) / SECRET_FILE, lambda: secrets.token_urlsafe(48)).encode("utf-8")
 
 
 def make_token(secret: bytes, channel: str, address: str) -> str:

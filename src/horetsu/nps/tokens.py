@@ -19,10 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,32 +77,15 @@ def nps_dir(ws: Any) -> Path:
 
 def secret(ws: Any) -> bytes:
     """The workspace's signing secret, created (0600) on first use; a readable-by-others file is refused."""
-    folder = nps_dir(ws)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / SECRET_FILE
+    from horetsu.workspace import secret_file
+
+    path = nps_dir(ws) / SECRET_FILE
+    text = secret_file(path, lambda: secrets.token_hex(32))
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-            fh.flush()
-            os.fsync(fh.fileno())
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise WorkspaceError(
-            f"{path} must be readable by its owner only (chmod 600 {path})",
-            ja=f"{path} は所有者だけが読めるようにしてください（chmod 600 {path}）",
-        )
-    for _ in range(40):  # another process may be writing it right now (its first use)
-        text = path.read_text(encoding="ascii").strip()
         if len(text) == 64:
-            try:
-                return bytes.fromhex(text)
-            except ValueError:
-                break
-        time.sleep(0.05)
+            return bytes.fromhex(text)
+    except ValueError:
+        pass
     raise WorkspaceError(f"{path} is empty or damaged", ja=f"{path} が空か壊れています")
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from horetsu.workspace import secret_file
 from horetsu.config import ServerSettings
 from horetsu.errors import ConfigError
 
@@ -83,14 +84,7 @@ def secret_key(ws: Any, cfg: ServerSettings) -> str:
     path = Path(cfg.secret_key_file) if cfg.secret_key_file else Path(ws.path) / SECRET_FILE
     if not path.is_absolute():
         path = Path(ws.path) / path
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(50))
-    key = path.read_text(encoding="utf-8").strip()
+    key = secret_file(path, lambda: secrets.token_urlsafe(50))
     if len(key) < 40:
         raise ConfigError(f"{path}: the secret key is too short", ja=f"{path}: 秘密鍵が短すぎます")
     return key
