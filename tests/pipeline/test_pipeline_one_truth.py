@@ -186,3 +186,15 @@ def test_a_thank_you_the_day_before_the_contribution_does_not_count(shop, make_w
 def test_a_thank_you_on_the_contribution_day_opens_the_perk(shop, make_ws):
     res = horetsu.gate(make_ws(_perk_shop(shop, 20)), "vip_invite", audience=["S"], as_of=AS_OF)
     assert res.n_allowed == 1, res.blocked.to_pylist()
+
+
+def test_the_web_app_says_stale_exactly_when_the_results_store_does(shop, make_ws):
+    from horetsu.web.results import Results as WebResults
+
+    shop.customer("A", registered=300).order("A", 200)
+    ws = make_ws(shop)
+    analyze(ws, AS_OF)
+    assert WebResults(ws.path).stale() is False
+    with open(ws.config_path, "a", encoding="utf-8") as fh:  # a policy change, not a table change
+        fh.write('\n[policy.temperature]\ncooling_ratio = 1.2\n')
+    assert WebResults(ws.path).stale() is True

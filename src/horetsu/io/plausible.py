@@ -16,17 +16,16 @@ same reason, so ``read = accepted + quarantined + duplicates`` still holds.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from horetsu.core.dates import today
 from horetsu.io import normalize as nz
 from horetsu.io.presets.base import Parsed
 from horetsu.io.reader import Source
 
-TZ = ZoneInfo("Asia/Tokyo")
 GRACE = dt.timedelta(days=1)
 REFUND_OR_RETURN = ("returned", "refunded", "partially_refunded")
 KINDS = ("date_in_future", "date_too_early", "negative_total")
@@ -35,7 +34,8 @@ NAMED_PER_FILE = 50
 
 
 def today_in_japan() -> dt.date:
-    return dt.datetime.now(TZ).date()
+    """Today in Asia/Tokyo (:func:`horetsu.core.dates.today`, the one clock of the library)."""
+    return today()
 
 
 def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -13,7 +13,6 @@ UTF-8 with a BOM, so that Excel shows Japanese text without garbling.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import uuid
 from pathlib import Path
@@ -46,17 +45,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def results_as_of(ws: Any) -> dt.date:
-    """The as-of day of the stored results (``results/meta.json``)."""
-    meta_path = ws.results_dir / "meta.json"
-    ws.read_result("customers")  # no results: "run `horetsu analyze` first"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        return dt.date.fromisoformat(str(meta["as_of"]))
-    except (OSError, KeyError, ValueError):
-        raise WorkspaceError(
-            f"{meta_path} does not say the as-of day of the results; run `horetsu analyze` again",
-            ja=f"{meta_path} に結果の基準日がありません。`horetsu analyze` をもう一度実行してください",
-        ) from None
+    """The as-of day of the stored results (:mod:`horetsu.results`)."""
+    from horetsu.results import load
+
+    return load(ws, fresh=False).as_of
 
 
 def _check_day(as_of: Any, day: dt.date) -> None:

@@ -138,19 +138,20 @@ class Results:
         return data
 
     def as_of(self) -> dt.date | None:
-        value = self.meta().get("as_of")
-        return dt.date.fromisoformat(value) if value else None
+        from horetsu.core.dates import parse_date
+
+        return parse_date(self.meta().get("as_of"))
 
     def stale(self) -> bool:
-        """True when the canonical tables changed after the analysis ran."""
-        computed = self.meta().get("computed_at")
-        if not computed:
-            return False
+        """True when the tables, settings or policy changed after the analysis ran (the results
+        store's own fingerprint, :meth:`horetsu.results.Results.stale_reasons`)."""
+        import horetsu
+        from horetsu.results import NoResultsError, load
+
         try:
-            tables_changed = os.lstat(self.workspace / "tables").st_mtime
-        except OSError:
+            return bool(load(horetsu.open_workspace(self.workspace), fresh=False).stale_reasons())
+        except (NoResultsError, OSError, ValueError, KeyError):
             return False
-        return tables_changed > dt.datetime.fromisoformat(computed).timestamp() + 1
 
     # ---------------------------------------------------------------- aggregates
     def counts(self, rows: str, cols: str) -> list[tuple[Any, Any, int]]:
