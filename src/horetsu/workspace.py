@@ -24,8 +24,9 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import re
+import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -130,6 +131,8 @@ class Workspace:
         self.engine_url = engine if engine is not None else self.settings.engine
         self._con: Any = None
         self._views: dict[str, Any] = {}
+        self._lock_mutex = threading.RLock()
+        self._lock_depth = 0
 
     # ------------------------------------------------------------------ paths
     @property
@@ -256,14 +259,28 @@ class Workspace:
     # ------------------------------------------------------------- writing
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """An exclusive lock so that two writers never interleave."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        """An exclusive lock so that two writers never interleave.
+
+        Re-entrant within one :class:`Workspace` object, so that a read-modify-write
+        (read the tables, merge, write) can hold it around ``write_tables``.
+        """
+        with self._lock_mutex:
+            if self._lock_depth:
+                self._lock_depth += 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth -= 1
+                return
+            self.path.mkdir(parents=True, exist_ok=True)
+            with open(self.path / ".lock", "w") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                self._lock_depth = 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth = 0
+                    fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _new_generation_dir(self, kind: str, gen_root: Path) -> Path:
         if kind != "tables":
@@ -457,6 +474,17 @@ class Workspace:
         conformed.update(extra or {})
         with self.lock():
             return self._swap_generation("tables", conformed, keep_others=True, record=record, keep=keep)
+
+    def append_rows(self, name: str, rows: pa.Table, *, record: Mapping[str, Any] | None = None) -> str:
+        """Add ``rows`` to table ``name`` under the lock, reading the table as it is now.
+
+        Reading inside the lock means that rows another process added a moment ago
+        (an import, a survey answer, a recorded send) are never overwritten.
+        """
+        with self.lock():
+            self.refresh()
+            current = schema.conform(name, self.read_arrow(name))
+            return self.write_tables({name: pa.concat_tables([current, schema.conform(name, rows)])}, record=record)
 
     def write_results(self, results: Mapping[str, Any], *, replace_all: bool = True) -> None:
         """Write analysis results (Arrow tables; ``*.json`` entries as str/bytes) atomically."""

@@ -27,7 +27,8 @@ def _what(r: dict[str, Any]) -> str:
     if by == "import":
         files = ", ".join(r.get("files") or [])
         return t(f"取り込み（{r.get('preset', '')}）: {files}", f"import ({r.get('preset', '')}): {files}")
-    return {"init": t("作成", "created"), "write": t("書き込み", "write"), "unrecorded": t("記録なし", "not recorded")}.get(
+    return {"init": t("作成", "created"), "write": t("書き込み", "write"), "unrecorded": t("記録なし", "not recorded"),
+            "nps answer": t("NPS の回答", "NPS answer"), "recorded sends": t("送信の記録", "recorded sends")}.get(
         by, by
     )
 

@@ -71,47 +71,55 @@ def import_files(
         )
     today = today or today_in_japan()
     _tick(progress, total=len(paths) * 2)
-    merger = Merger({name: ws.read_arrow(name) for name in schema.TABLES})
+    # Read and parse outside the lock (the slow part); read the tables, merge and write
+    # inside it, so that rows another writer added meanwhile (a survey answer, a recorded
+    # send, another import) are part of what this import merges into.
+    parsed_files = []
+    for path in paths:
+        _tick(progress, description=f"{path.name}")
+        source = p.read(path)
+        _tick(progress, advance=1)
+        parsed = p.parse(source, table)
+        named = set_aside(parsed, source, today=today, earliest=settings.earliest_order_date)
+        parsed_files.append((path, source, parsed, named))
     stamp = datetime.now(UTC)
     results: list[FileResult] = []
     quarantines: list[tuple[Path, str, list[tuple[int, str, str]]]] = []
-    log = ws.read_meta(LOG, []) or []
-    try:
-        for path in paths:
-            _tick(progress, description=f"{path.name}")
-            source = p.read(path)
-            _tick(progress, advance=1)
-            parsed = p.parse(source, table)
-            named = set_aside(parsed, source, today=today, earliest=settings.earliest_order_date)
-            unchanged = merger.merge(parsed)
-            _tick(progress, advance=1)
-            fr, qrows = _account(path, p.name, source, parsed, unchanged, stamp)
-            fr.set_aside = named
-            results.append(fr)
-            if qrows:
-                qpath = quarantine_path(ws.quarantine_dir, path, stamp)
-                fr.quarantine_file = str(qpath)
-                quarantines.append((qpath, str(path), qrows))
-        # Nothing accepted means nothing new: every row was quarantined or already there.
-        if merger.changed and any(fr.accepted for fr in results):
-            # The new generation's name is known only after the write; the snapshot of the
-            # log inside it records the entries with the generation they produced.
-            pending = _entries(results, "@new")
-            record = {"by": "import", "preset": p.name, "files": [Path(fr.file).name for fr in results],
-                      "accepted": sum(fr.accepted for fr in results)}  # fmt: skip
-            snapshot = json.dumps([*log, *pending], ensure_ascii=False, indent=1, default=str)
-            gen = ws.write_tables({name: merger.tables[name] for name in sorted(merger.changed)}, record=record,
-                                  extra={LOG: snapshot}, keep=settings.keep_generations)  # fmt: skip
-        else:
-            gen = ws.current_generation("tables")
-    finally:
-        merger.close()
-    for fr in results:
-        fr.generation = gen
+    with ws.lock():
+        ws.refresh()
+        merger = Merger({name: ws.read_arrow(name) for name in schema.TABLES})
+        log = ws.read_meta(LOG, []) or []
+        try:
+            for path, source, parsed, named in parsed_files:
+                unchanged = merger.merge(parsed)
+                _tick(progress, advance=1)
+                fr, qrows = _account(path, p.name, source, parsed, unchanged, stamp)
+                fr.set_aside = named
+                results.append(fr)
+                if qrows:
+                    qpath = quarantine_path(ws.quarantine_dir, path, stamp)
+                    fr.quarantine_file = str(qpath)
+                    quarantines.append((qpath, str(path), qrows))
+            # Nothing accepted means nothing new: every row was quarantined or already there.
+            if merger.changed and any(fr.accepted for fr in results):
+                # The new generation's name is known only after the write; the snapshot of the
+                # log inside it records the entries with the generation they produced.
+                pending = _entries(results, "@new")
+                record = {"by": "import", "preset": p.name, "files": [Path(fr.file).name for fr in results],
+                          "accepted": sum(fr.accepted for fr in results)}  # fmt: skip
+                snapshot = json.dumps([*log, *pending], ensure_ascii=False, indent=1, default=str)
+                gen = ws.write_tables({name: merger.tables[name] for name in sorted(merger.changed)}, record=record,
+                                      extra={LOG: snapshot}, keep=settings.keep_generations)  # fmt: skip
+            else:
+                gen = ws.current_generation("tables")
+        finally:
+            merger.close()
+        for fr in results:
+            fr.generation = gen
+        log.extend(_entries(results, gen))
+        ws.write_meta(LOG, log)
     for qpath, src, rows in quarantines:
         write_quarantine(qpath, src, rows)
-    log.extend(_entries(results, gen))
-    ws.write_meta(LOG, log)
     return ImportResult(results)
 
 

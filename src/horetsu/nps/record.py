@@ -52,6 +52,5 @@ def record_answer(ws: Any, token: str, score: int, reason: str | None = None, im
         from horetsu.io.normalize import jst_date
 
         row = row.append_column("event_date", jst_date(row.column("at").combine_chunks()))
-        events = ws.read_arrow("events")
-        ws.write_tables({"events": pa.concat_tables([schema.conform("events", events), schema.conform("events", row)])})
+        ws.append_rows("events", row, record={"by": "nps answer"})
     return claims

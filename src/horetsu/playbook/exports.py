@@ -208,8 +208,5 @@ def record_sends(ws: Any, customer_ids: Any, tactic: str, day: Any) -> int:
         "type": pa.array(["message_sent"] * len(ids), pa.string()),
         "note": pa.array([tactic] * len(ids), pa.string()),
     })
-    from horetsu.schema import conform
-
-    events = ws.read_arrow("events")
-    ws.write_tables({"events": pa.concat_tables([events, conform("events", new)])})
+    ws.append_rows("events", new, record={"by": "recorded sends"})
     return len(ids)
