@@ -28,6 +28,8 @@ Set up the peers once (their venvs live in benchmarks/.venvs/, never in horetsu'
     python benchmarks/bench_models.py                 # everything (hours at 1M on 2 cores)
     python benchmarks/bench_models.py --sizes sample master --repeats 3
     python benchmarks/bench_models.py --sizes cdnow1m nodrop1m --n 100000 --libs floor horetsu lifetimes
+    # issue 9, item 6 in one command (lifetimes' Pareto/NBD left out: minutes per shape):
+    python benchmarks/bench_models.py --sizes cdnow1m 1m nodrop1m --libs horetsu lifetimes --peer-models bgnbd
 
 Results are printed as Markdown and saved to benchmarks/_work/bench_models.json.
 """
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -119,6 +122,7 @@ def run(lib: str, model: str, path: Path, repeats: int, timeout: float) -> dict:
     if not py.exists():
         return {"lib": lib, "model": model, "error": f"{py} missing: run benchmarks/peers/setup_peers.sh"}
     t0 = time.perf_counter()
+    load_before = os.getloadavg()[0]
     try:
         out = subprocess.run([str(py), str(RUNNER), lib, model, str(path), str(repeats)],
                              capture_output=True, text=True, timeout=timeout, check=False)
@@ -129,6 +133,7 @@ def run(lib: str, model: str, path: Path, repeats: int, timeout: float) -> dict:
         return {"lib": lib, "model": model, "error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
     res = json.loads(lines[-1])
     res["process_seconds"] = time.perf_counter() - t0
+    res["load_1min"] = [load_before, os.getloadavg()[0]]
     return res
 
 
@@ -159,11 +164,11 @@ def report(results: list[dict]) -> str:
         lines.append(f"\n### {size} · {model} · {n:,} customers\n" if isinstance(n, int) else f"\n### {size} · {model}\n")
         lines.append("| library | parameters (4 s.f.) | max rel. diff vs horetsu | log-likelihood (horetsu's function) | "
                      "fit wall median (s) | fit CPU median (s) | runs | peak RSS (MB) | growth during fit (MB) | "
-                     "wall vs horetsu | CPU vs horetsu | wall vs floor |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                     "wall vs horetsu | CPU vs horetsu | wall vs floor | load (1 min, before–after) |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             if "error" in r:
-                lines.append(f"| {r['lib']} | error: {r['error']} ||||||||||")
+                lines.append(f"| {r['lib']} | error: {r['error']} |||||||||||")
                 continue
             params = ", ".join(f"{k}={sig4(v)}" for k, v in r["params"].items())
             wall, cpu = statistics.median(r["wall"]), statistics.median(r["cpu"])
@@ -180,8 +185,42 @@ def report(results: list[dict]) -> str:
             first = f" (first {r['wall'][0]:.1f})" if r["lib"] == "pymc" and len(r["wall"]) > 1 else ""
             lines.append(
                 f"| {r['lib']} | {params} | {diff} | {ll} | {wall:.3g}{first} | {cpu:.3g} | {len(r['wall'])} | "
-                f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - r['rss_before_fit_mb']:.0f} | {ratio_w} | {ratio_c} | {vs_floor} |"
+                f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - r['rss_before_fit_mb']:.0f} | {ratio_w} | {ratio_c} | {vs_floor} | "
+                f"{r['load_1min'][0]:.1f}–{r['load_1min'][1]:.1f} |"
             )
+    return "\n".join(lines)
+
+
+def goals(results: list[dict]) -> str:
+    """Issue 9, item 6, per simulated shape: Pareto/NBD under 3 s, BG/NBD 20x lifetimes, 4 digits."""
+    lines = ["\n### Goals (issue 9, item 6)\n",
+             "| data | Pareto/NBD horetsu wall / CPU (s) | under 3 s | BG/NBD lifetimes / horetsu wall, CPU | "
+             "at least 20x | parameters equal to 4 s.f. (BG/NBD; Pareto/NBD) | not identified (horetsu) |",
+             "|---|---|---|---|---|---|---|"]
+
+    def pick(size: str, model: str, lib: str) -> dict | None:
+        return next((r for r in results if r["size"] == size and r["model"] == model and r["lib"] == lib
+                     and "error" not in r), None)
+
+    def same4(a: dict | None, b: dict | None) -> str:
+        if a is None or b is None:
+            return "–"
+        return "yes" if all(sig4(a["params"][k]) == sig4(b["params"][k]) for k in a["params"]) else "no"
+
+    for size in dict.fromkeys(r["size"] for r in results):
+        hp, hb = pick(size, "pnbd", "horetsu"), pick(size, "bgnbd", "horetsu")
+        lp, lb = pick(size, "pnbd", "lifetimes"), pick(size, "bgnbd", "lifetimes")
+        pw = f"{statistics.median(hp['wall']):.2f} / {statistics.median(hp['cpu']):.2f}" if hp else "–"
+        under = ("yes" if statistics.median(hp["wall"]) < 3 else "no") if hp else "–"
+        if hb and lb:
+            rw = statistics.median(lb["wall"]) / statistics.median(hb["wall"])
+            rc = statistics.median(lb["cpu"]) / statistics.median(hb["cpu"])
+            ratio, ok = f"{rw:.1f}x, {rc:.1f}x", ("yes" if rw >= 20 else "no")
+        else:
+            ratio, ok = "–", "–"
+        unident = "; ".join(f"{m}: {', '.join(r.get('not_identified') or []) or 'none'}"
+                            for m, r in (("BG/NBD", hb), ("Pareto/NBD", hp)) if r is not None)
+        lines.append(f"| {size} | {pw} | {under} | {ratio} | {ok} | {same4(hb, lb)}; {same4(hp, lp)} | {unident} |")
     return "\n".join(lines)
 
 
@@ -196,6 +235,8 @@ def main() -> None:
     ap.add_argument("--slow-repeats", type=int, default=1,
                     help="fits per process for peers' Pareto/NBD on simulated data (minutes each at 1M)")
     ap.add_argument("--timeout", type=float, default=2400.0, help="seconds per process")
+    ap.add_argument("--peer-models", nargs="+", default=["bgnbd", "pnbd"], choices=["bgnbd", "pnbd"],
+                    help="models the peers fit (lifetimes' Pareto/NBD takes minutes per 1M-customer shape)")
     ap.add_argument("--out", default=str(WORK / "bench_models.json"), help="where the JSON results go")
     args = ap.parse_args()
     results: list[dict] = []
@@ -203,6 +244,8 @@ def main() -> None:
         path = dataset(size, args.n)
         for model in args.models:
             for lib in args.libs:
+                if lib in ("lifetimes", "pymc") and model not in args.peer_models:
+                    continue
                 slow = size in SIMULATED and model == "pnbd" and lib not in ("horetsu", "floor")
                 reps = args.slow_repeats if slow else args.repeats
                 print(f"# {size} {model} {lib} x{reps} ...", file=sys.stderr, flush=True)
@@ -218,6 +261,7 @@ def main() -> None:
                     print(f"#   {res['error']}", file=sys.stderr, flush=True)
                 Path(args.out).write_text(json.dumps(results, indent=1))
     print(report(results))
+    print(goals(results))
 
 
 if __name__ == "__main__":

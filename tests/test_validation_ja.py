@@ -9,7 +9,7 @@ import pytest
 import horetsu
 from horetsu.core.settings import load
 from horetsu.errors import HoretsuError
-from horetsu.stages.policy import build_policy
+from horetsu.playbook.policy import build_policy
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 

@@ -18,6 +18,10 @@ import time
 import warnings
 
 
+#: what a library reports beyond its parameters (horetsu: the parameters the data do not identify)
+EXTRA: dict = {}
+
+
 def status_mb(key: str) -> float:
     """VmRSS (current) or VmHWM (peak) of this process; unlike ru_maxrss, VmHWM starts afresh at exec."""
     with open("/proc/self/status") as fh:
@@ -59,6 +63,7 @@ def fitter(lib: str, model: str):
 
         def fit(df):
             m = cls().fit(df["frequency"].to_numpy(), df["recency"].to_numpy(), df["T"].to_numpy())
+            EXTRA["not_identified"] = list(m.not_identified_)
             return m.params_, m.log_likelihood_
 
         return fit
@@ -110,7 +115,7 @@ def main() -> None:
     peak = status_mb("VmHWM")
     print(json.dumps({
         "lib": lib, "model": model, "n": int(len(df)), "params": params, "log_likelihood": ll,
-        "wall": wall, "cpu": cpu, "rss_before_fit_mb": before, "peak_rss_mb": peak,
+        "wall": wall, "cpu": cpu, "rss_before_fit_mb": before, "peak_rss_mb": peak, **EXTRA,
     }))
 
 

@@ -54,7 +54,7 @@ def gate(
     from horetsu.pipeline import ensure
     from horetsu.playbook.gate import gate as _gate
     from horetsu.playbook.rules import get_tactic
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
     from horetsu.workspace import Workspace as _Workspace
 
     if not isinstance(ws, _Workspace):

@@ -40,7 +40,7 @@ from horetsu.stages.classifier import add_evidence, decide
 from horetsu.stages.facts import facts_table
 from horetsu.stages.history import movement_stats, stage_history, transition_matrix_from_snapshots
 from horetsu.stages.overlays import journey_funnel
-from horetsu.stages.policy import load_policy
+from horetsu.playbook.policy import load_policy
 
 #: columns the purchase and spend models add to results/customers.parquet
 MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")

@@ -18,7 +18,8 @@ from horetsu.config import MailSettings, ServerSettings, WorkspaceSettings
 from horetsu.io.presets.mapping import Mapping
 from horetsu.io.settings import ImportSettings
 from horetsu.nps.settings import NpsSettings
-from horetsu.stages.policy import Policy, StageBase, default_policy_path
+from horetsu.playbook.policy import ObserverRules, Policy
+from horetsu.stages.policy import StageBase, default_policy_path
 
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "configuration.md"
@@ -53,7 +54,7 @@ def declared(prefix: str, model: type[BaseModel], out: dict[str, dict[str, objec
     for name, field in model.model_fields.items():
         sub, keyed = _model_of(field.annotation)
         if sub is None:
-            if issubclass(model, StageBase) and name in StageBase.model_fields:
+            if issubclass(model, StageBase) and name in ObserverRules.model_fields:
                 section = prefix.rsplit(".", 1)[0] + ".STAGE"  # keys every stage has
             else:
                 section = prefix

@@ -10,7 +10,7 @@ import pytest
 import horetsu
 from horetsu.errors import ConfigError, UnknownCustomerError, UnknownTacticError
 gate_with = horetsu.gate
-from horetsu.stages import load_policy
+from horetsu.playbook.policy import load_policy
 
 AS_OF = "2025-06-30"
 

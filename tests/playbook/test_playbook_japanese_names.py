@@ -12,7 +12,8 @@ import pytest
 from horetsu.cli.app import main
 from horetsu.errors import PolicyError, UnknownTacticError
 from horetsu.playbook.rules import get_tactic, resolve_tactic
-from horetsu.stages.policy import build_policy, resolve_journey_step, resolve_segment, resolve_stage, resolve_temperature
+from horetsu.playbook.policy import build_policy
+from horetsu.stages.policy import resolve_journey_step, resolve_segment, resolve_stage, resolve_temperature
 
 AS_OF = "2025-06-30"
 # identifiers a Japanese message may name (file keys and the typed value), not English prose

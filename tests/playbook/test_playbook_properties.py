@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from horetsu.playbook.rules import anchor_days, evaluate
-from horetsu.stages.policy import STAGES, build_policy
+from horetsu.playbook.policy import build_policy
+from horetsu.stages.policy import STAGES
 
 POLICY = build_policy()
 TACTICS = sorted(POLICY.tactics)

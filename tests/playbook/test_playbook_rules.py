@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import horetsu
-from horetsu.stages import load_policy
+from horetsu.playbook.policy import load_policy
 
 CUSTOM_TACTICS = """
 [policy.tactics.auto_reply]

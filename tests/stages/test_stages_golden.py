@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 import horetsu
-from horetsu.stages import classify, load_policy
+from horetsu.stages import classify, load_stage_policy
 
 AS_OF = "2025-06-30"
 
@@ -222,7 +222,7 @@ def test_compiled_once_sql_gives_the_same_facts_as_the_expression(golden_ws, as_
 
     from horetsu.stages.facts import customer_facts, facts_table
 
-    policy = load_policy(golden_ws)
+    policy = load_stage_policy(golden_ws)
     day = dt.date.fromisoformat(as_of)
     exclude = ("cancelled", "returned", "refunded")
     direct = customer_facts(golden_ws, day, policy, exclude).to_pyarrow().sort_by("customer_id")

@@ -119,7 +119,7 @@ def check_request(ws: Any, tactic: str, audience: Any = None) -> None:
     """Fail early on an unknown tactic or a missing audience file (before results are refreshed)."""
     from horetsu.playbook.gate import read_audience
     from horetsu.playbook.rules import resolve_tactic
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     resolve_tactic(load_policy(ws), tactic)
     if audience is not None:

@@ -80,7 +80,8 @@ def register(app: typer.Typer) -> None:
         Example: horetsu tactics --stage observer
         """
         from horetsu.config import CONFIG_FILE, default_workspace_path
-        from horetsu.stages.policy import load_policy, resolve_stage
+        from horetsu.playbook.policy import load_policy
+        from horetsu.stages.policy import resolve_stage
         from horetsu.workspace import open_workspace
 
         root = workspace or default_workspace_path()

@@ -35,7 +35,7 @@ def check(
 
     ws = open_workspace(workspace)
     from horetsu.playbook.plan import load_plan
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     load_plan(plan, load_policy(ws))  # an invalid plan fails before a long refresh
     fresh_results(ws)

@@ -89,7 +89,7 @@ def lint_sequences(sequences: dict[str, Any], policy: Any) -> list[Finding]:
 
 def lint(ws: Any) -> list[Finding]:
     from horetsu.mail.sequences import load_sequences
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     policy = load_policy(ws)
     return lint_sequences(load_sequences(ws, policy=policy, only_enabled=False), policy)

@@ -98,7 +98,7 @@ def _sequence_sql(seq: Sequence, policy: Any, today: int, lookback: int) -> str:
 def plan(ws: Any, now: dt.datetime, *, sequences: dict[str, Sequence] | None = None, gate: bool = True,
          quiet_end: str = "09:00", customers: pa.Table | None = None) -> Plan:
     """Every step due at ``now`` (set-based), split by holdout, stop conditions and the gate."""
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     policy = load_policy(ws)
     sequences = load_sequences(ws, policy=policy) if sequences is None else sequences

@@ -122,7 +122,7 @@ def sequences_dir(ws: Any) -> Path:
 def load_sequences(ws: Any, *, policy: Any = None, only_enabled: bool = True) -> dict[str, Sequence]:
     """Every sequence in ``WORKSPACE/sequences/*.toml`` by name (sorted)."""
     from horetsu.config import load_toml
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     policy = policy or load_policy(ws)
     out: dict[str, Sequence] = {}

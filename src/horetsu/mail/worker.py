@@ -89,7 +89,7 @@ def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = 
     from horetsu.mail.outbox import enqueue
     from horetsu.mail.planner import plan
     from horetsu.mail.sequences import load_sequences
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     now = parse_now(now)
     cfg = mail_settings(ws)

@@ -51,6 +51,15 @@ def blas_single_threaded(fn: F) -> F:
 
 #: above this many distinct rows, fitting starts from a subsample's optimum (see _fit_collapsed)
 WARM_START_ROWS = 40_000
+#: the share of the customers in the second, larger sample when the first one's start fails
+LARGE_SAMPLE = 0.2
+#: a first sample whose optimum has a standard error above this on the log scale (the estimate
+#: uncertain by a factor e) cannot place Newton steps on the full data: a larger sample is used
+SAMPLE_LOG_SE = 1.0
+#: a Newton step that gains less log-likelihood than this while moving a log-parameter by more
+#: than FLAT_MOVE is a step along a flat ridge; two in a row stop the fit there (see _set_fitted)
+FLAT_GAIN = 0.01
+FLAT_MOVE = 0.1
 
 Objective = Callable[[np.ndarray], "tuple[float, np.ndarray | None]"]
 
@@ -59,6 +68,9 @@ class BaseModel:
     """Common plumbing: options, the fitted check, the optimiser, standard errors."""
 
     param_names: tuple[str, ...] = ()
+    #: when Newton from the first sample fails, try a sample of LARGE_SAMPLE before fitting on
+    #: all rows from the defaults (worth it where a full evaluation is dear: Pareto/NBD)
+    _large_sample_restart: bool = False
 
     def __init__(self, *, init: Sequence[float] | None = None, tol: float = 1e-9, max_iter: int = 2000) -> None:
         self.init = init
@@ -187,24 +199,44 @@ class BaseModel:
         """
         objective = self._objective(c)
         params = None
+        self._flat_ = False
         if self.init is None and len(c.w) > WARM_START_ROWS:
-            params = self._newton_from_sample(c, objective)
+            params = self._newton_from_sample(c, objective, WARM_START_ROWS / len(c.w), check=True)
+            if params is None and self._large_sample_restart and LARGE_SAMPLE * len(c.w) > 2 * WARM_START_ROWS:
+                # a flat likelihood (e.g. almost no dropout: a ridge along which the dropout
+                # parameters trade off) whose small sample's optimum is far from the full data's:
+                # a larger sample lands near enough for Newton steps on all the data
+                params = self._newton_from_sample(c, objective, LARGE_SAMPLE, check=False)
         if params is None:
             params = self._optimise(objective, c.n_customers)
         params, hess = self._polish(objective, params)
         self._set_fitted(params, objective, c.n_customers, hess)
         self.n_distinct_ = len(c.w)
 
-    def _newton_from_sample(self, c: Any, objective: Objective) -> np.ndarray | None:
-        """Newton steps on the full data from a subsample's optimum; None when they do not settle."""
+    def _newton_from_sample(self, c: Any, objective: Objective, fraction: float,
+                            check: bool = False) -> np.ndarray | None:
+        """Newton steps on the full data from a subsample's optimum; None when they do not settle.
+
+        With ``check``, a sample that cannot identify its optimum (a standard error above
+        SAMPLE_LOG_SE on the log scale) gives up at once rather than steering Newton steps.
+        Steps that keep moving along a flat ridge (FLAT_GAIN, FLAT_MOVE) stop there and mark
+        the fit ``_flat_``.
+        """
         try:
-            sub = c.thin(WARM_START_ROWS / len(c.w))
+            sub = c.thin(fraction)
             sub_objective = self._objective(sub)
             self._optimise(sub_objective, sub.n_customers)
-            hess = self._hessian(sub_objective) * (c.n_customers / sub.n_customers)
+            sub_hess = self._hessian(sub_objective)
+            if check:
+                with np.errstate(all="ignore"):
+                    var = np.diag(np.linalg.inv(sub_hess))
+                if not np.all(np.isfinite(var)) or np.any(var > SAMPLE_LOG_SE**2) or np.any(var < 0):
+                    return None
+            hess = sub_hess * (c.n_customers / sub.n_customers)
         except (ConvergenceError, AnalysisError, np.linalg.LinAlgError):
             return None
         theta = self._theta_
+        flat_steps = 0
         with np.errstate(all="ignore"):
             value, grad = objective(theta)
             for _ in range(12):
@@ -232,6 +264,10 @@ class BaseModel:
                 theta, value, grad = theta + d_theta, new_value, new_grad
                 if np.max(np.abs(d_theta)) < 1e-7:
                     break
+                flat_steps = flat_steps + 1 if (-d_value < FLAT_GAIN and np.max(np.abs(d_theta)) > FLAT_MOVE) else 0
+                if flat_steps >= 2 and np.all(np.abs(theta) < 24.9):
+                    self._flat_ = True
+                    break
             else:
                 # no step below 1e-7: accept only if the last steps no longer lower the value
                 if abs(d_value) > 1e-13 * abs(value):
@@ -251,6 +287,8 @@ class BaseModel:
                 if self._last_eval_ is None:
                     self._last_eval_ = objective(self._theta_)
                 hess = self._hessian(objective)
+                if getattr(self, "_flat_", False):
+                    break  # on a flat ridge: a step would only move on along it
                 try:
                     step = np.linalg.solve(hess, np.asarray(self._last_eval_[1]))
                 except np.linalg.LinAlgError:
@@ -273,6 +311,14 @@ class BaseModel:
         value = self._last_eval_[0] if self._last_eval_ is not None else objective(self._theta_)[0]
         self.log_likelihood_ = float(-value)
         self.standard_errors_ = self._standard_errors(objective, hess)
+        # parameters the data do not pin down: a standard error larger than the estimate (or
+        # none: a singular Hessian), e.g. Pareto/NBD's s and beta when almost nobody drops out
+        self.not_identified_ = tuple(
+            n for n in self.param_names
+            if not np.isfinite(self.standard_errors_[n]) or self.standard_errors_[n] > abs(self.params_[n])
+        )
+        self.flat_ridge_ = bool(getattr(self, "_flat_", False))
         self.n_customers_ = float(n_obs)
         del self._theta_
         del self._last_eval_
+        self.__dict__.pop("_flat_", None)

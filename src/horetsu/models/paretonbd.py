@@ -40,6 +40,7 @@ class ParetoNBD(BaseModel):
     """Pareto/NBD model. ``params_`` = {r, alpha, s, beta}; time in the unit of the summary."""
 
     param_names = ("r", "alpha", "s", "beta")
+    _large_sample_restart = True
 
     def _default_init(self) -> np.ndarray:
         return np.array([0.5, 10.0, 0.5, 10.0])

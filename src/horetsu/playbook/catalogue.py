@@ -6,7 +6,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from horetsu.stages.policy import STAGES, Policy, load_policy
+from horetsu.playbook.policy import Policy, load_policy
+from horetsu.stages.policy import STAGES
 
 
 def catalogue(ws: Any = None, policy: Policy | None = None) -> pa.Table:

@@ -165,7 +165,8 @@ def export_audience(
             "External ID": df["customer_id"], "horetsu_stage": df["stage"], "horetsu_tactic": tactic,
         }, columns=list(KLAVIYO_HEADERS))
     else:
-        from horetsu.stages.policy import STAGES, load_policy
+        from horetsu.playbook.policy import load_policy
+        from horetsu.stages.policy import STAGES
 
         policy = load_policy(ws)
         ja_stage = {s: policy.stage(s).ja for s in STAGES}

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from horetsu.core.dates import to_day
 from horetsu.stages.facts import events_until
-from horetsu.stages.policy import Policy
+from horetsu.playbook.policy import Policy
 
 NONE = ["__none__"]
 

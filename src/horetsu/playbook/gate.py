@@ -26,7 +26,7 @@ import pyarrow as pa
 from horetsu.errors import InputFileError, MissingFileError, UnknownCustomerError
 from horetsu.playbook.rules import evaluate, resolve_tactic
 from horetsu.playbook.state import customer_state
-from horetsu.stages.policy import Policy, load_policy
+from horetsu.playbook.policy import Policy, load_policy
 
 ALLOWED_COLUMNS = ("customer_id", "stage", "journey_step", "temperature")
 BLOCKED_COLUMNS = ("customer_id", "stage", "rule", "reason", "reason_ja")

@@ -12,7 +12,8 @@ import pandas as pd
 
 from horetsu.core.labels import temperature_ja
 from horetsu.playbook.rules import evaluate
-from horetsu.stages.policy import STAGES, Policy
+from horetsu.playbook.policy import Policy
+from horetsu.stages.policy import STAGES
 
 WAIT = "wait"
 

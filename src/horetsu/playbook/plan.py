@@ -35,7 +35,8 @@ from horetsu.playbook.gate import check_audience, read_audience
 from horetsu.core.dates import to_day
 from horetsu.playbook.rules import evaluate, resolve_tactic
 from horetsu.playbook.state import customer_state
-from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy, resolve_segment
+from horetsu.playbook.policy import Policy, load_policy
+from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, resolve_segment
 
 SEGMENT_KEYS = {"stage": STAGES, "temperature": TEMPERATURES, "journey_step": JOURNEY_STEPS}
 

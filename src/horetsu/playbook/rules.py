@@ -14,7 +14,8 @@ import pandas as pd
 
 from horetsu.errors import UnknownTacticError
 from horetsu.stages.classifier import num_text, one_day
-from horetsu.stages.policy import STAGES, Policy, Tactic
+from horetsu.playbook.policy import Policy, Tactic
+from horetsu.stages.policy import STAGES
 
 ANCHOR_TEXT: dict[str, tuple[str, str, str, str]] = {
     # anchor: (fact en prefix, fact ja prefix, "within N days of <en>", "<ja>から")

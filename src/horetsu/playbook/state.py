@@ -27,7 +27,7 @@ from horetsu.core.dates import parse_date, to_day
 from horetsu.models.scoring import p_alive_at
 from horetsu.playbook.facts import cap_counts_at
 from horetsu.stages.classifier import advance, decide
-from horetsu.stages.policy import Policy
+from horetsu.playbook.policy import Policy
 
 #: per-customer columns of results/customers.parquet that the rules read (plus the
 #: ``thanks_day__*`` and ``cap_days__*`` columns of the policy's rules)

@@ -23,7 +23,8 @@ import pandas as pd
 
 from horetsu.errors import ConfigError, WorkspaceError
 from horetsu.i18n import Labels, label
-from horetsu.stages.policy import STAGES, TEMPERATURE_LABELS, Policy, load_policy
+from horetsu.playbook.policy import Policy, load_policy
+from horetsu.stages.policy import STAGES, TEMPERATURE_LABELS
 
 #: the columns of the list, in order: key → (Japanese header, English header)
 COLUMNS: Labels = {

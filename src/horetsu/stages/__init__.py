@@ -3,7 +3,8 @@
 Public functions (see docs/stages.md)::
 
     classify(ws, as_of=None, customers=None)            per-customer stage, journey, temperature
-    load_policy(ws)                                     the effective policy
+    load_stage_policy(ws)                               the effective stage rules (the whole
+                                                        policy with tactics: horetsu.playbook.policy)
     stage_distribution(ws, as_of=None, ...)             customers per stage × temperature
     stage_history(ws, start=None, end=None, freq)       snapshots (month ends by default)
     transition_matrix(ws, start, end=None)              counts from stage to stage
@@ -19,8 +20,9 @@ from typing import Any
 _EXPORTS = {
     "classify": "horetsu.stages.classifier",
     "classify_frame": "horetsu.stages.classifier",
-    "load_policy": "horetsu.stages.policy",
-    "build_policy": "horetsu.stages.policy",
+    "load_stage_policy": "horetsu.stages.policy",
+    "build_stage_policy": "horetsu.stages.policy",
+    "StagePolicy": "horetsu.stages.policy",
     "STAGES": "horetsu.stages.policy",
     "JOURNEY_STEPS": "horetsu.stages.policy",
     "TEMPERATURES": "horetsu.stages.policy",

@@ -17,7 +17,9 @@ import pyarrow.compute as pc
 from horetsu.core.labels import temperature_ja
 from horetsu.core.purchases import excluded_statuses, resolve_as_of
 from horetsu.stages.facts import OPEN_END_DAY, facts_table
-from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy, load_policy
+from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
+from horetsu.stages.policy import StagePolicy as Policy
+from horetsu.stages.policy import load_stage_policy as load_policy
 
 OUTPUT_COLUMNS = (
     "customer_id",

@@ -18,7 +18,7 @@ import pyarrow as pa
 from horetsu.core import subscriptions
 from horetsu.core.dates import date_day, to_day, ts_day
 from horetsu.core.purchases import purchases
-from horetsu.stages.policy import Policy
+from horetsu.stages.policy import StagePolicy
 
 #: a subscription end that never comes (day number), for ``sub_active_until``
 OPEN_END_DAY = 99_999_999
@@ -60,7 +60,7 @@ def _day_of_nth(per: Any, n: Any, name: str) -> Any:
 
 
 def customer_facts(
-    ws: Any, as_of: dt.date | None, policy: Policy, exclude: tuple[str, ...], day: Any = None
+    ws: Any, as_of: dt.date | None, policy: StagePolicy, exclude: tuple[str, ...], day: Any = None
 ) -> Any:
     """An Ibis expression with one row per customer known on ``as_of`` and their facts.
 
@@ -164,7 +164,7 @@ def _views_key(ws: Any) -> tuple | None:
     return tuple(sorted((k, v.get_name()) for k, v in views.items()))
 
 
-def _compiled_sql(ws: Any, policy: Policy, exclude: tuple[str, ...]) -> tuple[str, pa.Schema] | None:
+def _compiled_sql(ws: Any, policy: StagePolicy, exclude: tuple[str, ...]) -> tuple[str, pa.Schema] | None:
     """The facts query compiled once per workspace state and policy (embedded DuckDB only).
 
     Compiling the Ibis expression costs more than running it on small and medium shops,
@@ -191,7 +191,7 @@ def _compiled_sql(ws: Any, policy: Policy, exclude: tuple[str, ...]) -> tuple[st
 
 
 def facts_table(
-    ws: Any, as_of: dt.date, policy: Policy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None
+    ws: Any, as_of: dt.date, policy: StagePolicy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None
 ) -> pa.Table:
     """Materialise :func:`customer_facts` as Arrow (optionally for some customers only)."""
     if customer_ids is None:

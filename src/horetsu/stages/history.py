@@ -19,7 +19,9 @@ from horetsu.errors import AnalysisError
 from horetsu.stages.classifier import classify_frame
 from horetsu.core.dates import parse_date
 from horetsu.core.purchases import resolve_as_of
-from horetsu.stages.policy import STAGES, Policy, load_policy
+from horetsu.stages.policy import STAGES
+from horetsu.stages.policy import StagePolicy as Policy
+from horetsu.stages.policy import load_stage_policy as load_policy
 
 SNAPSHOT_COLUMNS = ("customer_id", "as_of", "stage", "journey_step", "temperature")
 STAGE_NO = {s: i for i, s in enumerate(STAGES)}

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from horetsu.errors import AnalysisError
 from horetsu.stages.classifier import classify_frame
-from horetsu.stages.policy import JOURNEY_LABELS, JOURNEY_STEPS, STAGES, load_policy
+from horetsu.stages.policy import JOURNEY_LABELS, JOURNEY_STEPS, STAGES, load_stage_policy
 
 # Fixed bands (days since the last purchase; number of purchases), used when the
 # analytics results do not provide RFM scores.
@@ -25,7 +25,7 @@ F_BANDS = ((10, 5), (5, 4), (3, 3), (2, 2), (1, 1))
 def _frame(ws: Any, as_of: Any, customers: Any, classified: Any) -> pd.DataFrame:
     if classified is not None:
         return classified.to_pandas() if isinstance(classified, pa.Table) else classified
-    frame, _ = classify_frame(ws, as_of, customers, load_policy(ws), evidence=False)
+    frame, _ = classify_frame(ws, as_of, customers, load_stage_policy(ws), evidence=False)
     return frame
 
 

@@ -1,8 +1,15 @@
-"""The policy: stage evidence, journey, temperature, tactics and gate rules, as data.
+"""The stage rules of the policy: stage evidence, journey, temperature, as data.
 
 Defaults ship in ``horetsu/data/policy.toml``; a shop overrides any key in its
 ``horetsu.toml`` under ``[policy]`` (tables merge key by key, lists replace).  An invalid
 policy raises :class:`horetsu.errors.PolicyError` naming the file, the key and the problem.
+
+This module knows no tactic: the same file's tactics, traits, timing, caps and thanks (and
+each stage's ``forbid`` / ``recommend`` lists) belong to the playbook
+(:mod:`horetsu.playbook.policy`), whose :class:`~horetsu.playbook.policy.Policy` extends
+:class:`StagePolicy` and validates the whole file.  Loading only the stage rules here
+leaves out the keys that the shipped defaults have and the stage models do not declare
+(the playbook's loader reports any mistake in those); any other unknown key is an error.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -25,11 +32,9 @@ from horetsu.config import deep_merge
 from horetsu.errors import PolicyError
 
 __all__ = [
-    "ANCHORS", "JOURNEY_LABELS", "JOURNEY_STEPS", "STAGES", "TEMPERATURE_LABELS", "TEMPERATURES", "Policy",
-    "build_policy", "load_policy", "stage_label",
+    "JOURNEY_LABELS", "JOURNEY_STEPS", "STAGES", "TEMPERATURE_LABELS", "TEMPERATURES", "StagePolicy",
+    "build_stage_policy", "load_stage_policy", "stage_label", "validate_policy",
 ]
-
-ANCHORS: tuple[str, ...] = ("signup", "first_purchase", "last_purchase", "subscription_start")
 
 
 class _Model(BaseModel):
@@ -43,9 +48,6 @@ class StageBase(_Model):
     state_ja: str = ""
     goal_en: str = ""
     goal_ja: str = ""
-    forbid: list[str] = Field(default_factory=list)
-    recommend: list[str] = Field(default_factory=list)
-    recommend_cooling: list[str] = Field(default_factory=list)
 
 
 class LandingStage(StageBase):
@@ -111,78 +113,20 @@ class Temperature(_Model):
         return self
 
 
-class TraitLabel(_Model):
-    ja: str
-    en: str
-
-
-class Tactic(_Model):
-    ja: str
-    en: str
-    traits: list[str] = Field(min_length=1)
-
-
-class TimingRule(_Model):
-    trait: str
-    anchor: Literal["signup", "first_purchase", "last_purchase", "subscription_start"]
-    days: int = Field(ge=1)
-    stages: list[str] = Field(default_factory=list)
-    what_en: str
-    what_ja: str
-    why_en: str = ""
-    why_ja: str = ""
-
-
-class CapRule(_Model):
-    trait: str
-    counted_trait: str
-    max: int = Field(ge=0)
-    within_days: int = Field(ge=1)
-    stages: list[str] = Field(default_factory=list)
-    counted_en: str = "messages"
-    counted_ja: str = "通のメッセージ"
-    what_en: str
-    what_ja: str
-    why_en: str = ""
-    why_ja: str = ""
-
-
-class ThanksRule(_Model):
-    trait: str
-    stages: list[str] = Field(default_factory=list)
-    contribution_events: list[str] = Field(min_length=1)
-    gratitude_trait: str = "gratitude"
-    what_en: str
-    what_ja: str
-    why_en: str = ""
-    why_ja: str = ""
-
-
 class Messages(_Model):
     sent_event_types: list[str] = Field(default_factory=lambda: ["message_sent"])
 
 
-class Policy(_Model):
+class StagePolicy(_Model):
+    """The stage rules: what the stage, journey and temperature engine reads."""
+
     stages: Stages
     journey: Journey = Journey()
     temperature: Temperature = Temperature()
-    traits: dict[str, TraitLabel]
-    tactics: dict[str, Tactic]
-    timing: dict[str, TimingRule] = Field(default_factory=dict)
-    caps: dict[str, CapRule] = Field(default_factory=dict)
-    thanks: dict[str, ThanksRule] = Field(default_factory=dict)
     messages: Messages = Messages()
 
-    # ----------------------------------------------------------------- helpers
     def stage(self, name: str) -> StageBase:
         return self.stages.get(name)
-
-    def tactics_with_trait(self, trait: str) -> list[str]:
-        return sorted(name for name, tac in self.tactics.items() if trait in tac.traits)
-
-    def trait_label(self, trait: str, lang: str = "en") -> str:
-        lab = self.traits[trait]
-        return lab.ja if lang == "ja" else lab.en
 
 
 # --------------------------------------------------------------------- loading
@@ -200,7 +144,8 @@ def _has_path(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     return True
 
 
-def _fail(file: Any, key: str, what_en: str, what_ja: str | None = None) -> PolicyError:
+def policy_error(file: Any, key: str, what_en: str, what_ja: str | None = None) -> PolicyError:
+    """The error for one bad key of the policy, naming the file it came from."""
     # no square brackets around the key: the CLI prints messages through Rich, whose
     # markup would swallow "[policy.x.y]" as a style tag
     return PolicyError(
@@ -209,59 +154,29 @@ def _fail(file: Any, key: str, what_en: str, what_ja: str | None = None) -> Poli
     )
 
 
-def _check_references(policy: Policy, where: Any) -> None:
-    """Names used by rules must exist (a typo must not silently disable a rule)."""
-
-    def trait(key: str, name: str) -> None:
-        if name not in policy.traits:
-            raise _fail(
-                where(key), key, f"unknown trait {name!r}; add it under [policy.traits] or fix the name",
-                f"特性 {name!r} は定義されていません",
-            )
-
-    def stage(key: str, name: str) -> None:
-        if name not in STAGES:
-            raise _fail(
-                where(key), key, f"unknown stage {name!r}; stages are {', '.join(STAGES)}",
-                f"ステージ {name!r} はありません。ステージ: {', '.join(STAGES)}",
-            )
-
-    for name, tac in policy.tactics.items():
-        for tr in tac.traits:
-            trait(f"policy.tactics.{name}.traits", tr)
-    for sname in STAGES:
-        st = policy.stage(sname)
-        for tr in st.forbid:
-            trait(f"policy.stages.{sname}.forbid", tr)
-        for field in ("recommend", "recommend_cooling"):
-            for tac in getattr(st, field):
-                if tac not in policy.tactics:
-                    key = f"policy.stages.{sname}.{field}"
-                    raise _fail(where(key), key, f"unknown tactic {tac!r}", f"施策 {tac!r} はカタログにありません")
-    for kind in ("timing", "caps", "thanks"):
-        for rid, rule in getattr(policy, kind).items():
-            trait(f"policy.{kind}.{rid}.trait", rule.trait)
-            for extra in ("counted_trait", "gratitude_trait"):
-                if hasattr(rule, extra):
-                    trait(f"policy.{kind}.{rid}.{extra}", getattr(rule, extra))
-            for s in rule.stages:
-                stage(f"policy.{kind}.{rid}.stages", s)
+P = TypeVar("P", bound=BaseModel)
 
 
-def build_policy(
+def validate_policy(
+    model: type[P],
     overrides: dict[str, Any] | None = None,
     *,
     override_file: Any = "horetsu.toml",
     base: dict[str, Any] | None = None,
-) -> Policy:
-    """Validate the default policy merged with ``overrides`` (the ``[policy]`` table)."""
+) -> tuple[P, Any]:
+    """Validate the default policy merged with ``overrides`` (the ``[policy]`` table) as ``model``.
+
+    Returns the model and ``where(dotted_key)``: the file a key came from (the shop's
+    ``horetsu.toml`` when it overrides that table, else the shipped defaults), for the
+    messages of later checks.
+    """
     default_file = default_policy_path()
     if base is None:
         with open(default_file, "rb") as fh:
             base = tomllib.load(fh)
     overrides = overrides or {}
     if not isinstance(overrides, dict):
-        raise _fail(override_file, "policy", "must be a table", "テーブルで指定してください")
+        raise policy_error(override_file, "policy", "must be a table", "テーブルで指定してください")
     merged = deep_merge(base, overrides)
 
     def where(dotted: str) -> Any:
@@ -269,34 +184,69 @@ def build_policy(
         return override_file if _has_path(overrides, parts[:2]) else default_file
 
     try:
-        policy = Policy.model_validate(merged)
+        policy = model.model_validate(merged)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         key = ".".join(["policy", *(str(p) for p in loc)])
         from horetsu.i18n import validation_ja
 
-        raise _fail(where(key), key, first["msg"], validation_ja(first)) from None
-    _check_references(policy, where)
-    return policy
+        raise policy_error(where(key), key, first["msg"], validation_ja(first)) from None
+    return policy, where
 
 
-def load_policy(ws: Any = None) -> Policy:
-    """The effective policy of a workspace (defaults merged with ``[policy]`` in horetsu.toml)."""
+def _own_keys(data: Any, defaults: Any, model: Any) -> Any:
+    """``data`` without the keys that ``defaults`` has at the same place and ``model`` does not
+    declare (another layer's keys in the same file), recursively through nested models."""
+    if not (isinstance(data, dict) and isinstance(defaults, dict)
+            and isinstance(model, type) and issubclass(model, BaseModel)):
+        return data
+    fields = model.model_fields
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in fields:
+            out[key] = _own_keys(value, defaults.get(key), fields[key].annotation)
+        elif key not in defaults:
+            out[key] = value  # unknown everywhere: left in for the validation to report
+    return out
+
+
+def build_stage_policy(
+    overrides: dict[str, Any] | None = None,
+    *,
+    override_file: Any = "horetsu.toml",
+    base: dict[str, Any] | None = None,
+) -> StagePolicy:
+    """The stage rules of the default policy merged with ``overrides``."""
+    if base is None:
+        with open(default_policy_path(), "rb") as fh:
+            base = tomllib.load(fh)
+    if isinstance(overrides, dict):
+        overrides = _own_keys(overrides, base, StagePolicy)
+    return validate_policy(StagePolicy, overrides, override_file=override_file, base=_own_keys(base, base, StagePolicy))[0]
+
+
+def load_stage_policy(ws: Any = None) -> StagePolicy:
+    """The effective stage rules of a workspace (defaults merged with ``[policy]`` in horetsu.toml).
+
+    When the playbook already loaded the whole policy for ``ws``, that object serves (it
+    extends :class:`StagePolicy`); otherwise only the stage rules are read and validated.
+    """
     if ws is None:
-        return build_policy()
-    cached = getattr(ws, "_horetsu_policy", None)
-    if cached is not None:
-        return cached
-    policy = build_policy(ws.config.get("policy") or {}, override_file=ws.config_path)
+        return build_stage_policy()
+    for attr in ("_horetsu_policy", "_horetsu_stage_policy"):
+        cached = getattr(ws, attr, None)
+        if cached is not None:
+            return cached
+    policy = build_stage_policy(ws.config.get("policy") or {}, override_file=ws.config_path)
     try:
-        ws._horetsu_policy = policy
+        ws._horetsu_stage_policy = policy
     except AttributeError:  # pragma: no cover - exotic workspace objects
         pass
     return policy
 
 
-def stage_label(policy: Policy, name: str, lang: str = "en") -> str:
+def stage_label(policy: StagePolicy, name: str, lang: str = "en") -> str:
     st = policy.stage(name)
     return st.ja if lang == "ja" else st.en
 
@@ -342,13 +292,13 @@ def resolve_name(
     raise error(f"unknown {what_en} {str(value)!r}; {hint_en}", ja=f"{what_ja}「{value}」はありません。{hint_ja}")
 
 
-def stage_names(policy: "Policy | None" = None) -> dict[str, tuple[str, str]]:
+def stage_names(policy: "StagePolicy | None" = None) -> dict[str, tuple[str, str]]:
     """{stage: (ja, en)} from the policy (a shop may rename its stages)."""
-    policy = policy or build_policy()
+    policy = policy or build_stage_policy()
     return {s: (policy.stage(s).ja, policy.stage(s).en) for s in STAGES}
 
 
-def resolve_stage(policy: "Policy | None", value: Any) -> str:
+def resolve_stage(policy: "StagePolicy | None", value: Any) -> str:
     """``観測`` / ``Observer`` / ``observer`` → ``observer``; unknown names raise PolicyError."""
     return resolve_name(value, stage_names(policy), what_en="stage", what_ja="段階")
 
@@ -372,7 +322,7 @@ SEGMENT_KEYS: dict[str, tuple[str, str]] = {
 _ALL = ("all", "全員", "すべて")
 
 
-def resolve_segment(policy: "Policy | None", segment: Any) -> Any:
+def resolve_segment(policy: "StagePolicy | None", segment: Any) -> Any:
     """A plan's ``segment`` with every name turned into its id.
 
     ``"観測"`` → ``"observer"``; ``{stage = ["着地", "共感"], temperature = "冷えつつある"}`` →

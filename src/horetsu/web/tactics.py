@@ -19,7 +19,7 @@ def _classified(ws: Any) -> tuple[Any, Any, Any]:
     import os
 
     from horetsu.playbook.state import customer_state
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     try:
         gen = os.readlink(ws.path / "results") + str(ws.config_path.stat().st_mtime)

@@ -18,7 +18,7 @@ COMMON_TACTICS = ("mail_magazine", "discount_coupon", "subscription_offer", "ups
 
 def load_policy(ws: Any) -> dict[str, Any]:
     """The workspace's effective policy (shipped defaults merged with ``[policy]``) as plain data."""
-    from horetsu.stages.policy import load_policy as _load
+    from horetsu.playbook.policy import load_policy as _load
 
     return dict(_load(ws).model_dump())
 

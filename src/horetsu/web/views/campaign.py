@@ -105,7 +105,7 @@ def campaign(request: Any) -> Any:
 def _create(request: Any, data: dict[str, Any], selected: Filters, res: Any) -> CampaignCheck | None:
     from horetsu.playbook.gate import read_audience
     from horetsu.playbook.rules import get_tactic
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
 
     ws = workspace()
     get_tactic(load_policy(ws), data["tactic"])  # an unknown tactic is the library's error

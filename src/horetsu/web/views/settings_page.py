@@ -24,7 +24,7 @@ def validate_toml(content: str) -> None:
     from horetsu.config import ServerSettings
     from horetsu.errors import ConfigError
     from horetsu.io.presets.registry import get_preset, user_mappings
-    from horetsu.stages.policy import load_policy
+    from horetsu.playbook.policy import load_policy
     from horetsu.workspace import Workspace
 
     try:
