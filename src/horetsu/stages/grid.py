@@ -32,9 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from horetsu.core import subscriptions
-from horetsu.core.dates import from_day, to_day, ts_day
+from horetsu.core.dates import to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
-from horetsu.stages.history import NEW, snapshot_dates
+from horetsu.stages.history import NEW, _first_day, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy
 
 SNAPSHOT_SCHEMA = pa.schema([("customer_id", pa.string()), ("as_of", pa.date32()), ("stage", pa.string()),
@@ -66,6 +66,17 @@ def grid_days(first: dt.date | None, end: dt.date, extra: tuple[dt.date, ...] = 
     days = set(snapshot_dates(first, end, "month")) if first is not None and first <= end else {end}
     days |= {d for d in extra if d <= end}
     return sorted(days)
+
+
+def history_days(ws: Any, end: dt.date, extra: tuple[dt.date, ...] = ()) -> tuple[list[dt.date], dt.date]:
+    """The snapshot days of the whole history up to ``end`` and the history's start.
+
+    The start is the day before the first order, event or registration: nobody is
+    "already in a stage" then, so every run's entry is observed.
+    """
+    first = _first_day(ws)
+    start = (first or end) - dt.timedelta(days=1)
+    return grid_days(first, end, extra), start
 
 
 def _bucket_lookup(days: list[int]) -> Any:
@@ -341,4 +352,4 @@ def _shape(days: list[dt.date], summary: pa.Table, picked: pa.Table, keep_j: lis
     return GridResult(days=days, counts=counts, transitions=transitions, changes=changes, snapshots=snaps)
 
 
-__all__ = ["GridResult", "grid_days", "stage_grid", "from_day"]
+__all__ = ["GridResult", "grid_days", "history_days", "stage_grid"]
