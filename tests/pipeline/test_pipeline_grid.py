@@ -76,3 +76,27 @@ def test_grid_equals_classification_each_month_end(shop, make_ws, seed):
     snaps = {(r["as_of"], r["customer_id"]): (r["stage"], r["journey_step"], r["temperature"])
              for r in res.snapshots.to_pylist()}
     assert snaps == {(d, c): v for d in keep for c, v in want[d].items()}
+
+
+def test_stored_monthly_history_feeds_the_report(shop, make_ws):
+    from horetsu.report.data import ReportData
+    from horetsu.report.sections.stages import monthly
+
+    ws = make_ws(random_shop(shop, 7, n=30))
+    res = analyze(ws, AS_OF, models=False)
+    stored = res.tables["customers"].to_pylist()
+    wide = monthly(ReportData(ws))
+    # the last column of the report's monthly chart is the results' own classification ...
+    assert wide.index[-1] == AS_OF
+    assert {s: int(n) for s, n in wide.iloc[-1].items() if n} == dict(Counter(r["stage"] for r in stored if r["stage"]))
+    # ... and a month end is what a classification that day alone gives
+    day = dt.date(2025, 3, 31)
+    frame, _ = classify_frame(ws, day, None, load_policy(ws), evidence=False)
+    assert {s: int(n) for s, n in wide.loc[day].items() if n} == dict(Counter(frame["stage"]))
+    # the flows between consecutive snapshots end in the results' stages
+    tr = res.tables["stage_transitions"].to_pylist()
+    into_now = Counter()
+    for r in tr:
+        if r["period_to"] == AS_OF:
+            into_now[r["to_stage"]] += r["customers"]
+    assert into_now == Counter(r["stage"] for r in stored if r["stage"])
