@@ -168,62 +168,90 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
     cust = cust.mutate(known_day=ibis.ifelse(cust.undated > 0, lo, cust.reg_day))
     listed = _bucketed(cust, "known_day", lookup, lo, last)
     parts.append(shape(listed, seen=ibis.literal(1)))
+    # the registration day itself bounds a range too (its temperature counts from then)
+    dated = _bucketed(cust.filter(cust.reg_day.notnull()), "reg_day", lookup, lo, last)
+    parts.append(shape(dated, seen=ibis.literal(0)))
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p, distinct=False)
     return out, cust.select("customer_id", "reg_day")
 
 
-def _decide(f: dict[str, Any], d: Any, shop_median: Any, full_k: Any, policy: Policy) -> tuple[Any, Any, Any]:
-    """Stage, journey step and temperature as engine expressions (the rules of ``decide``)."""
-    st, tp = policy.stages, policy.temperature
-    n = f["n_orders"].fill_null(0)
-    n_cat = f["n_categories"].fill_null(0)
+_NONE = -1  # "no such day" in the precomputed thresholds (day numbers are positive)
 
-    def within(v: Any, days: int) -> Any:
-        return v.notnull() & ((d - v) < days)
 
-    sub_active = f["sub_running"].fill_null(0) > 0
+def _thresholds(f: Any, policy: Policy) -> dict[str, Any]:
+    """Per activity row: the facts the rules of ``decide`` need, as day thresholds and flags.
+
+    Within a row's range of snapshot days nothing new happens, so each rule is either
+    constant or true while the day is before a threshold (a lookback's end)."""
+    st = policy.stages
+    n = f.n_orders.fill_null(0)
+    n_cat = f.n_categories.fill_null(0)
+
+    def until(v: Any, days: int) -> Any:
+        return (v + days).fill_null(_NONE)
+
+    sub_active = f.sub_running.fill_null(0) > 0
     sub_ev = sub_active & ibis.literal(bool(st.engagement.active_subscription))
     cross = ibis.literal(st.engagement.min_categories > 0) & (n >= 2) & (n_cat >= st.engagement.min_categories)
-    promoter = (within(f["nps_last_day"], st.circulation.nps_lookback_days)
-                & (f["nps_last_value"] >= st.circulation.nps_promoter_min).fill_null(False) & (sub_ev | cross))
-    stage = ibis.cases(
-        (within(f["last_advocacy_day"], st.circulation.advocacy_lookback_days), "circulation"),
-        (promoter, "circulation"),
-        (sub_ev, "engagement"),
-        (cross, "engagement"),
-        (within(f["last_participation_day"], st.engagement.participation_lookback_days), "engagement"),
-        (n >= st.empathy.min_orders, "empathy"),
-        (within(f["last_contact_event_day"], st.empathy.contact_lookback_days), "empathy"),
-        (n >= st.landing.min_orders, "landing"),
-        else_="observer",
+    promoter = (f.nps_last_value >= st.circulation.nps_promoter_min).fill_null(False) & (sub_ev | cross)
+    prom_until = ibis.ifelse(promoter, until(f.nps_last_day, st.circulation.nps_lookback_days), _NONE)
+    steps = {s: i for i, s in enumerate(JOURNEY_STEPS)}
+    jbase = ibis.cases(
+        ((n >= 2) & (n_cat >= 2), steps["cross_sell"]),
+        (f.n_subscriptions.fill_null(0) > 0, steps["subscription"]),
+        (n >= 2, steps["repeat"]),
+        (n >= 1, steps["trial"]),
+        else_=steps["lead"],
     )
-    steps = list(reversed(JOURNEY_STEPS[1:]))
-    journey = ibis.cases(
-        (f["first_advocate_day"].notnull() & (f["first_advocate_day"] <= d), steps[0]),
-        ((n >= 2) & (n_cat >= full_k), steps[1]),
-        ((n >= 2) & (n_cat >= 2), steps[2]),
-        (f["n_subscriptions"].fill_null(0) > 0, steps[3]),
-        (n >= 2, steps[4]),
-        (n >= 1, steps[5]),
-        else_="lead",
-    )
-    first, last = f["first_order_day"].cast("float64"), f["last_order_day"].cast("float64")
-    own = (last - first) / (n - 1).cast("float64")
-    fallback = ibis.ifelse(shop_median.notnull() & (shop_median > 0), shop_median, float(tp.default_interval_days))
-    interval = ibis.greatest(ibis.ifelse(n >= 2, own, fallback), float(tp.min_interval_days))
-    ratio = (d - last) / interval
-    level = ibis.cases((ratio > tp.lapsed_ratio, 2), (ratio > tp.cooling_ratio, 1), else_=0)
-    level = ibis.ifelse(sub_active, 0, level)
-    reg = f["reg_day"]
-    reg = ibis.ifelse(reg <= d, reg, _NULL_I)
-    ev = f["last_event_day"]
+    tp = policy.temperature
+    own = (f.last_order_day - f.first_order_day).cast("float64") / (n - 1).cast("float64")
+    reg = ibis.ifelse(f.reg_day <= f.d_first, f.reg_day, _NULL_I)  # registered by the range's first day
+    ev = f.last_event_day
     touch = ibis.cases((reg.isnull(), ev), (ev.isnull(), reg), else_=ibis.greatest(reg, ev))
-    quiet = d - touch
-    touch_level = ibis.cases((quiet > tp.contact_lapsed_days, 2), (quiet > tp.contact_cooling_days, 1), else_=0)
-    level = ibis.ifelse(n >= 1, level, touch_level)
-    temp = ibis.cases(*[(level == i, t) for i, t in enumerate(TEMPERATURES)], else_=TEMPERATURES[0])
+    return {
+        "circ_until": ibis.greatest(until(f.last_advocacy_day, st.circulation.advocacy_lookback_days), prom_until),
+        "eng": ibis.ifelse(sub_ev | cross, 1, 0),
+        "partic_until": until(f.last_participation_day, st.engagement.participation_lookback_days),
+        "repeat": ibis.ifelse(n >= st.empathy.min_orders, 1, 0),
+        "contact_until": until(f.last_contact_event_day, st.empathy.contact_lookback_days),
+        "bought": ibis.ifelse(n >= st.landing.min_orders, 1, 0),
+        "j_top": ibis.ifelse(f.first_advocate_day.notnull(), 1, 0),
+        "j_full": ibis.ifelse(n >= 2, n_cat, -1),
+        "j_base": jbase,
+        "buyer": ibis.ifelse(n >= 1, ibis.ifelse(sub_active, 2, 1), 0),  # 2: buyer with a running subscription
+        "last_order": f.last_order_day.fill_null(_NONE),
+        "own_iv": ibis.ifelse(n >= 2, ibis.greatest(own, float(tp.min_interval_days)), _NULL_F),
+        "own_raw": ibis.ifelse(n >= 2, own, _NULL_F),
+        "touch": touch,
+    }
+
+
+_THRESHOLDS = ("circ_until", "eng", "partic_until", "repeat", "contact_until", "bought", "j_top", "j_full", "j_base",
+               "buyer", "last_order", "own_iv", "touch")
+
+
+def _codes(t: Any, pre: str, d: Any, ival: Any, k: Any, policy: Policy) -> tuple[Any, Any, Any]:
+    """Stage, journey and temperature codes (indexes into STAGES, JOURNEY_STEPS, TEMPERATURES)."""
+    c = {name: t[pre + name] for name in _THRESHOLDS}
+    tp = policy.temperature
+    stage = ibis.cases(
+        (d < c["circ_until"], 4), (c["eng"] == 1, 3), (d < c["partic_until"], 3), (c["repeat"] == 1, 2),
+        (d < c["contact_until"], 2), (c["bought"] == 1, 1), else_=0,
+    )
+    journey = ibis.cases((c["j_top"] == 1, 6), (c["j_full"] >= k, 5), else_=c["j_base"])
+    ratio = (d - c["last_order"]).cast("float64") / c["own_iv"].fill_null(ival)
+    quiet = d - c["touch"]
+    temp = ibis.cases(
+        (c["buyer"] == 2, 0),
+        ((c["buyer"] == 1) & (ratio > tp.lapsed_ratio), 2),
+        ((c["buyer"] == 1) & (ratio > tp.cooling_ratio), 1),
+        (c["buyer"] == 1, 0),
+        (quiet > tp.contact_lapsed_days, 2),
+        (quiet > tp.contact_cooling_days, 1),
+        else_=0,
+    )
     return stage, journey, temp
 
 
@@ -254,12 +282,14 @@ def stage_grid(
     # a customer exists from their first order, event or registration (subscriptions and
     # categories alone do not make one, as in customer_facts); earlier rows still count
     acc = acc.filter(acc.seen > 0)
-    w = ibis.window(group_by=acc.customer_id, order_by=acc.b)
-    n_days = len(nums)
-    acc = acc.mutate(next_b=acc.b.lead().over(w).fill_null(n_days),
-                     **{f"p_{c}": acc[c].lag().over(w) for c in _FACTS},
-                     p_b=acc.b.lag().over(w))
+    firsts = ibis.memtable(pa.table({"_fb": np.arange(len(nums), dtype=np.int64),
+                                     "d_first": np.asarray(nums, dtype=np.int64)}))
+    acc = acc.join(firsts, acc.b == firsts._fb).drop("_fb")
     acc = acc.left_join(regs, acc.customer_id == regs.customer_id).drop("customer_id_right")
+    acc = acc.select("customer_id", "b", **_thresholds(acc, policy))
+    w = ibis.window(group_by=acc.customer_id, order_by=acc.b)
+    acc = acc.mutate(next_b=acc.b.lead().over(w).fill_null(len(nums)), p_b=acc.b.lag().over(w),
+                     **{f"p_{c}": acc[c].lag().over(w) for c in _THRESHOLDS})
     acc = acc.cache()
     try:
         return _evaluate(ws, acc, days, nums, policy, exclude, keep)
@@ -270,14 +300,13 @@ def stage_grid(
             pass
 
 
-def _grid_table(days: list[int], shop: dict[int, float], full_k: list[int]) -> Any:
-    n = len(days)
+def _grid_table(days: list[int], ival: list[float], full_k: list[int]) -> Any:
     return pa.table({
-        "j": np.arange(n, dtype=np.int64),
+        "j": np.arange(len(days), dtype=np.int64),
         "d": np.asarray(days, dtype=np.int64),
         "d_prev": np.asarray([days[0] - 1, *days[:-1]], dtype=np.int64),
-        "med": pa.array([shop.get(i) for i in range(n)], pa.float64()),
-        "med_prev": pa.array([None, *[shop.get(i) for i in range(n - 1)]], pa.float64()),
+        "ival": np.asarray(ival, dtype=np.float64),
+        "ival_prev": np.asarray([ival[0], *ival[:-1]], dtype=np.float64),
         "k": np.asarray(full_k, dtype=np.int64),
         "k_prev": np.asarray([full_k[0], *full_k[:-1]], dtype=np.int64),
     })
@@ -286,13 +315,14 @@ def _grid_table(days: list[int], shop: dict[int, float], full_k: list[int]) -> A
 def _evaluate(ws: Any, acc: Any, days: list[dt.date], nums: list[int], policy: Policy,
               exclude: tuple[str, ...], keep: tuple[dt.date, ...]) -> GridResult:
     n_days = len(nums)
-    expanded = acc.mutate(j=ibis.range(acc.b, acc.next_b).unnest())
-    # the shop's median own interval among repeat buyers, per snapshot day (a temperature input)
-    rep = expanded.filter(expanded.n_orders >= 2)
-    own = (rep.last_order_day - rep.first_order_day).cast("float64") / (rep.n_orders - 1).cast("float64")
-    med = rep.mutate(own=own).group_by("j").aggregate(m=ibis._.own.median()).to_pyarrow()
-    shop = {int(j): float(m) for j, m in zip(med["j"].to_pylist(), med["m"].to_pylist(), strict=True)
-            if m is not None}
+    tp = policy.temperature
+    # the shop's median own interval among repeat buyers per day: the interval of one-time buyers
+    med = _median_per_day(ws, acc, n_days)
+    ival = []
+    for i in range(n_days):
+        m = med.get(i)
+        fallback = m if m is not None and m > 0 else float(tp.default_interval_days)
+        ival.append(max(fallback, float(tp.min_interval_days)))
     # "full line": max(min categories, ceil(share x the shop's categories known that day))
     orders = valid_orders(ws, nums[-1], exclude)
     cats = _categories(ws, orders)
@@ -302,26 +332,37 @@ def _evaluate(ws: Any, acc: Any, days: list[dt.date], nums: list[int], policy: P
     shop_cats = np.searchsorted(cat_days, np.asarray(nums, dtype=np.int64), side="right")
     full_k = [max(jp.full_line_min_categories, int(np.ceil(np.float64(c) * jp.full_line_share))) for c in shop_cats]
 
-    grid = ibis.memtable(_grid_table(nums, shop, full_k))
-    g = expanded.join(grid, "j")
-    cur = {c: g[c] for c in (*_FACTS, "reg_day")}
-    first_row = g.j == g.b
-    # one snapshot earlier: the same facts inside a range, the previous row's at its first day
-    prev = {c: ibis.ifelse(first_row, g[f"p_{c}"], g[c]) for c in _FACTS}
-    prev["reg_day"] = g.reg_day
-    known_before = ~first_row | g.p_b.notnull()
-    stage, journey, temp = _decide(cur, g.d, g.med, g.k, policy)
-    p_stage, p_journey, p_temp = _decide(prev, g.d_prev, g.med_prev, g.k_prev, policy)
-    from_stage = ibis.ifelse(known_before & (g.j > 0), p_stage, NEW)
-    decided = g.select(customer_id=g.customer_id, j=g.j, stage=stage, journey_step=journey, temperature=temp,
-                       from_stage=from_stage, changed=(from_stage == NEW) | (p_stage != stage) | (p_temp != temp)
-                       | (p_journey != journey))
-    summary = decided.group_by(["j", "from_stage", "stage", "temperature"]).aggregate(customers=decided.count())
-    summary = summary.to_pyarrow()
+    grid = ibis.memtable(_grid_table(nums, ival, full_k))
+    cols = ["customer_id", "b", *_THRESHOLDS]
+    # a range's first day: the state one snapshot earlier is the previous row's
+    first = acc.select(*cols, j=acc.b, known=acc.p_b.notnull(), **{f"q_{c}": acc[f"p_{c}"] for c in _THRESHOLDS})
+    # its later days: one snapshot earlier the row's own facts held already
+    inner = acc.filter(acc.next_b > acc.b + 1)
+    inner = inner.select(*cols, j=ibis.range(inner.b + 1, inner.next_b).unnest(), known=ibis.literal(True),
+                         **{f"q_{c}": inner[c] for c in _THRESHOLDS})
+    rows = first.union(inner, distinct=False)
+    g = rows.join(grid, "j")
+    stage, journey, temp = _codes(g, "", g.d, g.ival, g.k, policy)
+    p_stage, p_journey, p_temp = _codes(g, "q_", g.d_prev, g.ival_prev, g.k_prev, policy)
+    new = ~g.known | (g.j == 0)
+    out = g.select(customer_id=g.customer_id, j=g.j.cast("int16"), stage=stage.cast("int8"),
+                   journey=journey.cast("int8"), temp=temp.cast("int8"),
+                   p_stage=ibis.ifelse(new, -1, p_stage).cast("int8"), p_journey=p_journey.cast("int8"),
+                   p_temp=p_temp.cast("int8"))
+    out = out.filter((out.p_stage == -1) | (out.p_stage != out.stage) | (out.p_temp != out.temp)
+                     | (out.p_journey != out.journey))
+    changes = out.order_by(["customer_id", "j"]).to_pyarrow()
     keep_j = [nums.index(to_day(k)) for k in keep if to_day(k) in nums]
-    picked = decided.filter(decided.changed | decided.j.isin(keep_j or [-1]))
-    picked = picked.select("customer_id", "j", "stage", "journey_step", "temperature", "changed").to_pyarrow()
-    return _shape(days, summary, picked, keep_j)
+    return _shape(days, changes, keep_j)
+
+
+def _median_per_day(ws: Any, acc: Any, n_days: int) -> dict[int, float]:
+    """Median of repeat buyers' own intervals (last - first) / (n - 1) per snapshot day."""
+    rep = acc.filter(acc.own_raw.notnull())
+    rep = rep.select(own=rep.own_raw, j=ibis.range(rep.b, rep.next_b).unnest())
+    med = rep.group_by("j").aggregate(m=rep.own.median()).to_pyarrow()
+    return {int(j): float(m) for j, m in zip(med["j"].to_pylist(), med["m"].to_pylist(), strict=True)
+            if m is not None and int(j) < n_days}
 
 
 def _dates(days: list[dt.date], j: Any) -> pa.Array:
@@ -329,26 +370,58 @@ def _dates(days: list[dt.date], j: Any) -> pa.Array:
     return lookup.take(pc.cast(j, pa.int64()))
 
 
-def _shape(days: list[dt.date], summary: pa.Table, picked: pa.Table, keep_j: list[int]) -> GridResult:
-    s = summary
-    counts = s.group_by(["j", "stage", "temperature"]).aggregate([("customers", "sum")])
-    counts = counts.sort_by([("j", "ascending"), ("stage", "ascending"), ("temperature", "ascending")])
-    counts = pa.table({"as_of": _dates(days, counts["j"]), "stage": counts["stage"],
-                       "temperature": counts["temperature"],
-                       "customers": pc.cast(counts["customers_sum"], pa.int64())})
-    tr = s.group_by(["j", "from_stage", "stage"]).aggregate([("customers", "sum")])
-    tr = tr.filter(pc.greater(tr["j"], 0)).sort_by([("j", "ascending"), ("from_stage", "ascending"),
-                                                    ("stage", "ascending")])
-    transitions = pa.table({"period_from": _dates(days, pc.subtract(tr["j"], 1)), "period_to": _dates(days, tr["j"]),
-                            "from_stage": tr["from_stage"], "to_stage": tr["stage"],
-                            "customers": pc.cast(tr["customers_sum"], pa.int64())})
-    picked = picked.sort_by([("customer_id", "ascending"), ("j", "ascending")])
-    cols = {"customer_id": picked["customer_id"], "as_of": _dates(days, picked["j"]), "stage": picked["stage"],
-            "journey_step": picked["journey_step"], "temperature": picked["temperature"]}
-    every = pa.table(cols, schema=SNAPSHOT_SCHEMA)
-    changes = every.filter(picked["changed"])
-    snaps = every.filter(pc.is_in(picked["j"], value_set=pa.array(keep_j, pa.int64())))
-    snaps = snaps.sort_by([("as_of", "ascending"), ("customer_id", "ascending")])
+def _names(values: tuple[str, ...], codes: Any) -> pa.Array:
+    return pa.array(list(values), pa.string()).take(pc.cast(codes, pa.int64()))
+
+
+def _shape(days: list[dt.date], ch: pa.Table, keep_j: list[int]) -> GridResult:
+    """Counts, flows and per-customer rows from the change rows (sorted by customer, day)."""
+    n_days, n_s, n_t = len(days), len(STAGES), len(TEMPERATURES)
+    j = ch["j"].to_numpy().astype(np.int64)
+    s, t = ch["stage"].to_numpy().astype(np.int64), ch["temp"].to_numpy().astype(np.int64)
+    ps, pt = ch["p_stage"].to_numpy().astype(np.int64), ch["p_temp"].to_numpy().astype(np.int64)
+    old = ps >= 0
+    # customers per (day, stage, temperature): +1 into the new state, -1 out of the old one
+    size = n_days * n_s * n_t
+    delta = np.bincount((j * n_s + s) * n_t + t, minlength=size).astype(np.int64)
+    delta -= np.bincount(((j * n_s + ps) * n_t + pt)[old], minlength=size)
+    state = np.cumsum(delta.reshape(n_days, n_s * n_t), axis=0).reshape(n_days, n_s, n_t)
+    jj, ss, tt = np.nonzero(state)
+    counts = pa.table({"as_of": _dates(days, pa.array(jj)), "stage": _names(STAGES, pa.array(ss)),
+                       "temperature": _names(TEMPERATURES, pa.array(tt)),
+                       "customers": pa.array(state[jj, ss, tt], pa.int64())})
+    # flows between consecutive days: (new) and moves from the change rows, the rest stayed
+    by_stage = state.sum(axis=2)
+    src = np.where(old, ps, n_s)  # n_s stands for "(new)"
+    moved = (ps != s) | ~old
+    flow = np.bincount(((j * (n_s + 1) + src) * n_s + s)[moved], minlength=n_days * (n_s + 1) * n_s)
+    flow = flow.reshape(n_days, n_s + 1, n_s).astype(np.int64)
+    left = flow[:, :n_s, :].sum(axis=2)
+    for k in range(n_s):  # five stages: the diagonal (stayed) of every day at once
+        flow[1:, k, k] = by_stage[:-1, k] - left[1:, k]
+    flow[0] = 0
+    jj, ff, tt2 = np.nonzero(flow)
+    from_names = pa.array([*STAGES, NEW], pa.string())
+    transitions = pa.table({"period_from": _dates(days, pa.array(jj - 1)), "period_to": _dates(days, pa.array(jj)),
+                            "from_stage": from_names.take(pa.array(ff)), "to_stage": _names(STAGES, pa.array(tt2)),
+                            "customers": pa.array(flow[jj, ff, tt2], pa.int64())})
+    changes = pa.table({"customer_id": ch["customer_id"], "as_of": _dates(days, ch["j"]),
+                        "stage": _names(STAGES, ch["stage"]), "journey_step": _names(JOURNEY_STEPS, ch["journey"]),
+                        "temperature": _names(TEMPERATURES, ch["temp"])}, schema=SNAPSHOT_SCHEMA)
+    # the full rows on the kept days: each customer's latest change on or before the day
+    ids = ch["customer_id"]
+    n = ch.num_rows
+    last_of_customer = np.ones(n, dtype=bool)
+    if n > 1:
+        last_of_customer[:-1] = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    picks = []
+    for kj in keep_j:  # a handful of days
+        upto = j <= kj
+        nxt = np.append(j[1:], n_days) if n else j
+        take = upto & (last_of_customer | (nxt > kj))
+        picks.append(changes.filter(pa.array(take)).set_column(1, "as_of", _dates(days, pa.array(np.full(
+            int(take.sum()), kj, np.int64)))))
+    snaps = pa.concat_tables(picks) if picks else changes.slice(0, 0)
     return GridResult(days=days, counts=counts, transitions=transitions, changes=changes, snapshots=snaps)
 
 
