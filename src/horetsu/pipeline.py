@@ -224,7 +224,8 @@ def analyze(
             m = transition_matrix_from_snapshots(snaps, a, b).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
-        changes = pa.concat_tables([grid.changes.filter(pc.less(grid.changes["as_of"], pa.scalar(day))), now])
+        changes = pa.concat_tables([_runs_and_lapses(grid.changes.filter(pc.less(grid.changes["as_of"], pa.scalar(day)))),
+                                    now])
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)
 
@@ -291,6 +292,20 @@ def analyze(
     tables["customers"] = _with_model_metadata(tables["customers"], day, meta.get("models"))
     ws.write_results({**tables, "meta.json": payload})
     return AnalyzeResult(as_of=day, tables=tables, meta=meta)
+
+
+def _runs_and_lapses(changes: pa.Table) -> pa.Table:
+    """The change rows moved / stalled / cooled need: a customer's first, a new stage, lapsed or no longer."""
+    n = changes.num_rows
+    if n < 2:
+        return changes
+    ids, stage = changes["customer_id"], changes["stage"]
+    lapsed = pc.equal(changes["temperature"], "lapsed")
+    keep = pc.or_(pc.not_equal(ids.slice(1), ids.slice(0, n - 1)),
+                  pc.or_(pc.not_equal(stage.slice(1), stage.slice(0, n - 1)),
+                         pc.not_equal(lapsed.slice(1), lapsed.slice(0, n - 1))))
+    return changes.filter(pa.concat_arrays([pa.array([True]), *keep.chunks]) if isinstance(keep, pa.ChunkedArray)
+                          else pa.concat_arrays([pa.array([True]), keep]))
 
 
 def _counts_now(frame: pd.DataFrame, day: dt.date) -> pa.Table:

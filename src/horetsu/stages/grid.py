@@ -177,81 +177,121 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
     return out, cust.select("customer_id", "reg_day")
 
 
-_NONE = -1  # "no such day" in the precomputed thresholds (day numbers are positive)
+_NONE = -1  # "no such day" in the thresholds (day numbers are positive)
 
 
-def _thresholds(f: Any, policy: Policy) -> dict[str, Any]:
-    """Per activity row: the facts the rules of ``decide`` need, as day thresholds and flags.
+def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> pa.Table:
+    """The one engine query: per (customer, bucket) activity, sorted by customer and bucket."""
+    lookup, lo = _bucket_lookup(nums)
+    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1])
+    agg = {c: parts[c].sum() for c in _SUMS}
+    agg |= {c: parts[c].max() for c in _MAXES}
+    agg |= {c: parts[c].min() for c in _MINS}
+    agg["nps_last_value"] = parts.nps_last_value.argmax(parts.nps_last_day)
+    per = parts.group_by(["customer_id", "b"]).aggregate(**agg)
+    per = per.left_join(regs, per.customer_id == regs.customer_id).drop("customer_id_right")
+    return per.order_by(["customer_id", "b"]).to_pyarrow()
+
+
+def _num(t: pa.Table, name: str, fill: float = np.nan) -> np.ndarray:
+    col = t[name]
+    if col.null_count == 0:
+        return col.to_numpy().astype(np.float64)
+    return pc.fill_null(pc.cast(col, pa.float64()), fill).to_numpy()
+
+
+def _running(t: pa.Table, start: np.ndarray) -> dict[str, np.ndarray]:
+    """Each row's facts accumulated over the customer's rows so far (vectorised, no loop).
+
+    ``start``: index of the customer's first row, per row.  Sums accumulate; the latest
+    days (and the NPS value given last) carry forward; the first days are the first seen.
+    """
+    n = t.num_rows
+    idx = np.arange(n)
+    out: dict[str, np.ndarray] = {}
+    for c in _SUMS:
+        x = _num(t, c, 0.0)
+        cs = np.cumsum(x)
+        out[c] = cs - (cs[start] - x[start])
+
+    def carry(x: np.ndarray, present: np.ndarray) -> np.ndarray:
+        last = np.maximum.accumulate(np.where(present, idx, -1))
+        ok = last >= start
+        return np.where(ok, x[np.maximum(last, 0)], np.nan)
+
+    for c in _MAXES:  # later buckets hold later days: the running max is the latest present
+        x = _num(t, c)
+        out[c] = carry(x, ~np.isnan(x))
+    nps = _num(t, "nps_last_value")
+    out["nps_last_value"] = carry(nps, ~np.isnan(_num(t, "nps_last_day")))
+    for c in _MINS:  # the first present value is the smallest
+        x = _num(t, c)
+        present = ~np.isnan(x)
+        seen_before = np.cumsum(present) - present
+        first = present & (seen_before - (np.cumsum(present)[start] - present[start]) == 0)
+        out[c] = carry(x, first)
+    out["reg_day"] = _num(t, "reg_day")
+    return out
+
+
+def _thresholds(f: dict[str, np.ndarray], d_first: np.ndarray, policy: Policy) -> dict[str, np.ndarray]:
+    """Per row: the rules of ``decide`` as day thresholds and flags.
 
     Within a row's range of snapshot days nothing new happens, so each rule is either
     constant or true while the day is before a threshold (a lookback's end)."""
-    st = policy.stages
-    n = f.n_orders.fill_null(0)
-    n_cat = f.n_categories.fill_null(0)
+    st, tp = policy.stages, policy.temperature
+    n, n_cat = f["n_orders"], f["n_categories"]
 
-    def until(v: Any, days: int) -> Any:
-        return (v + days).fill_null(_NONE)
+    def until(v: np.ndarray, days: int) -> np.ndarray:
+        return np.where(np.isnan(v), _NONE, v + days)
 
-    sub_active = f.sub_running.fill_null(0) > 0
-    sub_ev = sub_active & ibis.literal(bool(st.engagement.active_subscription))
-    cross = ibis.literal(st.engagement.min_categories > 0) & (n >= 2) & (n_cat >= st.engagement.min_categories)
-    promoter = (f.nps_last_value >= st.circulation.nps_promoter_min).fill_null(False) & (sub_ev | cross)
-    prom_until = ibis.ifelse(promoter, until(f.nps_last_day, st.circulation.nps_lookback_days), _NONE)
+    sub_active = f["sub_running"] > 0
+    sub_ev = sub_active & bool(st.engagement.active_subscription)
+    cross = (st.engagement.min_categories > 0) & (n >= 2) & (n_cat >= st.engagement.min_categories)
+    with np.errstate(invalid="ignore"):
+        promoter = (f["nps_last_value"] >= st.circulation.nps_promoter_min) & (sub_ev | cross)
+    prom_until = np.where(promoter, until(f["nps_last_day"], st.circulation.nps_lookback_days), _NONE)
     steps = {s: i for i, s in enumerate(JOURNEY_STEPS)}
-    jbase = ibis.cases(
-        ((n >= 2) & (n_cat >= 2), steps["cross_sell"]),
-        (f.n_subscriptions.fill_null(0) > 0, steps["subscription"]),
-        (n >= 2, steps["repeat"]),
-        (n >= 1, steps["trial"]),
-        else_=steps["lead"],
-    )
-    tp = policy.temperature
-    own = (f.last_order_day - f.first_order_day).cast("float64") / (n - 1).cast("float64")
-    reg = ibis.ifelse(f.reg_day <= f.d_first, f.reg_day, _NULL_I)  # registered by the range's first day
-    ev = f.last_event_day
-    touch = ibis.cases((reg.isnull(), ev), (ev.isnull(), reg), else_=ibis.greatest(reg, ev))
+    j_base = np.select([(n >= 2) & (n_cat >= 2), f["n_subscriptions"] > 0, n >= 2, n >= 1],
+                       [steps["cross_sell"], steps["subscription"], steps["repeat"], steps["trial"]], steps["lead"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = np.where(n >= 2, (f["last_order_day"] - f["first_order_day"]) / (n - 1), np.nan)
+    reg = np.where(f["reg_day"] <= d_first, f["reg_day"], np.nan)  # registered by the range's first day
+    touch = np.fmax(reg, f["last_event_day"])
     return {
-        "circ_until": ibis.greatest(until(f.last_advocacy_day, st.circulation.advocacy_lookback_days), prom_until),
-        "eng": ibis.ifelse(sub_ev | cross, 1, 0),
-        "partic_until": until(f.last_participation_day, st.engagement.participation_lookback_days),
-        "repeat": ibis.ifelse(n >= st.empathy.min_orders, 1, 0),
-        "contact_until": until(f.last_contact_event_day, st.empathy.contact_lookback_days),
-        "bought": ibis.ifelse(n >= st.landing.min_orders, 1, 0),
-        "j_top": ibis.ifelse(f.first_advocate_day.notnull(), 1, 0),
-        "j_full": ibis.ifelse(n >= 2, n_cat, -1),
-        "j_base": jbase,
-        "buyer": ibis.ifelse(n >= 1, ibis.ifelse(sub_active, 2, 1), 0),  # 2: buyer with a running subscription
-        "last_order": f.last_order_day.fill_null(_NONE),
-        "own_iv": ibis.ifelse(n >= 2, ibis.greatest(own, float(tp.min_interval_days)), _NULL_F),
-        "own_raw": ibis.ifelse(n >= 2, own, _NULL_F),
+        "circ_until": np.maximum(until(f["last_advocacy_day"], st.circulation.advocacy_lookback_days), prom_until),
+        "eng": sub_ev | cross,
+        "partic_until": until(f["last_participation_day"], st.engagement.participation_lookback_days),
+        "repeat": n >= st.empathy.min_orders,
+        "contact_until": until(f["last_contact_event_day"], st.empathy.contact_lookback_days),
+        "bought": n >= st.landing.min_orders,
+        "j_top": ~np.isnan(f["first_advocate_day"]),
+        "j_full": np.where(n >= 2, n_cat, -1),
+        "j_base": j_base.astype(np.int8),
+        "buyer": n >= 1,
+        "sub_active": sub_active,
+        "last_order": f["last_order_day"],
+        "own_raw": own,
+        "own_iv": np.maximum(own, tp.min_interval_days),  # NaN stays NaN: one purchase
         "touch": touch,
     }
 
 
-_THRESHOLDS = ("circ_until", "eng", "partic_until", "repeat", "contact_until", "bought", "j_top", "j_full", "j_base",
-               "buyer", "last_order", "own_iv", "touch")
-
-
-def _codes(t: Any, pre: str, d: Any, ival: Any, k: Any, policy: Policy) -> tuple[Any, Any, Any]:
-    """Stage, journey and temperature codes (indexes into STAGES, JOURNEY_STEPS, TEMPERATURES)."""
-    c = {name: t[pre + name] for name in _THRESHOLDS}
+def _codes(c: dict[str, np.ndarray], d: int, ival: float, k: int, policy: Policy) -> tuple[np.ndarray, ...]:
+    """Stage, journey and temperature codes (indexes into STAGES, JOURNEY_STEPS, TEMPERATURES) on day ``d``."""
     tp = policy.temperature
-    stage = ibis.cases(
-        (d < c["circ_until"], 4), (c["eng"] == 1, 3), (d < c["partic_until"], 3), (c["repeat"] == 1, 2),
-        (d < c["contact_until"], 2), (c["bought"] == 1, 1), else_=0,
-    )
-    journey = ibis.cases((c["j_top"] == 1, 6), (c["j_full"] >= k, 5), else_=c["j_base"])
-    ratio = (d - c["last_order"]).cast("float64") / c["own_iv"].fill_null(ival)
-    quiet = d - c["touch"]
-    temp = ibis.cases(
-        (c["buyer"] == 2, 0),
-        ((c["buyer"] == 1) & (ratio > tp.lapsed_ratio), 2),
-        ((c["buyer"] == 1) & (ratio > tp.cooling_ratio), 1),
-        (c["buyer"] == 1, 0),
-        (quiet > tp.contact_lapsed_days, 2),
-        (quiet > tp.contact_cooling_days, 1),
-        else_=0,
-    )
+    stage = np.select(
+        [d < c["circ_until"], c["eng"], d < c["partic_until"], c["repeat"], d < c["contact_until"], c["bought"]],
+        [4, 3, 3, 2, 2, 1], 0).astype(np.int8)
+    journey = np.where(c["j_top"], 6, np.where(c["j_full"] >= k, 5, c["j_base"])).astype(np.int8)
+    iv = np.where(np.isnan(c["own_iv"]), ival, c["own_iv"])
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows of customers not yet known hold zeros
+        ratio = (d - c["last_order"]) / iv
+        quiet = d - c["touch"]
+        level = np.select([ratio > tp.lapsed_ratio, ratio > tp.cooling_ratio], [2, 1], 0)
+        touch_level = np.select([quiet > tp.contact_lapsed_days, quiet > tp.contact_cooling_days], [2, 1], 0)
+    level = np.where(c["sub_active"], 0, level)
+    temp = np.where(c["buyer"], level, touch_level).astype(np.int8)
     return stage, journey, temp
 
 
@@ -264,165 +304,108 @@ def stage_grid(
     day; the decisions those of :func:`horetsu.stages.classifier.decide` without P(alive).
     """
     nums = [to_day(d) for d in days]
-    last = nums[-1]
-    lookup, lo = _bucket_lookup(nums)
-    parts, regs = _parts(ws, policy, exclude, lookup, lo, last)
-    agg = {c: parts[c].sum() for c in _SUMS}
-    agg |= {c: parts[c].max() for c in _MAXES}
-    agg |= {c: parts[c].min() for c in _MINS}
-    agg["nps_last_value"] = parts.nps_last_value.argmax(parts.nps_last_day)
-    per = parts.group_by(["customer_id", "b"]).aggregate(**agg)
-
-    cw = ibis.cumulative_window(group_by=per.customer_id, order_by=per.b)
-    cum = {c: per[c].sum().over(cw) for c in _SUMS}
-    cum |= {c: per[c].max().over(cw) for c in _MAXES}
-    cum |= {c: per[c].min().over(cw) for c in _MINS}
-    cum["nps_last_value"] = per.nps_last_value.argmax(per.nps_last_day).over(cw)
-    acc = per.select("customer_id", "b", **cum)
+    per = _fetch(ws, policy, exclude, nums)
+    ids = per["customer_id"]
+    n = per.num_rows
+    new_cust = np.ones(n, dtype=bool)
+    if n > 1:
+        new_cust[1:] = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    start = np.maximum.accumulate(np.where(new_cust, np.arange(n), 0))
+    facts = _running(per, start)
+    b = per["b"].to_numpy().astype(np.int64)
     # a customer exists from their first order, event or registration (subscriptions and
     # categories alone do not make one, as in customer_facts); earlier rows still count
-    acc = acc.filter(acc.seen > 0)
-    firsts = ibis.memtable(pa.table({"_fb": np.arange(len(nums), dtype=np.int64),
-                                     "d_first": np.asarray(nums, dtype=np.int64)}))
-    acc = acc.join(firsts, acc.b == firsts._fb).drop("_fb")
-    acc = acc.left_join(regs, acc.customer_id == regs.customer_id).drop("customer_id_right")
-    acc = acc.select("customer_id", "b", **_thresholds(acc, policy))
-    w = ibis.window(group_by=acc.customer_id, order_by=acc.b)
-    acc = acc.mutate(next_b=acc.b.lead().over(w).fill_null(len(nums)), p_b=acc.b.lag().over(w),
-                     **{f"p_{c}": acc[c].lag().over(w) for c in _THRESHOLDS})
-    acc = acc.cache()
-    try:
-        return _evaluate(ws, acc, days, nums, policy, exclude, keep)
-    finally:
-        try:
-            acc.release()
-        except Exception:  # noqa: BLE001 - a temporary table; the engine drops it at disconnect anyway
-            pass
+    live = facts["seen"] > 0
+    cust = (np.cumsum(new_cust) - 1)[live]
+    b = b[live]
+    facts = {k: v[live] for k, v in facts.items()}
+    th = _thresholds(facts, np.asarray(nums, dtype=np.float64)[b], policy)
+    del facts
+    ids = ids.filter(pa.array(new_cust)).take(pa.array(np.unique(cust))) if len(cust) else ids.slice(0, 0)
+    cust = np.searchsorted(np.unique(cust), cust) if len(cust) else cust
+    full_k = _full_line_k(ws, policy, exclude, nums)
+    return _walk(days, nums, b, cust, th, ids, full_k, policy, keep)
 
 
-def _grid_table(days: list[int], ival: list[float], full_k: list[int]) -> Any:
-    return pa.table({
-        "j": np.arange(len(days), dtype=np.int64),
-        "d": np.asarray(days, dtype=np.int64),
-        "d_prev": np.asarray([days[0] - 1, *days[:-1]], dtype=np.int64),
-        "ival": np.asarray(ival, dtype=np.float64),
-        "ival_prev": np.asarray([ival[0], *ival[:-1]], dtype=np.float64),
-        "k": np.asarray(full_k, dtype=np.int64),
-        "k_prev": np.asarray([full_k[0], *full_k[:-1]], dtype=np.int64),
-    })
-
-
-def _evaluate(ws: Any, acc: Any, days: list[dt.date], nums: list[int], policy: Policy,
-              exclude: tuple[str, ...], keep: tuple[dt.date, ...]) -> GridResult:
-    n_days = len(nums)
-    tp = policy.temperature
-    # the shop's median own interval among repeat buyers per day: the interval of one-time buyers
-    med = _median_per_day(ws, acc, n_days)
-    ival = []
-    for i in range(n_days):
-        m = med.get(i)
-        fallback = m if m is not None and m > 0 else float(tp.default_interval_days)
-        ival.append(max(fallback, float(tp.min_interval_days)))
-    # "full line": max(min categories, ceil(share x the shop's categories known that day))
-    orders = valid_orders(ws, nums[-1], exclude)
-    cats = _categories(ws, orders)
+def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> list[int]:
+    """"Full line" per day: max(min categories, ceil(share x the shop's categories known that day))."""
+    cats = _categories(ws, valid_orders(ws, nums[-1], exclude))
     first_cat = cats.group_by("category").aggregate(day=cats.day.min()).to_pyarrow()
     cat_days = np.sort(np.asarray(first_cat["day"].to_numpy(zero_copy_only=False), dtype=np.int64))
     jp = policy.journey
     shop_cats = np.searchsorted(cat_days, np.asarray(nums, dtype=np.int64), side="right")
-    full_k = [max(jp.full_line_min_categories, int(np.ceil(np.float64(c) * jp.full_line_share))) for c in shop_cats]
-
-    grid = ibis.memtable(_grid_table(nums, ival, full_k))
-    cols = ["customer_id", "b", *_THRESHOLDS]
-    # a range's first day: the state one snapshot earlier is the previous row's
-    first = acc.select(*cols, j=acc.b, known=acc.p_b.notnull(), **{f"q_{c}": acc[f"p_{c}"] for c in _THRESHOLDS})
-    # its later days: one snapshot earlier the row's own facts held already
-    inner = acc.filter(acc.next_b > acc.b + 1)
-    inner = inner.select(*cols, j=ibis.range(inner.b + 1, inner.next_b).unnest(), known=ibis.literal(True),
-                         **{f"q_{c}": inner[c] for c in _THRESHOLDS})
-    rows = first.union(inner, distinct=False)
-    g = rows.join(grid, "j")
-    stage, journey, temp = _codes(g, "", g.d, g.ival, g.k, policy)
-    p_stage, p_journey, p_temp = _codes(g, "q_", g.d_prev, g.ival_prev, g.k_prev, policy)
-    new = ~g.known | (g.j == 0)
-    out = g.select(customer_id=g.customer_id, j=g.j.cast("int16"), stage=stage.cast("int8"),
-                   journey=journey.cast("int8"), temp=temp.cast("int8"),
-                   p_stage=ibis.ifelse(new, -1, p_stage).cast("int8"), p_journey=p_journey.cast("int8"),
-                   p_temp=p_temp.cast("int8"))
-    out = out.filter((out.p_stage == -1) | (out.p_stage != out.stage) | (out.p_temp != out.temp)
-                     | (out.p_journey != out.journey))
-    changes = out.order_by(["customer_id", "j"]).to_pyarrow()
-    keep_j = [nums.index(to_day(k)) for k in keep if to_day(k) in nums]
-    return _shape(days, changes, keep_j)
+    return [max(jp.full_line_min_categories, int(np.ceil(np.float64(c) * jp.full_line_share))) for c in shop_cats]
 
 
-def _median_per_day(ws: Any, acc: Any, n_days: int) -> dict[int, float]:
-    """Median of repeat buyers' own intervals (last - first) / (n - 1) per snapshot day."""
-    rep = acc.filter(acc.own_raw.notnull())
-    rep = rep.select(own=rep.own_raw, j=ibis.range(rep.b, rep.next_b).unnest())
-    med = rep.group_by("j").aggregate(m=rep.own.median()).to_pyarrow()
-    return {int(j): float(m) for j, m in zip(med["j"].to_pylist(), med["m"].to_pylist(), strict=True)
-            if m is not None and int(j) < n_days}
+def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray, th: dict[str, np.ndarray],
+          ids: pa.Array, full_k: list[int], policy: Policy, keep: tuple[dt.date, ...]) -> GridResult:
+    """Step through the snapshot days, each customer's current facts row at hand (vectorised over customers)."""
+    tp = policy.temperature
+    n_days, n_cust, n_s, n_t = len(nums), len(ids), len(STAGES), len(TEMPERATURES)
+    order = np.argsort(b, kind="stable")
+    bounds = np.searchsorted(b[order], np.arange(n_days + 1))
+    cur = {k: np.zeros(n_cust, dtype=v.dtype) for k, v in th.items()}  # each customer's current row's values
+    state = {k: np.zeros(n_cust, dtype=np.int8) for k in ("stage", "journey", "temp")}
+    known = np.zeros(n_cust, dtype=bool)
+    count_rows, flow_rows, change_parts, snaps = [], [], [], []
+    keep_days = {to_day(k) for k in keep}
+    for j in range(n_days):  # snapshot days (dozens), each vectorised over every customer
+        starting = order[bounds[j]:bounds[j + 1]]
+        for k, v in th.items():  # a few columns, each updated for the customers with news only
+            cur[k][cust[starting]] = v[starting]
+        was_known = known.copy()
+        known[cust[starting]] = True
+        own = cur["own_raw"][known]
+        own = own[~np.isnan(own)]
+        med = float(np.median(own)) if len(own) else None
+        fallback = med if med is not None and med > 0 else float(tp.default_interval_days)
+        ival = max(fallback, float(tp.min_interval_days))
+        stage, journey, temp = _codes(cur, nums[j], ival, full_k[j], policy)  # every customer (unknown ones unused)
+        who = np.flatnonzero(known)
+        stage, journey, temp = stage[who], journey[who], temp[who]
+        old = was_known[who]
+        p_stage, p_journey, p_temp = (state[k][who] for k in ("stage", "journey", "temp"))
+        changed = ~old | (p_stage != stage) | (p_temp != temp) | (p_journey != journey)
+        sel = who[changed]
+        change_parts.append((sel, np.full(len(sel), j, np.int16), stage[changed], journey[changed], temp[changed]))
+        count_rows.append(np.bincount(stage.astype(np.int64) * n_t + temp, minlength=n_s * n_t))
+        src = np.where(old, p_stage, n_s).astype(np.int64)
+        flow_rows.append(np.bincount(src * n_s + stage, minlength=(n_s + 1) * n_s))
+        state["stage"][who], state["journey"][who], state["temp"][who] = stage, journey, temp
+        if nums[j] in keep_days:
+            snaps.append(pa.table({"customer_id": ids.take(pa.array(who)),
+                                   "as_of": pa.array([days[j]] * len(who), pa.date32()),
+                                   "stage": _names(STAGES, stage), "journey_step": _names(JOURNEY_STEPS, journey),
+                                   "temperature": _names(TEMPERATURES, temp)}, schema=SNAPSHOT_SCHEMA))
+    counts = np.asarray(count_rows).reshape(n_days, n_s, n_t)
+    jj, ss, tt = np.nonzero(counts)
+    count_table = pa.table({"as_of": _dates(days, jj), "stage": _names(STAGES, ss),
+                            "temperature": _names(TEMPERATURES, tt), "customers": pa.array(counts[jj, ss, tt], pa.int64())})
+    flows = np.asarray(flow_rows).reshape(n_days, n_s + 1, n_s)
+    flows[0] = 0
+    jj, ff, tt = np.nonzero(flows)
+    from_names = pa.array([*STAGES, NEW], pa.string())
+    transitions = pa.table({"period_from": _dates(days, jj - 1), "period_to": _dates(days, jj),
+                            "from_stage": from_names.take(pa.array(ff)), "to_stage": _names(STAGES, tt),
+                            "customers": pa.array(flows[jj, ff, tt], pa.int64())})
+    who = np.concatenate([p[0] for p in change_parts]) if change_parts else np.zeros(0, np.int64)
+    jcol = np.concatenate([p[1] for p in change_parts]) if change_parts else np.zeros(0, np.int16)
+    by = np.lexsort((jcol, who))  # customer ids are sorted, so by customer then day
+    cols = [np.concatenate([p[i] for p in change_parts])[by] if change_parts else np.zeros(0, np.int8)
+            for i in (2, 3, 4)]
+    changes = pa.table({"customer_id": ids.take(pa.array(who[by])), "as_of": _dates(days, jcol[by]),
+                        "stage": _names(STAGES, cols[0]), "journey_step": _names(JOURNEY_STEPS, cols[1]),
+                        "temperature": _names(TEMPERATURES, cols[2])}, schema=SNAPSHOT_SCHEMA)
+    snap_table = pa.concat_tables(snaps) if snaps else changes.slice(0, 0)
+    return GridResult(days=days, counts=count_table, transitions=transitions, changes=changes, snapshots=snap_table)
 
 
 def _dates(days: list[dt.date], j: Any) -> pa.Array:
-    lookup = pa.array(days, pa.date32())
-    return lookup.take(pc.cast(j, pa.int64()))
+    return pa.array(days, pa.date32()).take(pa.array(np.asarray(j, dtype=np.int64)))
 
 
 def _names(values: tuple[str, ...], codes: Any) -> pa.Array:
-    return pa.array(list(values), pa.string()).take(pc.cast(codes, pa.int64()))
-
-
-def _shape(days: list[dt.date], ch: pa.Table, keep_j: list[int]) -> GridResult:
-    """Counts, flows and per-customer rows from the change rows (sorted by customer, day)."""
-    n_days, n_s, n_t = len(days), len(STAGES), len(TEMPERATURES)
-    j = ch["j"].to_numpy().astype(np.int64)
-    s, t = ch["stage"].to_numpy().astype(np.int64), ch["temp"].to_numpy().astype(np.int64)
-    ps, pt = ch["p_stage"].to_numpy().astype(np.int64), ch["p_temp"].to_numpy().astype(np.int64)
-    old = ps >= 0
-    # customers per (day, stage, temperature): +1 into the new state, -1 out of the old one
-    size = n_days * n_s * n_t
-    delta = np.bincount((j * n_s + s) * n_t + t, minlength=size).astype(np.int64)
-    delta -= np.bincount(((j * n_s + ps) * n_t + pt)[old], minlength=size)
-    state = np.cumsum(delta.reshape(n_days, n_s * n_t), axis=0).reshape(n_days, n_s, n_t)
-    jj, ss, tt = np.nonzero(state)
-    counts = pa.table({"as_of": _dates(days, pa.array(jj)), "stage": _names(STAGES, pa.array(ss)),
-                       "temperature": _names(TEMPERATURES, pa.array(tt)),
-                       "customers": pa.array(state[jj, ss, tt], pa.int64())})
-    # flows between consecutive days: (new) and moves from the change rows, the rest stayed
-    by_stage = state.sum(axis=2)
-    src = np.where(old, ps, n_s)  # n_s stands for "(new)"
-    moved = (ps != s) | ~old
-    flow = np.bincount(((j * (n_s + 1) + src) * n_s + s)[moved], minlength=n_days * (n_s + 1) * n_s)
-    flow = flow.reshape(n_days, n_s + 1, n_s).astype(np.int64)
-    left = flow[:, :n_s, :].sum(axis=2)
-    for k in range(n_s):  # five stages: the diagonal (stayed) of every day at once
-        flow[1:, k, k] = by_stage[:-1, k] - left[1:, k]
-    flow[0] = 0
-    jj, ff, tt2 = np.nonzero(flow)
-    from_names = pa.array([*STAGES, NEW], pa.string())
-    transitions = pa.table({"period_from": _dates(days, pa.array(jj - 1)), "period_to": _dates(days, pa.array(jj)),
-                            "from_stage": from_names.take(pa.array(ff)), "to_stage": _names(STAGES, pa.array(tt2)),
-                            "customers": pa.array(flow[jj, ff, tt2], pa.int64())})
-    changes = pa.table({"customer_id": ch["customer_id"], "as_of": _dates(days, ch["j"]),
-                        "stage": _names(STAGES, ch["stage"]), "journey_step": _names(JOURNEY_STEPS, ch["journey"]),
-                        "temperature": _names(TEMPERATURES, ch["temp"])}, schema=SNAPSHOT_SCHEMA)
-    # the full rows on the kept days: each customer's latest change on or before the day
-    ids = ch["customer_id"]
-    n = ch.num_rows
-    last_of_customer = np.ones(n, dtype=bool)
-    if n > 1:
-        last_of_customer[:-1] = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
-    picks = []
-    for kj in keep_j:  # a handful of days
-        upto = j <= kj
-        nxt = np.append(j[1:], n_days) if n else j
-        take = upto & (last_of_customer | (nxt > kj))
-        picks.append(changes.filter(pa.array(take)).set_column(1, "as_of", _dates(days, pa.array(np.full(
-            int(take.sum()), kj, np.int64)))))
-    snaps = pa.concat_tables(picks) if picks else changes.slice(0, 0)
-    return GridResult(days=days, counts=counts, transitions=transitions, changes=changes, snapshots=snaps)
+    return pa.array(list(values), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
 
 __all__ = ["GridResult", "grid_days", "history_days", "stage_grid"]
