@@ -187,7 +187,8 @@ def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -
     agg = {c: parts[c].sum() for c in _SUMS}
     agg |= {c: parts[c].max() for c in _MAXES}
     agg |= {c: parts[c].min() for c in _MINS}
-    agg["nps_last_value"] = parts.nps_last_value.argmax(parts.nps_last_day)
+    # only the events' part has an NPS value, already one per (customer, bucket)
+    agg["nps_last_value"] = parts.nps_last_value.max()
     per = parts.group_by(["customer_id", "b"]).aggregate(**agg)
     per = per.left_join(regs, per.customer_id == regs.customer_id).drop("customer_id_right")
     return per.order_by(["customer_id", "b"]).to_pyarrow()
