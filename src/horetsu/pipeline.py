@@ -38,21 +38,23 @@ from horetsu.playbook.rules import evaluate
 from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
 from horetsu.stages.classifier import add_evidence, decide
 from horetsu.stages.facts import facts_table
-from horetsu.stages.history import movement_stats, stage_history, transition_matrix_from_snapshots
+from horetsu.stages.grid import SNAPSHOT_SCHEMA, history_days, stage_grid
+from horetsu.stages.history import movement_stats, transition_matrix_from_snapshots
 from horetsu.stages.overlays import journey_funnel
 from horetsu.playbook.policy import load_policy
 
 #: columns the purchase and spend models add to results/customers.parquet
 MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")
 
-SNAPSHOT_DAYS = 182  # stage snapshots half a year apart ...
-HISTORY_DAYS = 364  # ... over the last year: the report's flow and moved / stalled / cooled
+SNAPSHOT_DAYS = 182  # the report's flow: the stages a year ago, half a year ago and now;
+HISTORY_DAYS = 364  # moved / stalled / cooled and stage_monthly cover every month end
 MOVE_WINDOW_DAYS = SNAPSHOT_DAYS
 HOLDOUT_WEEKS = 26  # the last half year is held out to check the purchase model ...
 MIN_HOLDOUT_WEEKS = 4  # ... or a third of a shorter history, at least four weeks
 
 #: results the pipeline adds to the analytics tables (a contract with the readers)
-PIPELINE_RESULTS = ("stage_snapshots", "stage_flow", "stage_movement", "funnel", "holdout", "gate_counts")
+PIPELINE_RESULTS = ("stage_snapshots", "stage_flow", "stage_movement", "funnel", "holdout", "gate_counts",
+                    "stage_monthly", "stage_transitions")
 RESULT_NAMES = (*_analytics.RESULT_NAMES, *PIPELINE_RESULTS)
 
 
@@ -203,20 +205,29 @@ def analyze(
     def _history() -> None:
         if not stages:
             return
-        frame = state["frame"]
-        days = [day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS)]
-        past = stage_history(ws, start=days[0], end=days[-1], freq=SNAPSHOT_DAYS, exclude_statuses=exclude)
-        now = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
-        snaps = pa.concat_tables([past, pa.Table.from_pandas(now[list(past.column_names)], schema=past.schema,
-                                                             preserve_index=False)])
-        tables["stage_snapshots"] = snaps
-        picks = [*days, day]
+        frame, policy = state["frame"], state["policy"]
+        flow_days = tuple(day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS))
+        days, start = history_days(ws, day, flow_days)
+        grid = stage_grid(ws, days, policy, exclude, keep=flow_days)
+        # the as-of day's rows are the results' own (their temperature also weighs P(alive))
+        now_frame = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
+        now = pa.Table.from_pandas(now_frame[list(SNAPSHOT_SCHEMA.names)], schema=SNAPSHOT_SCHEMA, preserve_index=False)
+        meta_start = {b"history_start": start.isoformat().encode()}
+        snaps = pa.concat_tables([grid.snapshots.filter(pc.less(grid.snapshots["as_of"], pa.scalar(day))), now])
+        tables["stage_snapshots"] = snaps.replace_schema_metadata(meta_start)
+        counts = grid.counts.filter(pc.less(grid.counts["as_of"], pa.scalar(day)))
+        tables["stage_monthly"] = pa.concat_tables([counts, _counts_now(now_frame, day)])
+        tables["stage_transitions"] = grid.transitions
+        picks = [*flow_days, day]
         parts = []
         for a, b in zip(picks, picks[1:], strict=False):  # two periods
             m = transition_matrix_from_snapshots(snaps, a, b).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
-        tables["stage_movement"] = movement_stats(snaps, windows=(MOVE_WINDOW_DAYS,))
+        changes = pa.concat_tables([_runs_and_lapses(grid.changes.filter(pc.less(grid.changes["as_of"], pa.scalar(day)))),
+                                    now])
+        tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
+                                                  last_date=day)
 
     @step("funnel")
     def _funnel() -> None:
@@ -281,6 +292,28 @@ def analyze(
     tables["customers"] = _with_model_metadata(tables["customers"], day, meta.get("models"))
     ws.write_results({**tables, "meta.json": payload})
     return AnalyzeResult(as_of=day, tables=tables, meta=meta)
+
+
+def _runs_and_lapses(changes: pa.Table) -> pa.Table:
+    """The change rows moved / stalled / cooled need: a customer's first, a new stage, lapsed or no longer."""
+    n = changes.num_rows
+    if n < 2:
+        return changes
+    ids, stage = changes["customer_id"], changes["stage"]
+    lapsed = pc.equal(changes["temperature"], "lapsed")
+    keep = pc.or_(pc.not_equal(ids.slice(1), ids.slice(0, n - 1)),
+                  pc.or_(pc.not_equal(stage.slice(1), stage.slice(0, n - 1)),
+                         pc.not_equal(lapsed.slice(1), lapsed.slice(0, n - 1))))
+    return changes.filter(pa.concat_arrays([pa.array([True]), *keep.chunks]) if isinstance(keep, pa.ChunkedArray)
+                          else pa.concat_arrays([pa.array([True]), keep]))
+
+
+def _counts_now(frame: pd.DataFrame, day: dt.date) -> pa.Table:
+    """as_of, stage, temperature, customers of the results' own classification."""
+    g = frame.groupby(["stage", "temperature"]).size().reset_index(name="customers").sort_values(["stage", "temperature"])
+    return pa.table({"as_of": pa.array([day] * len(g), pa.date32()), "stage": pa.array(g["stage"].astype(str), pa.string()),
+                     "temperature": pa.array(g["temperature"].astype(str), pa.string()),
+                     "customers": pa.array(g["customers"].to_numpy(), pa.int64())})
 
 
 def _holdout_table(ws: Any, day: dt.date, exclude: tuple[str, ...], model_name: str | None) -> pa.Table | None:

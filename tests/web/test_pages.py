@@ -221,3 +221,19 @@ def test_twenty_concurrent_clients_get_no_error(served, client_for):
     with ThreadPoolExecutor(20) as pool:
         statuses = [s for got in pool.map(worker, range(20)) for s in got]
     assert statuses and set(statuses) == {200}
+
+
+@SQLITE
+def test_stages_page_flows_between_the_last_monthly_snapshots(served, client_for, web_ws):
+    import json
+
+    tr = pq.read_table(web_ws / "results" / "stage_transitions.parquet").to_pandas()
+    last = sorted(set(tr["period_to"]))[-3:]
+    page = client_for(served, "viewer").get("/stages").text
+    m = re.search(r'<script type="application/json" id="fig-flow">(.*?)</script>', page, re.S)
+    assert m, page[:3000]
+    fig = json.loads(m.group(1))
+    # the Sankey's flows are the stored ones into the last three month ends (none made up, none left out)
+    values = sorted(v for d in fig["data"] for v in (d.get("link") or {}).get("value", []))
+    want = tr[tr["period_to"].isin(last) & (tr["customers"] > 0)]["customers"]
+    assert values == sorted(int(v) for v in want)

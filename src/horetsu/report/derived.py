@@ -51,6 +51,14 @@ class Derived:
     def stage_flow(self) -> pd.DataFrame | None:
         return self._frame("stage_flow")
 
+    def stage_monthly(self) -> pd.DataFrame | None:
+        """as_of (month ends and the as-of day), stage, temperature, customers."""
+        return self._frame("stage_monthly")
+
+    def stage_transitions(self) -> pd.DataFrame | None:
+        """period_from, period_to, from_stage, to_stage, customers between consecutive snapshots."""
+        return self._frame("stage_transitions")
+
     def movement(self) -> pd.DataFrame | None:
         return self._frame("stage_movement")
 

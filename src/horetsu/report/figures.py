@@ -374,6 +374,21 @@ def stage_distribution(counts: pd.DataFrame, tr: Tr) -> go.Figure:
     )
 
 
+def stage_months(wide: pd.DataFrame, tr: Tr) -> go.Figure:
+    """``wide``: index snapshot day (month ends), one column per stage id, values customers."""
+    x = [str(d)[:7] for d in wide.index]
+    traces = [
+        go.Bar(name=tr.stage(s), x=x, y=wide[s], marker_color=theme.STAGE_COLOURS.get(s, theme.GREY),
+               hovertemplate="%{x}: %{y:,d}<extra></extra>")
+        for s in wide.columns
+    ]
+    return _fig(
+        tr("fig.stage_monthly"), traces, barmode="stack",
+        xaxis={"title": {"text": tr("ax.month")}, "type": "category"},
+        yaxis={"title": {"text": tr("ax.customers")}, "tickformat": INT_FMT},
+    )
+
+
 def count_heatmap(matrix: pd.DataFrame, title: str, x_title: str, y_title: str, tr: Tr) -> go.Figure:
     z = matrix.to_numpy(dtype=float)
     heat = go.Heatmap(

@@ -140,6 +140,7 @@ LABELS: Labels = {
     "fig.stage_dist": ("ステージ別 顧客数と温度", "Customers per stage and temperature"),
     "fig.rfm_stage": ("RFMセグメント × ステージ", "RFM segment × stage"),
     "fig.stage_flow": ("ステージ間の移動（時系列）", "Flow between stages over time"),
+    "fig.stage_monthly": ("月末ごとのステージ別顧客数", "Customers per stage at each month end"),
     "fig.stage_moves": ("ステージ別：進んだ・停滞・冷えた", "Per stage: moved, stalled, cooled"),
     "fig.funnel_cohorts": ("初回接点の月別：各ステップに到達した割合", "Share reaching each step, by month of first contact"),
     "ax.first_contact": ("初回接点の月", "Month of first contact"),
@@ -336,10 +337,10 @@ LABELS: Labels = {
     "t.goal": ("目指すこと", "Goal"),
     "t.current": ("現在の顧客数", "Now in stage"),
     "note.movement": (
-        "1年前・半年前・現在のスナップショットから計算。「次へ進んだ」は次のスナップショット（半年後）までに上のステージへ移った割合、"
+        "全期間の月末ごとのスナップショット（最後は基準日）から計算。「次へ進んだ」はそのステージに入ってから半年以内に上のステージへ移った割合、"
         "「停滞」は現在そのステージにいる顧客のうち、上へ進んだ人の80%点より長く留まっている（離脱していない）顧客の割合、「冷えた」はそのステージにいる間に離脱した割合です。",
-        "From snapshots a year ago, half a year ago and now. Moved up: share who reached a higher stage by the next "
-        "snapshot (half a year later); stalled: share of those now in the stage (not lapsed) who have stayed longer than 80% of those who moved up; cooled: share "
+        "From snapshots at every month end of the whole history (the last one on the as-of day). Moved up: share who "
+        "reached a higher stage within half a year of entering; stalled: share of those now in the stage (not lapsed) who have stayed longer than 80% of those who moved up; cooled: share "
         "who lapsed while in the stage.",
     ),
     "t.cooling": ("冷えつつある・離脱した顧客へ", "For cooling or lapsed customers"),

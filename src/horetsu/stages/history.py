@@ -124,7 +124,7 @@ def _frame(snapshots: Any) -> pd.DataFrame:
     return df
 
 
-def spells(snapshots: Any, history_start: Any = None) -> pd.DataFrame:
+def spells(snapshots: Any, history_start: Any = None, last_date: Any = None) -> pd.DataFrame:
     """Consecutive runs of one stage per customer, with how each run ended.
 
     Columns: customer_id, stage, start, last, next_stage, exit (the snapshot date at which
@@ -149,7 +149,7 @@ def spells(snapshots: Any, history_start: Any = None) -> pd.DataFrame:
         return empty
     start_mark = parse_date(history_start) if history_start is not None else None
     first_date = pd.Timestamp(start_mark) if start_mark else (history_start_of(snapshots) or df["as_of"].min())
-    last_date = df["as_of"].max()
+    last_date = pd.Timestamp(parse_date(last_date)) if last_date is not None else df["as_of"].max()
     new = (df["customer_id"] != df["customer_id"].shift()) | (df["stage"] != df["stage"].shift())
     df["spell"] = new.cumsum()
     df["is_lapsed"] = df["temperature"] == "lapsed"
@@ -179,7 +179,7 @@ def spells(snapshots: Any, history_start: Any = None) -> pd.DataFrame:
 
 def movement_stats(
     snapshots: Any, windows: tuple[int, ...] = (30, 90, 180), stall_percentile: float = 0.8,
-    history_start: Any = None,
+    history_start: Any = None, last_date: Any = None,
 ) -> pa.Table:
     """Per stage: where customers moved, stalled and cooled.
 
@@ -194,8 +194,12 @@ def movement_stats(
     * ``cooled_share``: runs (all of them) during which the customer was lapsed at some snapshot
     * ``stalled``: customers still in the stage at the last snapshot, not lapsed, for longer
       than the percentile of movers' time in the stage (see :func:`stalled_customers`)
+
+    ``snapshots`` may be compressed (a row only where a customer's state changes, as
+    :func:`horetsu.stages.grid.stage_grid` gives them); ``last_date`` is then the last
+    snapshot day.
     """
-    sp = spells(snapshots, history_start)
+    sp = spells(snapshots, history_start, last_date)
     last_date = sp.attrs.get("last_date")
     stalled = stalled_customers(snapshots, stall_percentile, _spells=sp).to_pandas()
     rows = []

@@ -41,6 +41,18 @@ def monthly_sales(timeline: pd.DataFrame | None, lang: str) -> str | None:
     return as_json(figures.monthly_revenue_by_kind(wide, Tr(lang)))
 
 
+def monthly_flow(transitions: pd.DataFrame | None, lang: str, periods: int = 3) -> str | None:
+    """The report's Sankey over the last ``periods`` steps between monthly snapshots (stored flows)."""
+    if transitions is None or transitions.empty:
+        return None
+    from horetsu.report import figures
+
+    ends = sorted(set(transitions["period_to"]))[-periods:]
+    flows = transitions[transitions["period_to"].isin(ends) & (transitions["customers"] > 0)]
+    flows = flows.assign(period_from=flows["period_from"].astype(str), period_to=flows["period_to"].astype(str))
+    return as_json(figures.stage_flow(flows, Tr(lang)))
+
+
 def stage_flow(snapshots: pd.DataFrame | None, lang: str) -> str | None:
     """The report's Sankey between the last monthly snapshots, when the results hold them."""
     if snapshots is None or snapshots.empty:

@@ -215,6 +215,13 @@ class Results:
                 return self.frame("SELECT * FROM read_parquet(?)", [self._file(name)])
         return None
 
+    def transitions(self) -> Any:
+        """Flows between consecutive monthly snapshots (the results' stage_transitions), else None."""
+        if not self.has("stage_transitions"):
+            return None
+        return self.frame("SELECT * FROM read_parquet(?) ORDER BY period_to, from_stage, to_stage",
+                          [self._file("stage_transitions")])
+
     def timeline_frame(self) -> Any:
         return self.frame("SELECT * FROM read_parquet(?)", [self._file("timeline")]) if self.has("timeline") else None
 

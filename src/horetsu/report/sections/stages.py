@@ -34,6 +34,19 @@ def flows(data: ReportData) -> pd.DataFrame | None:
     return out[out["customers"] > 0]
 
 
+MAX_STAGE_MONTHS = 36  # most recent month ends shown
+
+
+def monthly(data: ReportData) -> pd.DataFrame | None:
+    """Customers per stage (columns, in stage order) at each stored snapshot day (index), the last months."""
+    df = data.derived.stage_monthly()
+    if df is None:
+        return None
+    wide = df.pivot_table(index="as_of", columns="stage", values="customers", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=[s for s in STAGES if s in wide.columns])
+    return wide.sort_index().tail(MAX_STAGE_MONTHS)
+
+
 def movement(data: ReportData) -> pd.DataFrame | None:
     """stage, moved_share (up by the next snapshot), stalled_share, cooled_share, median_days, stalled."""
     df = data.derived.movement()
@@ -72,6 +85,9 @@ def build_stages(data: ReportData, tr: Tr) -> Section:
         m = m.reindex(columns=[s for s in STAGES if s in m.columns])
         m.columns = [tr.stage(s) for s in m.columns]
         sec.chart("rfm_stage", figures.count_heatmap(m, tr("fig.rfm_stage"), tr("ax.stage"), tr("ax.rfm_segment"), tr))
+    months = monthly(data)
+    if months is not None and len(months):
+        sec.chart("monthly", figures.stage_months(months, tr))
     fl = flows(data)
     if fl is not None and len(fl):
         sec.chart("flow", figures.stage_flow(fl, tr))

@@ -133,7 +133,7 @@ def stages(request: Any) -> Any:
     return page(request, "horetsu/stages.html", {
         "tables": [("stages.by_temperature", by_temp), ("stages.by_rfm", by_rfm), ("stages.by_cpm", by_cpm),
                    ("stages.by_journey", by_journey)],
-        "flow_chart": charts.stage_flow(res.snapshots(), lang),
+        "flow_chart": charts.monthly_flow(res.transitions(), lang) or charts.stage_flow(res.snapshots(), lang),
         "stage_chart": charts.stage_distribution(res.counts("stage", "temperature"), lang),
         "rfm_grid": _rfm_grid(rfm_cells),
     })

@@ -1,0 +1,417 @@
+"""Stage snapshots on a grid of days over the whole history, set-based.
+
+One engine query decides every customer's stage, journey step and temperature at every
+snapshot day (month ends by default): not one query per date.  How:
+
+1. every purchase day, new category, event, subscription start or end and registration
+   is put in its *bucket*: the index of the first snapshot day on or after it;
+2. per (customer, bucket) those are aggregated, and running totals / maxima over the
+   buckets (window functions) give each customer's facts as of each bucket;
+3. each such row stands for the snapshot days from its bucket to the customer's next
+   one (nothing new happened in between), so it is expanded over that range and the
+   stage rules of :func:`horetsu.stages.classifier.decide` are applied as engine
+   expressions at each day; the stage one snapshot earlier is decided in the same row
+   (from the previous row's facts at a range's first day), so flows need no self-join.
+
+The readers need counts (per day × stage × temperature, and transitions between
+consecutive snapshot days) and, for moved / stalled / cooled, the rows where a
+customer's stage, journey step or temperature changes; per-customer rows at every snapshot day are
+never materialised.  Temperature here uses the purchase rhythm only (P(alive) is not
+known for past dates), as in :func:`horetsu.stages.history.stage_history`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horetsu.core import subscriptions
+from horetsu.core.dates import to_day, ts_day
+from horetsu.stages.facts import _categories, events_until, valid_orders
+from horetsu.stages.history import NEW, _first_day, snapshot_dates
+from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy
+
+SNAPSHOT_SCHEMA = pa.schema([("customer_id", pa.string()), ("as_of", pa.date32()), ("stage", pa.string()),
+                             ("journey_step", pa.string()), ("temperature", pa.string())])
+
+
+@dataclass
+class GridResult:
+    """What :func:`stage_grid` computed.
+
+    ``counts``: as_of, stage, temperature, customers (every snapshot day).
+    ``transitions``: period_from, period_to, from_stage (``(new)`` for customers not yet
+    known), to_stage, customers (between consecutive snapshot days; zero pairs omitted).
+    ``changes``: customer_id, as_of, stage, journey_step, temperature: a row where a
+    customer first appears or their stage, journey step or temperature changes (the snapshots,
+    compressed: a customer's state on a day is their latest row on or before it).
+    ``snapshots``: the full per-customer rows at the days asked for in ``keep``.
+    """
+
+    days: list[dt.date]
+    counts: pa.Table
+    transitions: pa.Table
+    changes: pa.Table
+    snapshots: pa.Table
+
+
+def grid_days(first: dt.date | None, end: dt.date, extra: tuple[dt.date, ...] = ()) -> list[dt.date]:
+    """Month ends from ``first`` to ``end``, ``end`` itself and the ``extra`` days up to ``end``."""
+    days = set(snapshot_dates(first, end, "month")) if first is not None and first <= end else {end}
+    days |= {d for d in extra if d <= end}
+    return sorted(days)
+
+
+def history_days(ws: Any, end: dt.date, extra: tuple[dt.date, ...] = ()) -> tuple[list[dt.date], dt.date]:
+    """The snapshot days of the whole history up to ``end`` and the history's start.
+
+    The start is the day before the first order, event or registration: nobody is
+    "already in a stage" then, so every run's entry is observed.
+    """
+    first = _first_day(ws)
+    start = (first or end) - dt.timedelta(days=1)
+    return grid_days(first, end, extra), start
+
+
+def _bucket_lookup(days: list[int]) -> Any:
+    """A small table day → bucket for every day from the first snapshot's month to the last."""
+    lo = days[0] - 40
+    all_days = np.arange(lo, days[-1] + 1, dtype=np.int64)
+    buckets = np.searchsorted(np.asarray(days, dtype=np.int64), all_days, side="left").astype(np.int64)
+    return ibis.memtable(pa.table({"_lk_day": all_days, "_lk_b": buckets})), lo
+
+
+def _bucketed(t: Any, col: str, lookup: Any, lo: int, last: int) -> Any:
+    """``t`` with ``b``: the bucket of day column ``col`` (days before the grid are bucket 0)."""
+    t = t.filter(t[col] <= last).mutate(_lk_key=ibis.greatest(t[col], lo))
+    return t.join(lookup, t._lk_key == lookup._lk_day).drop("_lk_key", "_lk_day").rename(b="_lk_b")
+
+
+_NULL_I = ibis.null().cast("int64")
+_NULL_F = ibis.null().cast("float64")
+#: per-(customer, bucket) columns and how they accumulate over the buckets
+_SUMS = ("n_orders", "n_categories", "sub_running", "n_subscriptions", "seen")
+_MAXES = ("last_order_day", "last_event_day", "last_contact_event_day", "last_participation_day",
+          "last_advocacy_day", "nps_last_day")
+_MINS = ("first_order_day", "first_advocate_day")
+_FACTS = (*_SUMS, *_MAXES, *_MINS, "nps_last_value")
+
+
+def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int) -> Any:
+    """Union of per-(customer, bucket) activity rows, every fact column present."""
+    st = policy.stages
+    orders = valid_orders(ws, last, exclude)
+
+    def shape(t: Any, **cols: Any) -> Any:
+        vals = {}
+        for name in _FACTS:
+            if name in cols:
+                vals[name] = cols[name].cast("float64" if name == "nps_last_value" else "int64")
+            else:
+                vals[name] = _NULL_F if name == "nps_last_value" else _NULL_I
+        return t.select(customer_id=t.customer_id, b=t.b, **vals)
+
+    days = _bucketed(orders.select("customer_id", "day").distinct(), "day", lookup, lo, last)
+    od = days.group_by(["customer_id", "b"]).aggregate(n=days.count(), lastd=days.day.max(), firstd=days.day.min())
+    parts = [shape(od, n_orders=od.n, last_order_day=od.lastd, first_order_day=od.firstd, seen=od.n)]
+
+    cats = _categories(ws, orders)
+    first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
+    fc = _bucketed(first_cat, "day", lookup, lo, last)
+    fc = fc.group_by(["customer_id", "b"]).aggregate(n=fc.count())
+    parts.append(shape(fc, n_categories=fc.n))
+
+    subs = subscriptions.with_days(ws.table("subscriptions"))
+    subs = subs.filter(subs.start_day <= last)
+    ended_by_status = subs.status.lower().isin(list(subscriptions.ENDED_STATUSES)).fill_null(False)
+    open_ended = subs.end_day.isnull() & ~ended_by_status
+    ever_runs = open_ended | (subs.end_day > subs.start_day).fill_null(False)
+    starts = _bucketed(subs.mutate(runs=ibis.ifelse(ever_runs, 1, 0)), "start_day", lookup, lo, last)
+    starts = starts.group_by(["customer_id", "b"]).aggregate(n=starts.count(), r=starts.runs.sum())
+    parts.append(shape(starts, n_subscriptions=starts.n, sub_running=starts.r))
+    ends = subs.filter(subs.end_day.notnull() & (subs.end_day > subs.start_day))
+    ends = _bucketed(ends, "end_day", lookup, lo, last)
+    ends = ends.group_by(["customer_id", "b"]).aggregate(r=ends.count())
+    parts.append(shape(ends, sub_running=-ends.r))
+
+    events = events_until(ws, last)
+    eb = _bucketed(events, "day", lookup, lo, last)
+
+    def lastd(types: list[str]) -> Any:
+        return eb.day.max(where=eb.type.isin(types or ["__none__"]))
+
+    nps_cond = (eb.type == "nps_response") & eb.value.notnull()
+    sent = eb.type.isin(policy.messages.sent_event_types or ["__none__"])
+    ev = eb.group_by(["customer_id", "b"]).aggregate(
+        seen=eb.count(),
+        last_event_day=eb.day.max(where=~sent),
+        last_contact_event_day=lastd(st.empathy.contact_events),
+        last_participation_day=lastd(st.engagement.participation_events),
+        last_advocacy_day=lastd(st.circulation.advocacy_events),
+        first_advocate_day=eb.day.min(where=eb.type.isin(policy.journey.advocate_events or ["__none__"])),
+        nps_last_day=eb.day.max(where=nps_cond),
+        nps_last_value=eb.value.argmax(eb.day, where=nps_cond),
+    )
+    parts.append(shape(ev, **{c: ev[c] for c in ev.columns if c in _FACTS}))
+
+    cust = ws.table("customers")
+    cust = cust.filter(cust.customer_id.notnull()).mutate(reg_day=ts_day(cust.registered_at))
+    cust = cust.group_by("customer_id").aggregate(
+        reg_day=cust.reg_day.min(), undated=cust.reg_day.isnull().cast("int64").max())
+    # known from the start when any of its rows has no registration time
+    cust = cust.mutate(known_day=ibis.ifelse(cust.undated > 0, lo, cust.reg_day))
+    listed = _bucketed(cust, "known_day", lookup, lo, last)
+    parts.append(shape(listed, seen=ibis.literal(1)))
+    # the registration day itself bounds a range too (its temperature counts from then)
+    dated = _bucketed(cust.filter(cust.reg_day.notnull()), "reg_day", lookup, lo, last)
+    parts.append(shape(dated, seen=ibis.literal(0)))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.union(p, distinct=False)
+    return out, cust.select("customer_id", "reg_day")
+
+
+_NONE = -1  # "no such day" in the thresholds (day numbers are positive)
+
+
+def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> pa.Table:
+    """The one engine query: per (customer, bucket) activity, sorted by customer and bucket."""
+    lookup, lo = _bucket_lookup(nums)
+    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1])
+    agg = {c: parts[c].sum() for c in _SUMS}
+    agg |= {c: parts[c].max() for c in _MAXES}
+    agg |= {c: parts[c].min() for c in _MINS}
+    # only the events' part has an NPS value, already one per (customer, bucket)
+    agg["nps_last_value"] = parts.nps_last_value.max()
+    per = parts.group_by(["customer_id", "b"]).aggregate(**agg)
+    per = per.left_join(regs, per.customer_id == regs.customer_id).drop("customer_id_right")
+    return per.order_by(["customer_id", "b"]).to_pyarrow()
+
+
+def _num(t: pa.Table, name: str, fill: float = np.nan, dtype: Any = np.float32) -> np.ndarray:
+    """A column as floats, NaN where missing.  Day numbers and counts are integers far below
+    2**24, so float32 holds them exactly at half the memory (1M customers x 70 months)."""
+    col = t[name]
+    if col.null_count == 0:
+        return col.to_numpy().astype(dtype)
+    arrow = pa.float32() if dtype == np.float32 else pa.float64()
+    return pc.fill_null(pc.cast(col, arrow), fill).to_numpy()
+
+
+def _running(t: pa.Table, start: np.ndarray) -> dict[str, np.ndarray]:
+    """Each row's facts accumulated over the customer's rows so far (vectorised, no loop).
+
+    ``start``: index of the customer's first row, per row.  Sums accumulate; the latest
+    days (and the NPS value given last) carry forward; the first days are the first seen.
+    """
+    n = t.num_rows
+    idx = np.arange(n)
+    out: dict[str, np.ndarray] = {}
+    for c in _SUMS:
+        x = _num(t, c, 0.0)
+        cs = np.cumsum(x)
+        out[c] = cs - (cs[start] - x[start])
+
+    def carry(x: np.ndarray, present: np.ndarray) -> np.ndarray:
+        last = np.maximum.accumulate(np.where(present, idx, -1))
+        ok = last >= start
+        return np.where(ok, x[np.maximum(last, 0)], np.nan)
+
+    for c in _MAXES:  # later buckets hold later days: the running max is the latest present
+        x = _num(t, c)
+        out[c] = carry(x, ~np.isnan(x))
+    nps = _num(t, "nps_last_value", dtype=np.float64)  # a score: compared with the policy's threshold
+    out["nps_last_value"] = carry(nps, ~np.isnan(_num(t, "nps_last_day")))
+    for c in _MINS:  # the first present value is the smallest
+        x = _num(t, c)
+        present = ~np.isnan(x)
+        seen_before = np.cumsum(present) - present
+        first = present & (seen_before - (np.cumsum(present)[start] - present[start]) == 0)
+        out[c] = carry(x, first)
+    out["reg_day"] = _num(t, "reg_day")
+    return out
+
+
+def _thresholds(f: dict[str, np.ndarray], d_first: np.ndarray, policy: Policy) -> dict[str, np.ndarray]:
+    """Per row: the rules of ``decide`` as day thresholds and flags.
+
+    Within a row's range of snapshot days nothing new happens, so each rule is either
+    constant or true while the day is before a threshold (a lookback's end)."""
+    st, tp = policy.stages, policy.temperature
+    n, n_cat = f["n_orders"], f["n_categories"]
+
+    def until(v: np.ndarray, days: int) -> np.ndarray:
+        return np.where(np.isnan(v), _NONE, v + days)
+
+    sub_active = f["sub_running"] > 0
+    sub_ev = sub_active & bool(st.engagement.active_subscription)
+    cross = (st.engagement.min_categories > 0) & (n >= 2) & (n_cat >= st.engagement.min_categories)
+    with np.errstate(invalid="ignore"):
+        promoter = (f["nps_last_value"] >= st.circulation.nps_promoter_min) & (sub_ev | cross)
+    prom_until = np.where(promoter, until(f["nps_last_day"], st.circulation.nps_lookback_days), _NONE)
+    steps = {s: i for i, s in enumerate(JOURNEY_STEPS)}
+    j_base = np.select([(n >= 2) & (n_cat >= 2), f["n_subscriptions"] > 0, n >= 2, n >= 1],
+                       [steps["cross_sell"], steps["subscription"], steps["repeat"], steps["trial"]], steps["lead"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = np.where(n >= 2, (f["last_order_day"] - f["first_order_day"]).astype(np.float64)
+                       / (n.astype(np.float64) - 1), np.nan)
+    reg = np.where(f["reg_day"] <= d_first, f["reg_day"], np.nan)  # registered by the range's first day
+    touch = np.fmax(reg, f["last_event_day"])
+    return {
+        "circ_until": np.maximum(until(f["last_advocacy_day"], st.circulation.advocacy_lookback_days), prom_until),
+        "eng": sub_ev | cross,
+        "partic_until": until(f["last_participation_day"], st.engagement.participation_lookback_days),
+        "repeat": n >= st.empathy.min_orders,
+        "contact_until": until(f["last_contact_event_day"], st.empathy.contact_lookback_days),
+        "bought": n >= st.landing.min_orders,
+        "j_top": ~np.isnan(f["first_advocate_day"]),
+        "j_full": np.where(n >= 2, n_cat, -1),
+        "j_base": j_base.astype(np.int8),
+        "buyer": n >= 1,
+        "sub_active": sub_active,
+        "last_order": f["last_order_day"],
+        "own_raw": own,
+        "own_iv": np.maximum(own, tp.min_interval_days),  # NaN stays NaN: one purchase
+        "touch": touch,
+    }
+
+
+def _codes(c: dict[str, np.ndarray], d: int, ival: float, k: int, policy: Policy) -> tuple[np.ndarray, ...]:
+    """Stage, journey and temperature codes (indexes into STAGES, JOURNEY_STEPS, TEMPERATURES) on day ``d``."""
+    tp = policy.temperature
+    stage = np.select(
+        [d < c["circ_until"], c["eng"], d < c["partic_until"], c["repeat"], d < c["contact_until"], c["bought"]],
+        [4, 3, 3, 2, 2, 1], 0).astype(np.int8)
+    journey = np.where(c["j_top"], 6, np.where(c["j_full"] >= k, 5, c["j_base"])).astype(np.int8)
+    iv = np.where(np.isnan(c["own_iv"]), ival, c["own_iv"])
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows of customers not yet known hold zeros
+        ratio = (d - c["last_order"]) / iv
+        quiet = d - c["touch"]
+        level = np.select([ratio > tp.lapsed_ratio, ratio > tp.cooling_ratio], [2, 1], 0)
+        touch_level = np.select([quiet > tp.contact_lapsed_days, quiet > tp.contact_cooling_days], [2, 1], 0)
+    level = np.where(c["sub_active"], 0, level)
+    temp = np.where(c["buyer"], level, touch_level).astype(np.int8)
+    return stage, journey, temp
+
+
+def stage_grid(
+    ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str, ...], keep: tuple[dt.date, ...] = ()
+) -> GridResult:
+    """Stage, journey step and temperature of every customer at every day of ``days`` (sorted).
+
+    The facts at each day equal those of :func:`horetsu.stages.facts.customer_facts` that
+    day; the decisions those of :func:`horetsu.stages.classifier.decide` without P(alive).
+    """
+    nums = [to_day(d) for d in days]
+    per = _fetch(ws, policy, exclude, nums)
+    ids = per["customer_id"]
+    n = per.num_rows
+    new_cust = np.ones(n, dtype=bool)
+    if n > 1:
+        new_cust[1:] = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    start = np.maximum.accumulate(np.where(new_cust, np.arange(n), 0))
+    facts = _running(per, start)
+    b = per["b"].to_numpy().astype(np.int64)
+    del per  # the ids are kept; the rest now lives in the NumPy arrays
+    # a customer exists from their first order, event or registration (subscriptions and
+    # categories alone do not make one, as in customer_facts); earlier rows still count
+    live = facts["seen"] > 0
+    cust = (np.cumsum(new_cust) - 1)[live]
+    b = b[live]
+    facts = {k: v[live] for k, v in facts.items()}
+    th = _thresholds(facts, np.asarray(nums, dtype=np.float64)[b], policy)
+    del facts
+    ids = ids.filter(pa.array(new_cust)).take(pa.array(np.unique(cust))) if len(cust) else ids.slice(0, 0)
+    cust = np.searchsorted(np.unique(cust), cust) if len(cust) else cust
+    full_k = _full_line_k(ws, policy, exclude, nums)
+    return _walk(days, nums, b, cust, th, ids, full_k, policy, keep)
+
+
+def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> list[int]:
+    """"Full line" per day: max(min categories, ceil(share x the shop's categories known that day))."""
+    cats = _categories(ws, valid_orders(ws, nums[-1], exclude))
+    first_cat = cats.group_by("category").aggregate(day=cats.day.min()).to_pyarrow()
+    cat_days = np.sort(np.asarray(first_cat["day"].to_numpy(zero_copy_only=False), dtype=np.int64))
+    jp = policy.journey
+    shop_cats = np.searchsorted(cat_days, np.asarray(nums, dtype=np.int64), side="right")
+    return [max(jp.full_line_min_categories, int(np.ceil(np.float64(c) * jp.full_line_share))) for c in shop_cats]
+
+
+def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray, th: dict[str, np.ndarray],
+          ids: pa.Array, full_k: list[int], policy: Policy, keep: tuple[dt.date, ...]) -> GridResult:
+    """Step through the snapshot days, each customer's current facts row at hand (vectorised over customers)."""
+    tp = policy.temperature
+    n_days, n_cust, n_s, n_t = len(nums), len(ids), len(STAGES), len(TEMPERATURES)
+    order = np.argsort(b, kind="stable")
+    bounds = np.searchsorted(b[order], np.arange(n_days + 1))
+    cur = {k: np.zeros(n_cust, dtype=v.dtype) for k, v in th.items()}  # each customer's current row's values
+    state = {k: np.zeros(n_cust, dtype=np.int8) for k in ("stage", "journey", "temp")}
+    known = np.zeros(n_cust, dtype=bool)
+    count_rows, flow_rows, change_parts, snaps = [], [], [], []
+    keep_days = {to_day(k) for k in keep}
+    for j in range(n_days):  # snapshot days (dozens), each vectorised over every customer
+        starting = order[bounds[j]:bounds[j + 1]]
+        for k, v in th.items():  # a few columns, each updated for the customers with news only
+            cur[k][cust[starting]] = v[starting]
+        was_known = known.copy()
+        known[cust[starting]] = True
+        own = cur["own_raw"][known]
+        own = own[~np.isnan(own)]
+        med = float(np.median(own)) if len(own) else None
+        fallback = med if med is not None and med > 0 else float(tp.default_interval_days)
+        ival = max(fallback, float(tp.min_interval_days))
+        stage, journey, temp = _codes(cur, nums[j], ival, full_k[j], policy)  # every customer (unknown ones unused)
+        who = np.flatnonzero(known)
+        stage, journey, temp = stage[who], journey[who], temp[who]
+        old = was_known[who]
+        p_stage, p_journey, p_temp = (state[k][who] for k in ("stage", "journey", "temp"))
+        changed = ~old | (p_stage != stage) | (p_temp != temp) | (p_journey != journey)
+        sel = who[changed]
+        change_parts.append((sel, np.full(len(sel), j, np.int16), stage[changed], journey[changed], temp[changed]))
+        count_rows.append(np.bincount(stage.astype(np.int64) * n_t + temp, minlength=n_s * n_t))
+        src = np.where(old, p_stage, n_s).astype(np.int64)
+        flow_rows.append(np.bincount(src * n_s + stage, minlength=(n_s + 1) * n_s))
+        state["stage"][who], state["journey"][who], state["temp"][who] = stage, journey, temp
+        if nums[j] in keep_days:
+            snaps.append(pa.table({"customer_id": ids.take(pa.array(who)),
+                                   "as_of": pa.array([days[j]] * len(who), pa.date32()),
+                                   "stage": _names(STAGES, stage), "journey_step": _names(JOURNEY_STEPS, journey),
+                                   "temperature": _names(TEMPERATURES, temp)}, schema=SNAPSHOT_SCHEMA))
+    counts = np.asarray(count_rows).reshape(n_days, n_s, n_t)
+    jj, ss, tt = np.nonzero(counts)
+    count_table = pa.table({"as_of": _dates(days, jj), "stage": _names(STAGES, ss),
+                            "temperature": _names(TEMPERATURES, tt), "customers": pa.array(counts[jj, ss, tt], pa.int64())})
+    flows = np.asarray(flow_rows).reshape(n_days, n_s + 1, n_s)
+    flows[0] = 0
+    jj, ff, tt = np.nonzero(flows)
+    from_names = pa.array([*STAGES, NEW], pa.string())
+    transitions = pa.table({"period_from": _dates(days, jj - 1), "period_to": _dates(days, jj),
+                            "from_stage": from_names.take(pa.array(ff)), "to_stage": _names(STAGES, tt),
+                            "customers": pa.array(flows[jj, ff, tt], pa.int64())})
+    who = np.concatenate([p[0] for p in change_parts]) if change_parts else np.zeros(0, np.int64)
+    jcol = np.concatenate([p[1] for p in change_parts]) if change_parts else np.zeros(0, np.int16)
+    by = np.lexsort((jcol, who))  # customer ids are sorted, so by customer then day
+    cols = [np.concatenate([p[i] for p in change_parts])[by] if change_parts else np.zeros(0, np.int8)
+            for i in (2, 3, 4)]
+    changes = pa.table({"customer_id": ids.take(pa.array(who[by])), "as_of": _dates(days, jcol[by]),
+                        "stage": _names(STAGES, cols[0]), "journey_step": _names(JOURNEY_STEPS, cols[1]),
+                        "temperature": _names(TEMPERATURES, cols[2])}, schema=SNAPSHOT_SCHEMA)
+    snap_table = pa.concat_tables(snaps) if snaps else changes.slice(0, 0)
+    return GridResult(days=days, counts=count_table, transitions=transitions, changes=changes, snapshots=snap_table)
+
+
+def _dates(days: list[dt.date], j: Any) -> pa.Array:
+    return pa.array(days, pa.date32()).take(pa.array(np.asarray(j, dtype=np.int64)))
+
+
+def _names(values: tuple[str, ...], codes: Any) -> pa.Array:
+    return pa.array(list(values), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
+__all__ = ["GridResult", "grid_days", "history_days", "stage_grid"]
