@@ -68,12 +68,10 @@ def customer_list(request: Any) -> Any:
     page_no = _int(request.GET.get("page"), 1)
     rows, total = res.customers_page(f, sort, desc, page_no)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    contacts = res.contacts([r["customer_id"] for r in rows])
     tnames = tactic_names(lang)
-    for r in rows:
-        c = contacts.get(r["customer_id"], {})
-        r["name"] = c.get("name") or ""
-        r["email"] = c.get("email") or ""
+    for r in rows:  # name and e-mail come with the page
+        r["name"] = r.get("name") or ""
+        r["email"] = r.get("email") or ""
         r["stage_name"] = name(lang, "stage", r["stage"])
         r["temperature_name"] = name(lang, "temperature", r["temperature"])
         r["journey_name"] = name(lang, "journey_step", r["journey_step"])
