@@ -190,6 +190,40 @@ class Results:
         out["customers"] = self.query("SELECT count(*) FROM read_parquet(?)", [cust])[0][0]
         return out
 
+    def cooled(self) -> list[tuple[dt.date, dt.date, int]]:
+        """Customers who cooled, per period: active on the period's first day and cooling on its
+        last, in the results' stage history (the snapshots at month ends and on the as-of day).
+
+        The periods are consecutive month ends and, last, the last month end → the as-of day
+        ("this month"); each is at most 31 days long (a longer gap in the history is no month).
+        ``(start, end, customers)``, oldest first; empty when the history has no such pair.
+        """
+        if not self.has("stage_snapshots"):
+            return []
+        gen = self.generation()
+        cached = getattr(self, "_cooled", None)
+        if cached and cached[0] == gen:
+            return cached[1]
+        snaps = self._file("stage_snapshots")
+        as_of = self.as_of()
+        days = sorted(r[0] for r in self.query("SELECT DISTINCT as_of FROM read_parquet(?)", [snaps]))
+        points = [d for d in days if (d + dt.timedelta(days=1)).day == 1 and (as_of is None or d < as_of)]
+        if as_of in days:
+            points.append(as_of)
+        pairs = [(a, b) for a, b in zip(points, points[1:], strict=False) if (b - a).days <= 31][-13:]
+        out: list[tuple[dt.date, dt.date, int]] = []
+        if pairs:
+            rows = self.query(
+                "WITH p AS (SELECT unnest(?::DATE[]) AS a, unnest(?::DATE[]) AS b), "
+                "s AS (SELECT customer_id, as_of, temperature FROM read_parquet(?)) "
+                "SELECT p.a, p.b, count(y.customer_id) FROM p "
+                "LEFT JOIN s AS x ON x.as_of = p.a AND x.temperature = 'active' "
+                "LEFT JOIN s AS y ON y.as_of = p.b AND y.customer_id = x.customer_id AND y.temperature = 'cooling' "
+                "GROUP BY ALL ORDER BY p.b", [[a for a, _ in pairs], [b for _, b in pairs], snaps])
+            out = [(r[0], r[1], int(r[2])) for r in rows]
+        self._cooled = (gen, out)
+        return out
+
     def today(self) -> list[tuple[str, int, str, str]]:
         """(next_action, customers, the most common reason in English, in Japanese), largest first."""
         return self.query(
