@@ -206,10 +206,10 @@ def main() -> None:
         results: dict[str, list[float]] = {k: [] for k in kinds}
         errors = [0]
         lock = threading.Lock()
-        end = time.perf_counter() + args.duration
         clients = [Client(base) for _ in range(args.clients)]
         for cl in clients:
             cl.login()
+        end = time.perf_counter() + args.duration
 
         def run(cl: Client, seed: int) -> None:
             r = random.Random(seed)

@@ -273,6 +273,10 @@ class Results:
             return
         self.index().warm()
         lookup_for(self.workspace).ensure(wait=True)
+        import horetsu
+        from horetsu.web.tactics import prepare as prepare_tactics
+
+        prepare_tactics(horetsu.open_workspace(self.workspace))
 
     def _table_file(self, name: str) -> str:
         return str(self.workspace / "tables" / f"{name}.parquet")
