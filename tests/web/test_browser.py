@@ -140,7 +140,14 @@ def test_forms_work_over_plain_http_on_the_shop_network(served, web):
     no fetch metadata (``Sec-Fetch-Site`` is only sent to trustworthy origins). Pages are sent
     with ``Referrer-Policy: same-origin``, so the browser's own POSTs carry the real ``Origin``
     and Django's CSRF check accepts them: log in, open a customer, log out."""
-    port = urlsplit(served.url).port
+    toml = served.ws / "horetsu.toml"
+    before = toml.read_text(encoding="utf-8")
+    toml.write_text(before + f'\n[server]\nallowed_hosts = ["{web.LAN_HOST}"]\n', encoding="utf-8")
+    try:  # a server of its own that answers to the shop's name (same workspace and users)
+        lan = web.start_server(served.ws, "", served.log.with_name("serve-lan.log"))
+    finally:
+        toml.write_text(before, encoding="utf-8")
+    port = urlsplit(lan.url).port
     base = f"http://{web.LAN_HOST}:{port}"
     posts: list[dict[str, str]] = []
 
@@ -167,7 +174,10 @@ def test_forms_work_over_plain_http_on_the_shop_network(served, web):
 
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(run).result()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(run).result()
+    finally:
+        web.stop(lan)
     assert len(posts) == 2  # login and logout, both accepted (each answered by its redirect)
     assert all(h.get("origin") == base for h in posts), posts

@@ -63,6 +63,7 @@ class CustomerIndex:
     table: pa.Table  # LIST_COLUMNS + recency_days, name, email, in the order of results/customers.parquet
     codes: dict[str, tuple[np.ndarray, dict[Any, int]]]
     numbers: dict[str, np.ndarray]  # rfm_r, rfm_f (float, NaN = null), first_purchase (int days, min = null)
+    search_text: pa.Array  # "id\nname\ne-mail" in lower case, per row (the text search's haystack)
     _orders: dict[tuple[str, bool], np.ndarray] = field(default_factory=dict)
     _counts: dict[tuple[Any, ...], int] = field(default_factory=dict)
     first_category: tuple[np.ndarray, dict[Any, int]] | None = None  # filled on first use
@@ -155,11 +156,11 @@ class CustomerIndex:
 
     def _search(self, q: str) -> np.ndarray:
         """Customer id, name or e-mail containing ``q`` (case-insensitive, literal text, never a pattern)."""
-        hit = np.zeros(self.size, bool)
-        for col in ("customer_id", "name", "email"):
-            found = pc.match_substring(self.table[col], q, ignore_case=True)
-            hit |= pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-        return hit
+        needle = "".join(ch for ch in q.lower() if ch.isprintable())
+        if not needle:
+            return np.ones(self.size, bool)
+        found = pc.match_substring(self.search_text, needle)  # a plain substring: no pattern, no regex
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
     # ------------------------------------------------------------------ pages
     def positions(self, mask: np.ndarray | None, sort: str, desc: bool, offset: int, size: int) -> np.ndarray:
@@ -238,5 +239,7 @@ def build(key: tuple[str, ...], results_file: Path, customers_file: Path | None)
     fp = pc.cast(t["first_purchase"], pa.date32()) if t["first_purchase"].type != pa.date32() else t["first_purchase"]
     days = pc.cast(fp, pa.int32())
     numbers["first_purchase"] = pc.fill_null(days, np.iinfo(np.int32).min).to_numpy(zero_copy_only=False).astype(np.int64)
-    return CustomerIndex(key=key, table=t.select([*LIST_COLUMNS, "recency_days", "name", "email"]), codes=codes,
-                         numbers=numbers)
+    text = pc.utf8_lower(pc.binary_join_element_wise(
+        *(pc.fill_null(pc.cast(t[c], pa.string()), "") for c in ("customer_id", "name", "email")), "\n"))
+    table = t.select([*LIST_COLUMNS, "recency_days", "name", "email"]).combine_chunks()
+    return CustomerIndex(key=key, table=table, codes=codes, numbers=numbers, search_text=text.combine_chunks())

@@ -73,6 +73,7 @@ class Results:
         self._lock = threading.Lock()
         self._meta_cache: tuple[str, dict[str, Any]] | None = None
         self._index: CustomerIndex | None = None
+        self._stale: tuple[tuple[Any, ...], bool] | None = None
         self._index_lock = threading.Lock()
 
     # ---------------------------------------------------------------- files
@@ -137,10 +138,20 @@ class Results:
         import horetsu
         from horetsu.results import NoResultsError, load
 
+        try:  # what the fingerprint depends on: results, tables, horetsu.toml (settings, policy)
+            st = (self.workspace / "horetsu.toml").stat()
+            key: tuple[Any, ...] = (self.generation(), self._tables_generation(), st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = ()
+        cached = self._stale
+        if key and cached is not None and cached[0] == key:
+            return cached[1]
         try:
-            return bool(load(horetsu.open_workspace(self.workspace), fresh=False).stale_reasons())
+            value = bool(load(horetsu.open_workspace(self.workspace), fresh=False).stale_reasons())
         except (NoResultsError, OSError, ValueError, KeyError):
-            return False
+            value = False
+        self._stale = (key, value)
+        return value
 
     # ---------------------------------------------------------------- aggregates
     def counts(self, rows: str, cols: str) -> list[tuple[Any, Any, int]]:
