@@ -126,6 +126,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_mb(pid: int) -> float:
+    """Peak resident memory of a process (VmHWM, Linux)."""
+    with open(f"/proc/{pid}/status") as fh:
+        line = next(x for x in fh if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def urlencode_sort(rng: random.Random, pages: int) -> str:
     """A page deep in the whole list, sorted by a random key and direction."""
     return urllib.parse.urlencode({"sort": rng.choice(["monetary_total", "last_purchase", "p_alive", "clv_12m",
@@ -235,7 +242,8 @@ def main() -> None:
         for name, times in results.items():
             if times:
                 print(f"| {name} | {len(times):,} | {statistics.median(times):.0f} | {pct(times, 95):.0f} |")
-        print(f"\n1-minute load average at the end: {loadavg()}")
+        print(f"\n1-minute load average at the end: {loadavg()}; server peak memory {peak_mb(proc.pid):,.0f} MB, "
+              f"CPU {cpu_seconds(proc.pid):.1f} s in all")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -94,6 +94,10 @@ class Lookup:
         self._lock = threading.Lock()
         self._files: dict[str, tuple[str, dict[str, SortedFile]]] = {}  # kind → (generation, files)
         self._building = False
+        self._failed: tuple[str, ...] = ()
+
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(self._generation(k) for k in self.KINDS)
 
     def _generation(self, kind: str) -> str:
         try:
@@ -119,8 +123,8 @@ class Lookup:
             return True
         if not wait:
             with self._lock:
-                if self._building:
-                    return False
+                if self._building or self._failed == self._keys():
+                    return False  # under way, or failed for these generations: read directly
                 self._building = True
             threading.Thread(target=self._build_quietly, daemon=True, name="horetsu-lookup").start()
             return False
@@ -139,6 +143,7 @@ class Lookup:
             with self._lock:
                 self._build()
         except Exception as exc:  # noqa: BLE001 - the pages fall back to direct reads
+            self._failed = self._keys()
             logging.getLogger("horetsu.web").warning("customer look-up copies not built: %s", type(exc).__name__)
         finally:
             self._building = False
