@@ -63,6 +63,16 @@ def holdout_weeks(history_days: int) -> int:
     return max(MIN_HOLDOUT_WEEKS, min(HOLDOUT_WEEKS, history_days // 21))
 
 
+def month_ends_before(day: dt.date, n: int) -> list[dt.date]:
+    """The last ``n`` month ends before ``day``'s month, newest first (2026-12-02 → 11-30, 10-31)."""
+    out, first = [], day.replace(day=1)
+    for _ in range(n):
+        end = first - dt.timedelta(days=1)
+        out.append(end)
+        first = end.replace(day=1)
+    return out
+
+
 @dataclass
 class AnalyzeResult:
     """What :func:`analyze` computed and wrote."""
@@ -228,6 +238,21 @@ def analyze(
                                     now])
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)
+
+    @step("month snapshots")
+    def _month_snapshots() -> None:
+        # The home page's "cooled this month" compares the last two month ends with now:
+        # add them to the snapshots when the history does not hold them already.
+        if not stages or "stage_snapshots" not in tables:
+            return
+        snaps = tables["stage_snapshots"]
+        have = set(pc.unique(snaps["as_of"]).to_pylist())
+        parts = [snaps]
+        for end in month_ends_before(day, 2):
+            if end not in have:
+                parts.append(stage_history(ws, start=end, end=end, exclude_statuses=exclude).cast(snaps.schema))
+        if len(parts) > 1:
+            tables["stage_snapshots"] = pa.concat_tables(parts)
 
     @step("funnel")
     def _funnel() -> None:

@@ -32,6 +32,7 @@ PASSWORD = "correct horse battery staple"
 HOSTILE_NAME = "<script>alert('x')</script> \"O'Neil\" '; DROP TABLE customers; --"
 HOSTILE_NOTE = "<img src=x onerror=alert(1)> ' OR '1'='1"
 HOSTILE_ID = "C0000003"
+LAN_HOST = "shop.lan"  # a name on the shop's network: not loopback, plain http
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts" / "web"
 
 
@@ -302,7 +303,7 @@ def web():
     import types
 
     return types.SimpleNamespace(ROLES=ROLES, PASSWORD=PASSWORD, HOSTILE_NAME=HOSTILE_NAME, HOSTILE_NOTE=HOSTILE_NOTE,
-                                 HOSTILE_ID=HOSTILE_ID, ARTIFACTS=ARTIFACTS, email=email, Client=Client,
+                                 HOSTILE_ID=HOSTILE_ID, ARTIFACTS=ARTIFACTS, LAN_HOST=LAN_HOST, email=email, Client=Client,
                                  horetsu=horetsu, cli_env=cli_env, start_server=start_server, stop=stop)
 
 

@@ -132,3 +132,52 @@ def walk(case, served, chromium, web):
     context.close()
     assert not left, left
     assert not problems, problems
+
+
+@SQLITE
+def test_forms_work_over_plain_http_on_the_shop_network(served, web):
+    """On the shop's network the app is reached by a name over plain http, where browsers send
+    no fetch metadata (``Sec-Fetch-Site`` is only sent to trustworthy origins). Pages are sent
+    with ``Referrer-Policy: same-origin``, so the browser's own POSTs carry the real ``Origin``
+    and Django's CSRF check accepts them: log in, open a customer, log out."""
+    toml = served.ws / "horetsu.toml"
+    before = toml.read_text(encoding="utf-8")
+    toml.write_text(before + f'\n[server]\nallowed_hosts = ["{web.LAN_HOST}"]\n', encoding="utf-8")
+    try:  # a server of its own that answers to the shop's name (same workspace and users)
+        lan = web.start_server(served.ws, "", served.log.with_name("serve-lan.log"))
+    finally:
+        toml.write_text(before, encoding="utf-8")
+    port = urlsplit(lan.url).port
+    base = f"http://{web.LAN_HOST}:{port}"
+    posts: list[dict[str, str]] = []
+
+    def run():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                  args=[*BROWSER_ARGS, f"--host-resolver-rules=MAP {web.LAN_HOST} 127.0.0.1"])
+            try:
+                page = b.new_page()
+                page.on("request", lambda r: posts.append(r.headers) if r.method == "POST" else None)
+                page.goto(base + "/login")
+                page.fill("input[name=email]", web.email("analyst"))
+                page.fill("input[name=password]", web.PASSWORD)
+                page.click("#login-form button[type=submit]")
+                page.wait_for_url(base + "/")
+                page.goto(base + f"/customers/{web.HOSTILE_ID}")
+                assert page.locator("h1").count() >= 1
+                page.click("#logout")
+                page.wait_for_url(base + "/login")
+            finally:
+                b.close()
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(run).result()
+    finally:
+        web.stop(lan)
+    assert len(posts) == 2  # login and logout, both accepted (each answered by its redirect)
+    assert all(h.get("origin") == base for h in posts), posts

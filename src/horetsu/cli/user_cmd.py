@@ -38,16 +38,13 @@ def _check_role(role: str) -> str:
 
 
 def _validate_password(password: str, user: Any = None) -> None:
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     from horetsu.errors import ConfigError
+    from horetsu.web.passwords import check, joined
 
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        why = " ".join(exc.messages)
-        raise ConfigError(f"the password is too weak: {why}", ja=f"パスワードが弱すぎます（10文字以上、よくあるものは不可）: {why}") from None
+    found = check(password, user)
+    if found:
+        raise ConfigError(f"the password is too weak: {joined(found, 'en')}",
+                          ja=f"パスワードが弱すぎます: {joined(found, 'ja')}")
 
 
 def _user(email: str) -> Any:

@@ -107,6 +107,12 @@ LABELS: Labels = {
         "温度が「冷えつつある」で、最終購入から普段の間隔を超えた顧客",
         "Temperature 'cooling': past their usual interval since the last purchase",
     ),
+    "home.cooled_since": (
+        "{day} に「現役」、基準日に「冷えつつある」になった顧客（前期比は前月の同じ変化と比べます）。いま冷えつつある顧客 {now} 人",
+        "Active on {day}, cooling on the as-of day (the change compares with the same move a month earlier). "
+        "Cooling now: {now}",
+    ),
+    "home.cooling_now": ("いま冷えつつある顧客", "Customers cooling now"),
     # today
     "today.title": ("今日やること", "Today"),
     "today.due": ("次の一手がある顧客", "Customers with a next action"),

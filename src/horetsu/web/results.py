@@ -1,13 +1,13 @@
 """Every read of the stored analysis results, in one module.
 
 The web app reads ``WORKSPACE/results/*.parquet`` and ``results/meta.json`` (written by
-``horetsu analyze``) through DuckDB straight over the Parquet files: filters, COUNT and
-ORDER BY … LIMIT/OFFSET run in DuckDB, so a page of a 1,000,000-customer list costs one
-scan with a top-N, not a load into Python. When the library's results store arrives
-(issue 9), this module is the one to switch over.
+``horetsu analyze``). The customers list (filters, sorting, pages, counts) runs over an
+in-memory index of the list's columns, built once per results generation
+(:mod:`horetsu.web.customer_index`); one customer's row comes from a copy sorted by id
+(:mod:`horetsu.web.lookup`); aggregates run in DuckDB straight over the Parquet files.
 
 Filter values are always passed as bound parameters; only column names from the fixed
-lists below are written into SQL.
+lists are written into SQL.
 """
 
 from __future__ import annotations
@@ -22,22 +22,10 @@ from typing import Any
 
 import duckdb
 
-#: filters of the customers list: query parameter → column of results/customers.parquet
-FILTER_COLUMNS = {
-    "stage": "stage",
-    "temperature": "temperature",
-    "journey_step": "journey_step",
-    "cpm": "cpm_segment",
-    "rfm": "rfm_segment",
-    "next_action": "next_action",
-}
-#: sort keys of the customers list
-SORT_COLUMNS = ("customer_id", "last_purchase", "first_purchase", "frequency", "monetary_total", "p_alive",
-                "clv_12m", "recency_days")
-LIST_COLUMNS = ("customer_id", "stage", "journey_step", "temperature", "rfm_segment", "cpm_segment",
-                "first_purchase", "last_purchase", "frequency", "monetary_total", "p_alive", "clv_12m",
-                "next_action")
-PAGE_SIZE = 50
+from horetsu.web.customer_index import FILTER_COLUMNS, LIST_COLUMNS, PAGE_SIZE, SORT_COLUMNS  # noqa: F401
+from horetsu.web.customer_index import CustomerIndex
+from horetsu.web.customer_index import build as build_index
+
 RFM_CELL = "rfm_cell"  # filter "R-F" (e.g. 5-4): the RFM matrix cell
 
 
@@ -84,7 +72,9 @@ class Results:
         self._con = duckdb.connect(":memory:", config={"threads": 2})
         self._lock = threading.Lock()
         self._meta_cache: tuple[str, dict[str, Any]] | None = None
-        self._first_cat: tuple[str, str] | None = None  # (tables generation, temp table name)
+        self._index: CustomerIndex | None = None
+        self._stale: tuple[tuple[Any, ...], bool] | None = None
+        self._index_lock = threading.Lock()
 
     # ---------------------------------------------------------------- files
     @property
@@ -148,10 +138,20 @@ class Results:
         import horetsu
         from horetsu.results import NoResultsError, load
 
+        try:  # what the fingerprint depends on: results, tables, horetsu.toml (settings, policy)
+            st = (self.workspace / "horetsu.toml").stat()
+            key: tuple[Any, ...] = (self.generation(), self._tables_generation(), st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = ()
+        cached = self._stale
+        if key and cached is not None and cached[0] == key:
+            return cached[1]
         try:
-            return bool(load(horetsu.open_workspace(self.workspace), fresh=False).stale_reasons())
+            value = bool(load(horetsu.open_workspace(self.workspace), fresh=False).stale_reasons())
         except (NoResultsError, OSError, ValueError, KeyError):
-            return False
+            value = False
+        self._stale = (key, value)
+        return value
 
     # ---------------------------------------------------------------- aggregates
     def counts(self, rows: str, cols: str) -> list[tuple[Any, Any, int]]:
@@ -201,6 +201,40 @@ class Results:
         out["customers"] = self.query("SELECT count(*) FROM read_parquet(?)", [cust])[0][0]
         return out
 
+    def cooled(self) -> list[tuple[dt.date, dt.date, int]]:
+        """Customers who cooled, per period: active on the period's first day and cooling on its
+        last, in the results' stage history (the snapshots at month ends and on the as-of day).
+
+        The periods are consecutive month ends and, last, the last month end → the as-of day
+        ("this month"); each is at most 31 days long (a longer gap in the history is no month).
+        ``(start, end, customers)``, oldest first; empty when the history has no such pair.
+        """
+        if not self.has("stage_snapshots"):
+            return []
+        gen = self.generation()
+        cached = getattr(self, "_cooled", None)
+        if cached and cached[0] == gen:
+            return cached[1]
+        snaps = self._file("stage_snapshots")
+        as_of = self.as_of()
+        days = sorted(r[0] for r in self.query("SELECT DISTINCT as_of FROM read_parquet(?)", [snaps]))
+        points = [d for d in days if (d + dt.timedelta(days=1)).day == 1 and (as_of is None or d < as_of)]
+        if as_of in days:
+            points.append(as_of)
+        pairs = [(a, b) for a, b in zip(points, points[1:], strict=False) if (b - a).days <= 31][-13:]
+        out: list[tuple[dt.date, dt.date, int]] = []
+        if pairs:
+            rows = self.query(
+                "WITH p AS (SELECT unnest(?::DATE[]) AS a, unnest(?::DATE[]) AS b), "
+                "s AS (SELECT customer_id, as_of, temperature FROM read_parquet(?)) "
+                "SELECT p.a, p.b, count(y.customer_id) FROM p "
+                "LEFT JOIN s AS x ON x.as_of = p.a AND x.temperature = 'active' "
+                "LEFT JOIN s AS y ON y.as_of = p.b AND y.customer_id = x.customer_id AND y.temperature = 'cooling' "
+                "GROUP BY ALL ORDER BY p.b", [[a for a, _ in pairs], [b for _, b in pairs], snaps])
+            out = [(r[0], r[1], int(r[2])) for r in rows]
+        self._cooled = (gen, out)
+        return out
+
     def today(self) -> list[tuple[str, int, str, str]]:
         """(next_action, customers, the most common reason in English, in Japanese), largest first."""
         return self.query(
@@ -226,71 +260,67 @@ class Results:
         return self.frame("SELECT * FROM read_parquet(?)", [self._file("timeline")]) if self.has("timeline") else None
 
     # ---------------------------------------------------------------- the list
-    def _where(self, f: Filters) -> tuple[str, list[Any]]:
-        parts: list[str] = []
-        params: list[Any] = []
-        for key, value in f.values.items():
-            parts.append(f"r.{FILTER_COLUMNS[key]} = ?")
-            params.append(value)
-        if f.rfm_cell:
-            try:
-                r, fr = (int(x) for x in f.rfm_cell.split("-", 1))
-            except ValueError:
-                parts.append("FALSE")
-            else:
-                parts.append("r.rfm_r = ? AND r.rfm_f = ?")
-                params += [r, fr]
-        if f.cohort:
-            try:
-                month = dt.date.fromisoformat(f.cohort[:7] + "-01")
-            except ValueError:
-                parts.append("FALSE")
-            else:
-                parts.append("r.first_purchase >= ? AND r.first_purchase < ?")
-                params += [month, (month + dt.timedelta(days=32)).replace(day=1)]
-        if f.first_category:
-            parts.append(f"r.customer_id IN (SELECT customer_id FROM {self._first_category_table()} "
-                         "WHERE first_category = ?)")
-            params.append(f.first_category)
-        if f.q:
-            like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            parts.append("(r.customer_id ILIKE ? ESCAPE '\\' OR r.customer_id IN (SELECT customer_id FROM "
-                         "read_parquet(?) WHERE name ILIKE ? ESCAPE '\\' OR email_norm ILIKE ? ESCAPE '\\'))")
-            params += [like, self._table_file("customers"), like, like]
-        return (" WHERE " + " AND ".join(parts)) if parts else "", params
+    def _key(self) -> tuple[str, ...]:
+        return (self.generation(), self._tables_generation())
+
+    def _tables_generation(self) -> str:
+        try:
+            return os.readlink(self.workspace / "tables")
+        except OSError:
+            return ""
+
+    def index(self) -> CustomerIndex:
+        """The in-memory index of the list for the current results (built on first use)."""
+        key = self._key()
+        idx = self._index
+        if idx is not None and idx.key == key:
+            return idx
+        with self._index_lock:
+            idx = self._index
+            if idx is None or idx.key != key:
+                idx = build_index(key, Path(self._file("customers")), self.workspace / "tables" / "customers.parquet")
+                self._index = idx
+        return idx
+
+    def prepare(self) -> None:
+        """Build the list's index with every sort order and the customer look-up copies now
+        (``horetsu serve`` calls it before it answers, so no user waits for them)."""
+        from horetsu.web.lookup import lookup_for
+
+        if not self.available():
+            return
+        self.index().warm()
+        lookup_for(self.workspace).ensure(wait=True)
+        import horetsu
+        from horetsu.web.tactics import prepare as prepare_tactics
+
+        prepare_tactics(horetsu.open_workspace(self.workspace))
 
     def _table_file(self, name: str) -> str:
         return str(self.workspace / "tables" / f"{name}.parquet")
 
-    def _first_category_table(self) -> str:
-        """A cached table of each customer's first-purchase category (built once per tables generation)."""
-        try:
-            gen = os.readlink(self.workspace / "tables")
-        except OSError:
-            gen = ""
-        if self._first_cat and self._first_cat[0] == gen:
-            return self._first_cat[1]
-        name = f"first_cat_{abs(hash(gen))}"
+    def _first_category_codes(self, idx: CustomerIndex) -> Any:
+        """Each customer's first-purchase category (from the orders, once per tables generation)."""
+        if not (self.workspace / "tables" / "orders.parquet").exists():
+            return None
         cur = self.cursor()
         try:
-            cur.execute(
-                f"CREATE OR REPLACE TABLE {name} AS SELECT customer_id, arg_min(category, ordered_at) AS first_category "
-                "FROM read_parquet(?) WHERE customer_id IS NOT NULL GROUP BY customer_id",
-                [self._table_file("orders")],
-            )
+            per_customer = cur.execute(
+                "SELECT customer_id, arg_min(category, ordered_at) AS first_category FROM read_parquet(?) "
+                "WHERE customer_id IS NOT NULL GROUP BY customer_id", [self._table_file("orders")]).fetch_arrow_table()
         finally:
             cur.close()
-        self._first_cat = (gen, name)
-        return name
+        return idx.first_category_codes(per_customer)
+
+    def _mask(self, idx: CustomerIndex, f: Filters) -> Any:
+        first = idx.first_category or (self._first_category_codes(idx) if f.first_category else None)
+        return idx.mask(f, first)
 
     def first_categories(self) -> list[str]:
         """The order categories (for the filter's choices), read once per tables generation."""
         if not (self.workspace / "tables" / "orders.parquet").exists():
             return []
-        try:
-            gen = os.readlink(self.workspace / "tables")
-        except OSError:
-            gen = ""
+        gen = self._tables_generation()
         cached = getattr(self, "_categories", None)
         if cached and cached[0] == gen:
             return cached[1]
@@ -301,45 +331,38 @@ class Results:
 
     def customers_page(self, f: Filters, sort: str = "customer_id", desc: bool = False,
                        page: int = 1, size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
-        """One page of the filtered, sorted list and the total count."""
-        if sort not in SORT_COLUMNS:
-            sort = "customer_id"
-        where, params = self._where(f)
-        src = f"read_parquet(?) AS r{where}"
-        total = self.query(f"SELECT count(*) FROM {src}", [self._file("customers"), *params])[0][0]
-        order = f"r.{sort} {'DESC' if desc else 'ASC'} NULLS LAST, r.customer_id"
-        cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
+        """One page of the filtered, sorted list (with name and e-mail) and the total count."""
+        idx = self.index()
+        mask = self._mask(idx, f)
+        total = idx.count(mask, tuple(sorted(f.as_query().items())))
         offset = max(page - 1, 0) * size
-        cur = self.cursor()
-        try:
-            res = cur.execute(f"SELECT {cols} FROM {src} ORDER BY {order} LIMIT ? OFFSET ?",
-                              [self._file("customers"), *params, size, offset])
-            names = [d[0] for d in res.description]
-            rows = [dict(zip(names, r, strict=True)) for r in res.fetchall()]
-        finally:
-            cur.close()
-        return rows, int(total)
+        return idx.rows(idx.positions(mask, sort, desc, offset, size)), total
 
     def customer_ids(self, f: Filters, limit: int | None = None) -> list[str]:
         """Every customer id matching the filters (the campaign checker's audience)."""
-        where, params = self._where(f)
-        sql = f"SELECT r.customer_id FROM read_parquet(?) AS r{where} ORDER BY r.customer_id"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.query(sql, [self._file("customers"), *params])]
+        idx = self.index()
+        ids = idx.ids(self._mask(idx, f))
+        return ids[: int(limit)] if limit else ids
 
     def contacts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Name and e-mail of a few customers (one page) from the canonical customers table."""
-        if not ids or not (self.workspace / "tables" / "customers.parquet").exists():
-            return {}
-        rows = self.query("SELECT customer_id, any_value(name), any_value(email_norm) FROM read_parquet(?) "
-                          "WHERE customer_id IN (SELECT unnest(?)) GROUP BY customer_id",
-                          [self._table_file("customers"), ids])
-        return {r[0]: {"name": r[1], "email": r[2]} for r in rows}
+        """Name and e-mail of a few customers (one page), from the index."""
+        idx = self.index()
+        out = {}
+        for cid in ids:
+            pos = idx.position(cid)
+            if pos is not None:
+                row = idx.rows([pos], ("customer_id", "name", "email"))[0]
+                out[cid] = {"name": row["name"], "email": row["email"]}
+        return out
 
     # ---------------------------------------------------------------- one customer
     def customer(self, customer_id: str) -> dict[str, Any] | None:
-        cur = self.cursor()
+        from horetsu.web.lookup import customer_rows
+
+        rows = customer_rows(self.workspace, "results", customer_id)
+        if rows is not None:
+            return rows[0] if rows else None
+        cur = self.cursor()  # the sorted copy is being built: read the results file
         try:
             res = cur.execute("SELECT * FROM read_parquet(?) WHERE customer_id = ? LIMIT 1",
                               [self._file("customers"), customer_id])

@@ -26,6 +26,19 @@ def user_count() -> int:
     return Role.objects.filter(user__is_active=True).count()
 
 
+def prepare(ws: Any) -> None:
+    """Build the customers list's index and the look-up copies before the first request."""
+    import logging
+
+    from horetsu.errors import HoretsuError
+    from horetsu.web.results import results_for
+
+    try:
+        results_for(ws.path).prepare()
+    except (HoretsuError, OSError, ValueError) as exc:  # the pages still work, only slower at first
+        logging.getLogger("horetsu.web").warning("could not prepare the customer look-ups: %s", type(exc).__name__)
+
+
 def serve(ws: Any, host: str, port: int, *, threads: int = THREADS, on_ready: Any = None) -> None:
     """Serve until interrupted."""
     import waitress
@@ -40,6 +53,7 @@ def serve(ws: Any, host: str, port: int, *, threads: int = THREADS, on_ready: An
     if cfg.behind_https_proxy:  # the proxy in front tells the client's address and the scheme
         options.update(trusted_proxy="127.0.0.1", trusted_proxy_count=1,
                        trusted_proxy_headers="x-forwarded-for x-forwarded-proto", clear_untrusted_proxy_headers=True)
+    prepare(ws)
     if on_ready is not None:
         on_ready()
     waitress.serve(app, **options)

@@ -121,7 +121,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
-            "horetsu.web.core.middleware.CsrfMiddleware",  # Django's, accepting Origin: null from this site
+            "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.auth.middleware.LoginRequiredMiddleware",
             "django_htmx.middleware.HtmxMiddleware",
@@ -167,7 +167,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
         "CSRF_COOKIE_SECURE": cfg.behind_https_proxy or cfg.public_url.startswith("https://"),
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if cfg.behind_https_proxy else None,
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "SECURE_REFERRER_POLICY": "no-referrer",
+        "SECURE_REFERRER_POLICY": "same-origin",  # = no-referrer towards other sites; keeps Origin
         "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
         "X_FRAME_OPTIONS": "DENY",
         "STATIC_URL": "/static/",

@@ -35,18 +35,32 @@ def _classified(ws: Any) -> tuple[Any, Any, Any]:
 
 
 def tactics_for(ws: Any, customer_id: str) -> tuple[Any, list[dict[str, Any]]]:
-    """(as-of day, one row per tactic: tactic, allowed, rule, reason, reason_ja)."""
-    from horetsu.playbook.gate import gate_frame
+    """(as-of day, one row per tactic: tactic, allowed, rule, reason, reason_ja).
+
+    The library's rules (:func:`horetsu.playbook.rules.evaluate`, what ``gate_frame`` runs)
+    over the customer's one row; the facts sentence the stage rules quote is built once for
+    the customer instead of once per tactic.
+    """
+    from horetsu.playbook.rules import evaluate
+    from horetsu.stages.classifier import facts_text
 
     frame, policy, day = _classified(ws)
     if customer_id not in frame.index:
         return day, []
     one = frame.loc[[customer_id]].reset_index(drop=True)
+    if "facts_en" not in one.columns:
+        en, ja = facts_text(one, policy)
+        one = one.assign(facts_en=en.to_numpy(), facts_ja=ja.to_numpy())
     out = []
     for tactic in policy.tactics:
-        res = gate_frame(one, policy, tactic, day)
-        blocked = res.blocked.to_pylist()
-        b = blocked[0] if blocked else {}
-        out.append({"tactic": tactic, "allowed": not blocked, "rule": b.get("rule", ""),
-                    "reason": b.get("reason", ""), "reason_ja": b.get("reason_ja", "")})
+        ev = evaluate(one, policy, tactic)
+        blocked = bool(ev.blocked[0])
+        out.append({"tactic": tactic, "allowed": not blocked, "rule": str(ev.rule[0]) if blocked else "",
+                    "reason": str(ev.reason[0]) if blocked else "",
+                    "reason_ja": str(ev.reason_ja[0]) if blocked else ""})
     return day, out
+
+
+def prepare(ws: Any) -> None:
+    """Load the classified frame of the current results now (the server does it before it answers)."""
+    _classified(ws)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from django.middleware.csrf import CsrfViewMiddleware
-
 from horetsu.web.i18n import LANGS
 
 CSP = "; ".join([
@@ -22,8 +20,15 @@ CSP = "; ".join([
 ])
 
 
+#: towards every other site exactly ``no-referrer``; the site itself sees its own addresses
+REFERRER_POLICY = "same-origin"
+
+
 class SecurityHeadersMiddleware:
-    """CSP without unsafe-inline script, no framing, no referrer, no caching of pages."""
+    """CSP without unsafe-inline script, no framing, no caching of pages, and
+    ``Referrer-Policy: same-origin``: no address of a page (customer ids, search words)
+    ever reaches another site, while the app's own forms keep a real ``Origin`` header
+    for Django's CSRF check (see docs/architecture.md, "CSRF and the referrer policy")."""
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
@@ -31,7 +36,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: Any) -> Any:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = REFERRER_POLICY
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if not request.path.startswith("/static/"):
             response.setdefault("Cache-Control", "no-store")  # pages hold personal data
@@ -48,19 +53,3 @@ class LanguageMiddleware:
         lang = request.COOKIES.get("horetsu_lang", "")
         request.lang = lang if lang in LANGS else "ja"
         return self.get_response(request)
-
-
-class CsrfMiddleware(CsrfViewMiddleware):
-    """Django's CSRF protection, with pages sent as ``Referrer-Policy: no-referrer``.
-
-    Under that policy browsers send ``Origin: null`` with every POST, even to the page's
-    own site, which Django's origin check refuses. Such a request passes the origin check
-    only when the browser's fetch metadata says it came from this very site
-    (``Sec-Fetch-Site: same-origin``, which a page cannot forge); the CSRF token (form
-    field or X-CSRFToken header, matched against the cookie) is then checked as always.
-    """
-
-    def _origin_verified(self, request: Any) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null" and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin":
-            return True
-        return super()._origin_verified(request)

@@ -87,8 +87,9 @@ def password_view(request: Any) -> HttpResponse:
             audit(request, "password_change", "")
             done = text(lang, "password.done")
         else:
-            why = " ".join(str(m) for errs in form.errors.values() for m in errs)
-            error = text(lang, "password.invalid", why=why)
+            from horetsu.web.passwords import joined, problems
+
+            error = text(lang, "password.invalid", why=joined(problems(form.errors.as_data()), lang))
     return render(request, "horetsu/password.html", {"form": form, "done": done, "error": error},
                   status=200 if not error else 400)
 

@@ -97,7 +97,7 @@ def campaign(request: Any) -> Any:
     return page(request, "horetsu/campaign.html", {
         "tactics": sorted(((k, v) for k, v in tnames.items() if k != "wait"), key=lambda kv: kv[1]),
         "chosen": request.GET.get("tactic", ""), "send_date": as_of.isoformat() if as_of else "",
-        "choices": filter_choices(lang), "selected": selected.as_query(), "error": error,
+        "choices": filter_choices(lang, selected.as_query()), "selected": selected.as_query(), "error": error,
         "categories": res.first_categories() if res.available() else [],
     }, status=400 if error else 200)
 

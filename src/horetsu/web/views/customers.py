@@ -37,14 +37,15 @@ def tactic_names(lang: str) -> dict[str, str]:
     return {k: v[i] for k, v in _catalogue_names(str(settings.HORETSU_WORKSPACE), mtime).items()}
 
 
-def filter_choices(lang: str) -> list[dict[str, Any]]:
-    return [
-        {"key": "stage", "label": "common.stage", "options": names(lang, "stage")},
-        {"key": "temperature", "label": "common.temperature", "options": names(lang, "temperature")},
-        {"key": "journey_step", "label": "common.journey", "options": names(lang, "journey_step")},
-        {"key": "cpm", "label": "common.cpm", "options": names(lang, "cpm_segment")},
-        {"key": "rfm", "label": "common.rfm", "options": names(lang, "rfm_segment")},
-    ]
+def filter_choices(lang: str, selected: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The list's select filters; each option is (value, name, whether it is selected)."""
+    chosen = selected or {}
+    groups = (("stage", "common.stage", "stage"), ("temperature", "common.temperature", "temperature"),
+              ("journey_step", "common.journey", "journey_step"), ("cpm", "common.cpm", "cpm_segment"),
+              ("rfm", "common.rfm", "rfm_segment"))
+    return [{"key": key, "label": label,
+             "options": [(k, n, chosen.get(key) == k) for k, n in names(lang, group)]}
+            for key, label, group in groups]
 
 
 def _int(value: Any, default: int) -> int:
@@ -68,12 +69,10 @@ def customer_list(request: Any) -> Any:
     page_no = _int(request.GET.get("page"), 1)
     rows, total = res.customers_page(f, sort, desc, page_no)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    contacts = res.contacts([r["customer_id"] for r in rows])
     tnames = tactic_names(lang)
-    for r in rows:
-        c = contacts.get(r["customer_id"], {})
-        r["name"] = c.get("name") or ""
-        r["email"] = c.get("email") or ""
+    for r in rows:  # name and e-mail come with the page
+        r["name"] = r.get("name") or ""
+        r["email"] = r.get("email") or ""
         r["stage_name"] = name(lang, "stage", r["stage"])
         r["temperature_name"] = name(lang, "temperature", r["temperature"])
         r["journey_name"] = name(lang, "journey_step", r["journey_step"])
@@ -84,7 +83,7 @@ def customer_list(request: Any) -> Any:
         "rows": rows, "total": f"{total:,}", "total_n": total, "page_no": page_no, "pages": pages,
         "prev_url": "?" + urlencode({**base, "page": page_no - 1}) if page_no > 1 else "",
         "next_url": "?" + urlencode({**base, "page": page_no + 1}) if page_no < pages else "",
-        "filters": f, "selected": f.as_query(), "choices": filter_choices(lang), "sort": sort, "desc": desc,
+        "filters": f, "selected": f.as_query(), "choices": filter_choices(lang, f.as_query()), "sort": sort, "desc": desc,
         "sort_options": [(c, f"col.{c}") for c in SORT_COLUMNS],
         "categories": res.first_categories(),
         "check_url": "/campaign?" + urlencode(f.as_query()),

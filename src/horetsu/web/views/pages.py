@@ -55,6 +55,12 @@ def home(request: Any) -> Any:
     temp = h["temperature"]
     active = int(temp.get("active", 0))
     cooling = int(temp.get("cooling", 0))
+    cooled_series = res.cooled()
+    cooled = None
+    if cooled_series and cooled_series[-1][1] == res.as_of():  # "this month" ends on the as-of day
+        start = cooled_series[-1][0]
+        cooled = _kpi(text(lang, "home.cooled"), [(b, n) for _, b, n in cooled_series], num, lang)
+        cooled["note"] = text(lang, "home.cooled_since", day=start.isoformat(), now=f"{cooling:,}")
     stage_rows = [{"key": s, "name": name(lang, "stage", s), "n": sum(n for st, _, n in h["stages"] if st == s)}
                   for s, _ in names(lang, "stage")]
     return page(request, "horetsu/home.html", {
@@ -62,6 +68,7 @@ def home(request: Any) -> Any:
         "f2": {"label": text(lang, "home.f2", days=f2_row[0]), "value": f"{f2_row[3] * 100:.1f}%",
                "detail": f"{f2_row[2]:,} / {f2_row[1]:,}"} if f2_row else None,
         "active": f"{active:,}", "cooling": f"{cooling:,}", "customers": f"{h['customers']:,}",
+        "cooled": cooled,
         "stage_rows": stage_rows,
         "stage_chart": charts.stage_distribution(h["stages"], lang),
         "sales_chart": charts.monthly_sales(res.timeline_frame(), lang),
