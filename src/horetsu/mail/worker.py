@@ -198,6 +198,7 @@ class Sender:
         from horetsu.mail.models import Message
         from horetsu.mail.outbox import claim, mark_many
 
+        self._skips = []
         ids = claim(self.now, self.cfg.lease_seconds, size)
         if not ids:
             return 0
