@@ -31,6 +31,11 @@ FROM_RESULTS = {"customer_id": "customer_id", "stage": "stage", "temperature": "
 def ensure_results(ws: Any, day: dt.date) -> Any:
     """Results valid for the mail clock's day: refreshed when stale (a send recorded since counts
     for the caps), recomputed as of ``day`` when the clock is behind them (dry runs, tests)."""
+    from horetsu import results as _results
+
+    res = _results.try_load(ws)
+    if res is not None and res.as_of <= day:  # fresh: no need to load the pipeline
+        return res
     from horetsu.pipeline import analyze, ensure
 
     res = ensure(ws, as_of=day)
@@ -67,8 +72,10 @@ def customer_table(ws: Any, today: dt.date) -> pa.Table:
     d = ibis.literal(to_day(today), type="int64")
     o = purchases(ws, excluded_statuses(ws), d)
     cats = _categories(ws, o)
-    ranked = cats.mutate(rn=ibis.row_number().over(ibis.window(group_by=cats.customer_id, order_by=[cats.day, cats.category])))
-    first_cat = ranked.filter(ranked.rn == 0).select("customer_id", first_category=ranked.category)
+    # the first category: the smallest on the customer's first categorised day (two aggregates, no window)
+    first = cats.group_by("customer_id").aggregate(_d0=cats.day.min()).rename(_c="customer_id")
+    on_first = cats.join(first, (cats.customer_id == first._c) & (cats.day == first._d0))
+    first_cat = on_first.group_by("customer_id").aggregate(first_category=on_first.category.min())
     c = ws.table("customers")
     c = c.filter(c.customer_id.notnull())
     cagg = c.group_by("customer_id").aggregate(

@@ -1,9 +1,8 @@
 """The outbox's state machine: exactly-once enqueue, claims with a lease, the transitions.
 
-Claims use a conditional UPDATE per row (``... WHERE id = ? AND <still claimable>``; the
-row count says whether this worker won it) inside one write transaction per batch, and
-``SELECT ... FOR UPDATE SKIP LOCKED`` first on PostgreSQL, so two workers never hold the
-same row.  A row left ``claimed`` or ``sending`` past its lease is in doubt and is claimed
+Claims select a batch and move it with one conditional UPDATE (``... WHERE id IN (...) AND
+<still claimable>``) inside one write transaction per batch, with ``SELECT ... FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, so two workers never hold the same row.  A row left ``claimed`` or ``sending`` past its lease is in doubt and is claimed
 again: it is resent with the Message-ID it was given at enqueue.
 """
 
@@ -70,22 +69,29 @@ def enqueue(rows: pa.Table, now: dt.datetime, cfg: Any, *, lang: str, addresses:
 
 
 def claim(now: dt.datetime, lease_seconds: float, limit: int) -> list[int]:
-    """Claim up to ``limit`` rows; their ids (each won by exactly one worker)."""
+    """Claim up to ``limit`` rows in one write transaction; their ids (each won by exactly one worker).
+
+    Inside the transaction the selected rows are this worker's (SQLite's ``BEGIN IMMEDIATE``
+    write lock, PostgreSQL's row locks with ``SKIP LOCKED``); one conditional UPDATE still
+    re-checks that each row is claimable, and the ids it changed are the ones returned.
+    """
     from django.db import connection, transaction
 
     from horetsu.mail.models import Message
 
     lease = now + dt.timedelta(seconds=lease_seconds)
-    won: list[int] = []
     with transaction.atomic():
         qs = Message.objects.filter(_claimable(now)).order_by("due_at", "id")
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.values_list("id", flat=True)[:limit])
-        for mid in ids:
-            if Message.objects.filter(_claimable(now), id=mid).update(state="claimed", lease_until=lease, updated_at=now):
-                won.append(mid)
-    return won
+        if not ids:
+            return []
+        n = Message.objects.filter(_claimable(now), id__in=ids).update(state="claimed", lease_until=lease, updated_at=now)
+        if n == len(ids):
+            return ids
+        won = set(Message.objects.filter(id__in=ids, state="claimed", lease_until=lease).values_list("id", flat=True))
+        return [i for i in ids if i in won]
 
 
 def mark(mid: int, now: dt.datetime, state: str, **fields: Any) -> None:
@@ -93,3 +99,12 @@ def mark(mid: int, now: dt.datetime, state: str, **fields: Any) -> None:
     from horetsu.mail.models import Message
 
     Message.objects.filter(id=mid).update(state=state, updated_at=now, **fields)
+
+
+def mark_many(ids: list[int], now: dt.datetime, state: str, **fields: Any) -> int:
+    """One UPDATE moving every row of ``ids`` to ``state`` (the caller's transaction, or autocommit)."""
+    from horetsu.mail.models import Message
+
+    if not ids:
+        return 0
+    return Message.objects.filter(id__in=ids).update(state=state, updated_at=now, **fields)

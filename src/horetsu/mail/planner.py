@@ -1,6 +1,6 @@
 """What is due: every sequence step for every customer, set-based in DuckDB over Arrow.
 
-One SQL statement per sequence computes the trigger's anchor day, each step's due day
+One SQL statement (a part per sequence) computes the trigger's anchor day, each step's due day
 (``delay_days`` after the anchor, or the customer's expected repurchase day plus
 ``offset_days``), the holdout draw (``md5`` of customer and sequence, so the same customer
 is always in or out of a sequence's holdout), the stop conditions and the window of days
@@ -60,6 +60,18 @@ def _anchor_sql(seq: Sequence, cooling_ratio: float) -> tuple[str, str]:
     return f"CASE WHEN stage = '{stage}' THEN COALESCE(last_day, reg_day) END", "last_day > anchor"
 
 
+def _base_sql(policy: Any) -> str:
+    """Each customer's rhythm ``iv`` (own interval, the category's, or the default), computed once."""
+    t = policy.temperature
+    return f"""
+    SELECT c.*, GREATEST({t.min_interval_days},
+        COALESCE(c.expected_interval_days,
+                 CASE WHEN c.n_days >= 2 THEN (c.last_day - c.first_day) / (c.n_days - 1) END,
+                 ci.median_days, {t.default_interval_days})) AS iv
+    FROM cust c LEFT JOIN cat_iv ci ON ci.category = c.first_category
+    """
+
+
 def _sequence_sql(seq: Sequence, policy: Any, today: int, lookback: int) -> str:
     anchor, stopped = _anchor_sql(seq, policy.temperature.cooling_ratio)
     steps = []
@@ -68,30 +80,20 @@ def _sequence_sql(seq: Sequence, policy: Any, today: int, lookback: int) -> str:
                      f"'{step.channel}' AS channel, '{'r' if step.at else 'd'}' AS kind, {step.delay_days or 0} AS delay, "
                      f"{step.offset_days} AS offs")
     steps_sql = " UNION ALL ".join(steps)
-    t = policy.temperature
     name = seq.name.replace("'", "''")
+    due = "CASE WHEN s.kind = 'd' THEN a.anchor + s.delay ELSE a.anchor + CAST(ROUND(a.iv) AS BIGINT) + s.offs END"
     return f"""
-    WITH base AS (
-      SELECT c.*, GREATEST({t.min_interval_days},
-          COALESCE(c.expected_interval_days,
-                   CASE WHEN c.n_days >= 2 THEN (c.last_day - c.first_day) / (c.n_days - 1) END,
-                   ci.median_days, {t.default_interval_days})) AS iv
-      FROM cust c LEFT JOIN cat_iv ci ON ci.category = c.first_category
-    ), anchored AS (
-      SELECT *, {anchor} AS anchor FROM base
-    ), steps AS ({steps_sql})
     SELECT a.customer_id, '{name}' AS sequence, s.step, s.tactic, s.template, s.channel,
-           a.anchor, CASE WHEN s.kind = 'd' THEN a.anchor + s.delay
-                          ELSE a.anchor + CAST(ROUND(a.iv) AS BIGINT) + s.offs END AS due_day,
+           a.anchor, {due} AS due_day,
            a.stage, a.email, a.name, a.first_category, a.iv,
            CASE WHEN COALESCE({stopped}, FALSE) THEN 'stopped:purchased'
                 WHEN (md5_number(a.customer_id || '|' || '{name}') % 1000000) < {int(round(seq.holdout * 1_000_000))}
                      THEN 'holdout'
                 ELSE 'due' END AS status
-    FROM anchored a CROSS JOIN steps s
-    WHERE a.anchor IS NOT NULL AND a.anchor <= {today}
-      AND (CASE WHEN s.kind = 'd' THEN a.anchor + s.delay ELSE a.anchor + CAST(ROUND(a.iv) AS BIGINT) + s.offs END)
-          BETWEEN {today - lookback} AND {today}
+    FROM (SELECT *, {anchor} AS anchor FROM base
+          WHERE ({anchor}) IS NOT NULL AND ({anchor}) <= {today}) a
+    CROSS JOIN ({steps_sql}) s
+    WHERE {due} BETWEEN {today - lookback} AND {today}
     """
 
 
@@ -109,12 +111,14 @@ def plan(ws: Any, now: dt.datetime, *, sequences: dict[str, Sequence] | None = N
     con = duckdb.connect()
     con.register("cust", cust)
     con.register("cat_iv", category_intervals(ws))
-    parts = [con.execute(_sequence_sql(seq, policy, today_n, LOOKBACK_DAYS)).to_arrow_table()
-             for seq in sequences.values()]
-    con.close()
-    if not parts:
+    if not sequences:
+        con.close()
         return Plan(now, pa.table({"customer_id": pa.array([], pa.string())}), {})
-    rows = pa.concat_tables(parts, promote_options="default")
+    con.execute(f"CREATE TEMP TABLE base AS {_base_sql(policy)}")
+    # every sequence in one statement, the columns the plan and the enqueue read
+    rows = con.execute(" UNION ALL ".join(f"({_sequence_sql(seq, policy, today_n, LOOKBACK_DAYS)})"
+                                          for seq in sequences.values())).to_arrow_table()
+    con.close()
     import pyarrow.compute as pc
 
     occ = pc.cast(pc.cast(rows.column("anchor"), pa.int32()).cast(pa.date32()), pa.string())
@@ -128,8 +132,10 @@ def plan(ws: Any, now: dt.datetime, *, sequences: dict[str, Sequence] | None = N
     return Plan(now, rows, dict(counts))
 
 
-def gate_split(ws: Any, ids_by_tactic: dict[str, list[str]], day: dt.date, policy: Any) -> dict[str, dict[str, str]]:
-    """{tactic: {blocked customer id: rule}}: the gate over the stored results (read once), per tactic."""
+def gate_split(ws: Any, ids_by_tactic: dict[str, list[str]], day: dt.date, policy: Any,
+               frame: Any = None) -> dict[str, dict[str, str]]:
+    """{tactic: {blocked customer id: rule}}: the gate per tactic over the stored results, read
+    once for just these customers (or over ``frame``, their state already read by the caller)."""
     from horetsu.mail.facts import ensure_results
     from horetsu.playbook.gate import gate_frame
     from horetsu.playbook.state import customer_state
@@ -137,8 +143,10 @@ def gate_split(ws: Any, ids_by_tactic: dict[str, list[str]], day: dt.date, polic
     out: dict[str, dict[str, str]] = {}
     if not any(ids_by_tactic.values()):
         return out
-    ensure_results(ws, day)
-    frame, _ = customer_state(ws, policy, day)
+    if frame is None:
+        ensure_results(ws, day)
+        wanted = sorted({c for ids in ids_by_tactic.values() for c in ids})
+        frame, _ = customer_state(ws, policy, day, customer_ids=wanted)
     for tactic, ids in ids_by_tactic.items():
         sub = frame[frame["customer_id"].isin(set(ids))].reset_index(drop=True)
         result = gate_frame(sub, policy, tactic, day)

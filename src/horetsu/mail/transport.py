@@ -26,6 +26,32 @@ class Outcome:
     detail: str = ""
 
 
+def wire_bytes(cfg: Any, *, to: str, subject: str, body: str, message_id: str, url: str) -> bytes:
+    """The message :func:`horetsu.mail.render.build_email` describes, as the bytes sent after DATA.
+
+    Built with the ``compat32`` classes (no header parsing per message): the same headers and
+    the same decoded text, with the body in UTF-8 base64 so any server accepts it, and the
+    subject in RFC 2047 encoded words folded at 76 characters.
+    """
+    import email.utils
+    from email.charset import BASE64, Charset
+    from email.header import Header
+    from email.mime.text import MIMEText
+
+    subject, to = _one_line(subject), _one_line(to)  # no header injection through a name in the subject
+    charset = Charset("utf-8")
+    charset.header_encoding = charset.body_encoding = BASE64
+    msg = MIMEText(body, "plain", charset)
+    msg["From"] = email.utils.formataddr((cfg.sender_name, cfg.from_address), charset="utf-8")
+    msg["To"] = to
+    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode(linesep="\r\n")
+    msg["Date"] = email.utils.formatdate(localtime=False)
+    msg["Message-ID"] = message_id
+    msg["List-Unsubscribe"] = f"<{url}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return msg.as_bytes(policy=_WIRE)
+
+
 class SmtpTransport:
     """One SMTP connection per batch: ``smtp://`` uses STARTTLS when offered, ``smtps://`` TLS."""
 
@@ -60,11 +86,16 @@ class SmtpTransport:
             con.login(self.user, self.password)
         return con
 
-    def send(self, msg: Any, to: str) -> Outcome:
+    def send(self, msg: Any, to: str, sender: str = "") -> Outcome:
+        """Send ``msg`` (an e-mail message, or its bytes with the envelope ``sender``) to ``to``
+        over this transport's connection, opened once and reused for message after message."""
         try:
             if self._con is None:
                 self._con = self._open()
-            refused = self._con.send_message(msg, to_addrs=[to])
+            if isinstance(msg, bytes):
+                refused = self._con.sendmail(sender, [to], msg)
+            else:
+                refused = self._con.send_message(msg, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             self._reset()
@@ -94,6 +125,19 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError):
                 pass
             self._con = None
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.splitlines()) if ("\n" in value or "\r" in value) else value
+
+
+def _wire_policy() -> Any:
+    from email.policy import compat32
+
+    return compat32.clone(linesep="\r\n", max_line_length=998)  # long words (links) stay whole
+
+
+_WIRE = _wire_policy()
 
 
 def _text(value: Any) -> str:

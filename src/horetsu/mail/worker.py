@@ -146,7 +146,14 @@ def _line_links() -> dict[str, str]:
 
 
 class Sender:
-    """Claims batches and sends them; every check reads the run's one clock."""
+    """Claims batches and sends them; every check reads the run's one clock.
+
+    Per batch: one claim transaction, the checks over the whole batch (consent and
+    suppression, stop conditions, the rolling cap, the gate once on the batch's customers),
+    every message rendered, then one transaction recording the skips and moving the rows
+    to send to ``sending`` (committed before any DATA); each message then goes out over a
+    reused SMTP connection and its ``sent`` is committed after its own 250 reply.
+    """
 
     def __init__(self, ws: Any, cfg: Any, now: dt.datetime, sequences: dict[str, Any], templates: dict[str, Any],
                  customers: Any, policy: Any) -> None:
@@ -157,48 +164,77 @@ class Sender:
         df = customers.select(["customer_id", "stage", "last_day", "name", "first_category", "email"]).to_pandas()
         self.facts = df.set_index("customer_id")
         self.outcomes: Counter = Counter()
-        self._local = threading.local()  # one SMTP connection per sending thread
-        self._opened: list[Any] = []
-        self._lock = threading.Lock()
+        self._smtp: list[Any] = []  # one SMTP connection per sending thread, reused batch after batch
+        self._lock = threading.Lock()  # one writer at a time: no SQLite busy waits between threads
         self._line: Any = None
-        self._frame: Any = None
+        self._gate: Any = None  # the gate's per-customer state, read once per run (see _gate_split)
+        self._skips: list[tuple[int, str, str, str]] = []
 
     def close(self) -> None:
-        for t in (*self._opened, self._line):
+        for t in (*self._smtp, self._line):
             if t is not None:
                 t.close()
 
-    def transport(self, channel: str) -> Any:
+    def transport(self, channel: str, slot: int = 0) -> Any:
         from horetsu.mail.transport import LineTransport, SmtpTransport
 
         if channel == "line":
             self._line = self._line or LineTransport(self.cfg.line_channel_access_token, self.cfg.line_api_url)
             return self._line
-        smtp = getattr(self._local, "smtp", None)
-        if smtp is None:
-            smtp = self._local.smtp = SmtpTransport(self.cfg.smtp_url)
-            with self._lock:
-                self._opened.append(smtp)
-        return smtp
+        while len(self._smtp) <= slot:
+            self._smtp.append(SmtpTransport(self.cfg.smtp_url))
+        return self._smtp[slot]
 
     def skip(self, row: Any, reason: str, rule: str = "", detail: str = "") -> None:
-        from horetsu.mail.outbox import mark
-
-        mark(row.id, self.now, "skipped", reason=reason, rule=rule, detail=detail, lease_until=None)
+        """Note a skip; the batch's skips are committed together before anything is sent."""
+        self._skips.append((row.id, reason, rule, detail))
         self.outcomes[f"skipped:{reason}"] += 1
 
     def batch(self, size: int) -> int:
         """Claim and process one batch; the number of rows claimed (0 = nothing left)."""
-        from horetsu.mail.consent import reachable
-        from horetsu.mail.models import Message
-        from horetsu.mail.outbox import claim
-        from horetsu.mail.planner import gate_split
+        from django.db import transaction
+        from django.db.models import F
 
+        from horetsu.mail.models import Message
+        from horetsu.mail.outbox import claim, mark_many
+
+        self._skips = []
         ids = claim(self.now, self.cfg.lease_seconds, size)
         if not ids:
             return 0
         checkpoint("claimed")
         rows = list(Message.objects.filter(id__in=ids).order_by("due_at", "id"))
+        facts = self._facts({r.customer_id for r in rows})
+        go = self._checks(rows, facts)
+        ready = [(r, *self._render(r, facts.get(r.customer_id))) for r in go]
+        with transaction.atomic():  # the batch's skips, and 'sending' committed before any DATA
+            groups: dict[tuple[str, str, str], list[int]] = {}
+            for mid, reason, rule, detail in self._skips:
+                groups.setdefault((reason, rule, detail), []).append(mid)
+            for (reason, rule, detail), mids in groups.items():
+                mark_many(mids, self.now, "skipped", reason=reason, rule=rule, detail=detail, lease_until=None)
+            mark_many([r.id for r in go], self.now, "sending", attempts=F("attempts") + 1, sent_at=self.now)
+        self._skips = []
+        slots = max(1, min(self.cfg.connections, len(ready)))
+        if slots == 1:
+            for item in ready:
+                self.deliver(*item)
+        else:  # a few SMTP connections in parallel; each row still walks its own state machine
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=slots) as pool:
+                list(pool.map(self._deliver_share, [(ready[i::slots], i) for i in range(slots)]))
+        return len(ids)
+
+    def _facts(self, customer_ids: set[str]) -> dict[str, dict[str, Any]]:
+        """{customer id: facts} for a batch's customers (one lookup per batch, not per row)."""
+        sub = self.facts.reindex(sorted(customer_ids)).dropna(how="all")
+        return sub.to_dict("index")
+
+    def _checks(self, rows: list[Any], facts: dict[str, dict[str, Any]]) -> list[Any]:
+        """The rows that may go out now; every other row is noted as a skip with its reason."""
+        from horetsu.mail.consent import reachable
+
         live = []
         for row in rows:
             if self.now > row.expires_at:
@@ -225,7 +261,7 @@ class Sender:
         live = []
         for r in ok:
             seq = self.sequences.get(r.sequence)
-            fact = self.facts.loc[r.customer_id] if r.customer_id in self.facts.index else None
+            fact = facts.get(r.customer_id)
             if seq is None:
                 self.skip(r, "sequence_removed")
             elif fact is not None and "purchased" in seq.stop_when and _purchased_since(fact, r.occurrence, seq):
@@ -236,11 +272,11 @@ class Sender:
                 live.append(r)
         # the per-channel rolling cap (sent rows in the outbox, this batch included)
         live = self._cap(live)
-        # the gate at send time, one vectorised evaluation per tactic
+        # the gate at send time, once on the batch's customers, per tactic
         by_tactic: dict[str, list[str]] = {}
         for r in live:
             by_tactic.setdefault(r.tactic, []).append(r.customer_id)
-        blocked = gate_split(self.ws, by_tactic, tokyo_day(self.now), self.policy) if by_tactic else {}
+        blocked = self._gate_split(by_tactic) if by_tactic else {}
         go = []
         for r in live:
             rule = blocked.get(r.tactic, {}).get(r.customer_id)
@@ -248,21 +284,48 @@ class Sender:
                 self.skip(r, "gate", rule=rule)
             else:
                 go.append(r)
-        if self.cfg.connections <= 1 or len(go) <= 1:
-            for r in go:
-                self.deliver(r)
-        else:  # a few SMTP connections in parallel; each row still walks its own state machine
-            from concurrent.futures import ThreadPoolExecutor
+        return go
 
-            with ThreadPoolExecutor(max_workers=self.cfg.connections) as pool:
-                list(pool.map(self._deliver_in_thread, go))
-        return len(ids)
+    def _gate_split(self, ids_by_tactic: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+        """The gate on the batch's customers.  Their state (stage, windows, the caps counted from
+        the recorded sends) is read from the results once per run: ``record_sent`` writes the
+        events the caps count only before and after the send loop, and the rolling cap of
+        this run's own sends is :meth:`_cap`'s."""
+        from horetsu.mail.planner import gate_split
 
-    def _deliver_in_thread(self, row: Any) -> None:
+        if self._gate is None:
+            from horetsu.mail.models import Message
+            from horetsu.mail.outbox import CLAIMABLE, IN_FLIGHT
+
+            waiting = set(Message.objects.filter(state__in=CLAIMABLE + IN_FLIGHT).values_list("customer_id", flat=True))
+            self._gate = _GateState(self.ws, self.policy, tokyo_day(self.now), waiting)
+        return gate_split(self.ws, ids_by_tactic, tokyo_day(self.now), self.policy, frame=self._gate.frame(ids_by_tactic))
+
+    def _render(self, row: Any, fact: Any) -> tuple[Any]:
+        """What goes on the wire for one message (the e-mail's bytes, or the LINE text), rendered
+        before anything of its batch is sent."""
+        from horetsu.mail.transport import wire_bytes
+
+        url = unsubscribe_url(self.cfg, self.secret, row.channel, row.address)
+        ctx = _context(self.ws, fact, row)
+        seq = self.sequences.get(row.sequence)
+        step = seq.steps[row.step - 1] if seq is not None and row.step <= len(seq.steps) else None
+        if step is not None and step.at == "expected_repurchase":  # the day itself, not the reminder's day
+            ctx["expected_date"] = (row.due_at.date() - dt.timedelta(days=step.offset_days)).isoformat()
+        subject, body = render(self.templates[row.template], self.cfg, ctx, url)
+        if row.channel == "line":
+            return (f"{subject}\n\n{body}",)
+        if not row.address.isascii():  # an internationalised address: smtplib's SMTPUTF8 path
+            return (build_email(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url),)
+        return (wire_bytes(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url),)
+
+    def _deliver_share(self, share: tuple[list[Any], int]) -> None:
         from django.db import connection
 
+        items, slot = share
         try:
-            self.deliver(row)
+            for item in items:
+                self.deliver(*item, slot=slot)
         finally:
             connection.close()  # Django opens one connection per thread
 
@@ -288,51 +351,79 @@ class Sender:
                 out.append(r)
         return out
 
-    def deliver(self, row: Any) -> None:
-        from horetsu.mail.consent import suppress
+    def _mark(self, mid: int, state: str, **fields: Any) -> None:
         from horetsu.mail.outbox import mark
 
-        fact = self.facts.loc[row.customer_id] if row.customer_id in self.facts.index else None
-        tpl = self.templates[row.template]
-        url = unsubscribe_url(self.cfg, self.secret, row.channel, row.address)
-        ctx = _context(self.ws, fact, row)
-        seq = self.sequences.get(row.sequence)
-        step = seq.steps[row.step - 1] if seq is not None and row.step <= len(seq.steps) else None
-        if step is not None and step.at == "expected_repurchase":  # the day itself, not the reminder's day
-            ctx["expected_date"] = (row.due_at.date() - dt.timedelta(days=step.offset_days)).isoformat()
-        subject, body = render(tpl, self.cfg, ctx, url)
-        mark(row.id, self.now, "sending", attempts=row.attempts + 1, sent_at=self.now)  # committed before DATA
+        with self._lock:
+            mark(mid, self.now, state, **fields)
+
+    def deliver(self, row: Any, payload: Any, slot: int = 0) -> None:
+        """Send one message already committed as ``sending``; commit its outcome."""
+        from horetsu.mail.consent import suppress
+
         checkpoint("data")
         if row.channel == "line":
-            out = self.transport("line").push(row.address, f"{subject}\n\n{body}", row.message_id)
+            out = self.transport("line").push(row.address, payload, row.message_id)
         else:
-            msg = build_email(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url)
-            out = self.transport("email").send(msg, row.address)
+            out = self.transport("email", slot).send(payload, row.address, sender=self.cfg.from_address)
         if out.kind == "sent":
             checkpoint("reply")
-            mark(row.id, self.now, "sent", sent_at=self.now, lease_until=None, reason="", detail="")
+            self._mark(row.id, "sent", sent_at=self.now, lease_until=None, reason="", detail="")
             checkpoint("commit")
             with self._lock:
                 self.outcomes["sent"] += 1
         elif out.kind == "perm":
-            mark(row.id, self.now, "failed_perm", reason=f"smtp_{out.code}" if row.channel == "email" else f"line_{out.code}",
-                 detail=out.detail[:500], lease_until=None, sent_at=None)
+            self._mark(row.id, "failed_perm", reason=f"smtp_{out.code}" if row.channel == "email" else f"line_{out.code}",
+                       detail=out.detail[:500], lease_until=None, sent_at=None)
             if row.channel == "email":
-                suppress(self.ws, row.address, reason="bounce", source=f"SMTP {out.code}", now=self.now)
+                with self._lock:
+                    suppress(self.ws, row.address, reason="bounce", source=f"SMTP {out.code}", now=self.now)
             with self._lock:
                 self.outcomes["failed_perm"] += 1
         else:
             attempts = row.attempts + 1
             if attempts >= self.cfg.max_attempts:
-                mark(row.id, self.now, "skipped", reason="retries_exhausted", detail=out.detail[:500], lease_until=None, sent_at=None)
+                self._mark(row.id, "skipped", reason="retries_exhausted", detail=out.detail[:500], lease_until=None, sent_at=None)
                 with self._lock:
                     self.outcomes["skipped:retries_exhausted"] += 1
                 return
             wait = dt.timedelta(seconds=self.cfg.retry_base_seconds * 2 ** (attempts - 1))
-            mark(row.id, self.now, "failed_temp", reason=f"temp_{out.code}", detail=out.detail[:500],
-                 next_attempt_at=self.now + wait, lease_until=None, sent_at=None)
+            self._mark(row.id, "failed_temp", reason=f"temp_{out.code}", detail=out.detail[:500],
+                       next_attempt_at=self.now + wait, lease_until=None, sent_at=None)
             with self._lock:
                 self.outcomes["failed_temp"] += 1
+
+
+class _GateState:
+    """The gate's per-customer state for one run: read for the customers waiting in the outbox
+    when the first batch is claimed, and for any later arrival the first time it is needed."""
+
+    def __init__(self, ws: Any, policy: Any, day: dt.date, customer_ids: set[str]) -> None:
+        self.ws, self.policy, self.day = ws, policy, day
+        self.loaded: set[str] = set()
+        self.frames: list[Any] = []
+        self._load(customer_ids)
+
+    def _load(self, customer_ids: set[str]) -> None:
+        from horetsu.mail.facts import ensure_results
+        from horetsu.playbook.state import customer_state
+
+        ensure_results(self.ws, self.day)
+        frame, _ = customer_state(self.ws, self.policy, self.day, customer_ids=sorted(customer_ids))
+        self.frames.append(frame)
+        self.loaded |= customer_ids
+
+    def frame(self, ids_by_tactic: dict[str, list[str]]) -> Any:
+        import pandas as pd
+
+        wanted = {c for ids in ids_by_tactic.values() for c in ids}
+        missing = wanted - self.loaded
+        if missing:
+            self._load(missing)
+        if len(self.frames) > 1:
+            self.frames = [pd.concat(self.frames, ignore_index=True)]
+        frame = self.frames[0]
+        return frame[frame["customer_id"].isin(wanted)].reset_index(drop=True)
 
 
 def _purchased_since(fact: Any, occurrence: str, seq: Any) -> bool:

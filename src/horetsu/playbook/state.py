@@ -57,8 +57,11 @@ def with_cap_counts(table: pa.Table, policy: Policy, day: int) -> pa.Table:
     return table
 
 
-def customer_state(ws: Any, policy: Policy, as_of: Any = None) -> tuple[pd.DataFrame, dt.date]:
-    """(frame of every staged customer with facts and decisions on ``as_of``, the day)."""
+def customer_state(ws: Any, policy: Policy, as_of: Any = None,
+                   customer_ids: list[str] | None = None) -> tuple[pd.DataFrame, dt.date]:
+    """(frame of every staged customer with facts and decisions on ``as_of``, the day);
+    ``customer_ids`` keeps just those customers (before the frame is built when the results are
+    as of ``day``; after the decisions otherwise, as the temperature uses the shop's median)."""
     res = _results.load(ws)
     day = parse_date(as_of) or res.as_of
     if day < res.as_of:
@@ -82,6 +85,9 @@ def customer_state(ws: Any, policy: Policy, as_of: Any = None) -> tuple[pd.DataF
     cols = [c for c in names if c in STATE_COLUMNS or c.startswith(RULE_PREFIXES)]
     table = res.customers(cols)
     table = table.filter(pc.is_valid(table["stage"]))
+    keep = None if customer_ids is None else pa.array(customer_ids, pa.string())
+    if keep is not None and day == res.as_of:
+        table, keep = table.filter(pc.is_in(table["customer_id"], value_set=keep)), None
     table = with_cap_counts(table, policy, to_day(day))
     frame = table.to_pandas()
     if day > res.as_of:
@@ -93,4 +99,6 @@ def customer_state(ws: Any, policy: Policy, as_of: Any = None) -> tuple[pd.DataF
             frame["p_alive"] = p
         scores = frame[["customer_id", "p_alive"]] if "p_alive" in frame else None
         frame = decide(frame, policy, scores, evidence=False)
+    if keep is not None:
+        frame = frame[frame["customer_id"].isin(keep.to_pylist())]
     return frame.reset_index(drop=True), day
