@@ -34,7 +34,14 @@ def preview(workspace: Any, sequence: str, step: int, customer: str, now: Any = 
     lang = shop_lang(ws)
     tpl = load_template(sequences_dir(ws) / "templates", st.template, lang)
     address = fact["email"] if isinstance(fact["email"], str) else ""
-    url = unsubscribe_url(cfg, mail_secret(ws, cfg.secret), st.channel, address)
+    secret = mail_secret(ws, cfg.secret)
+    url = unsubscribe_url(cfg, secret, st.channel, address)
+    if address:  # the previewed link works like a sent one
+        from horetsu.mail.db import open_db
+        from horetsu.mail.tokens import register
+
+        open_db(ws)
+        register(secret, [(st.channel, address)], now)
     row = SimpleNamespace(lang=lang, due_at=now)
     subject, body = render(tpl, cfg, _context(ws, fact, row), url)
     msg = build_email(cfg, to=address, subject=subject, body=body, message_id="<preview@horetsu.invalid>", url=url)

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from horetsu.mail.clock import in_quiet_hours, parse_now, tokyo_day
-from horetsu.mail.render import build_email, check_settings, load_template, render, sample_context, unsubscribe_url
+from horetsu.mail.render import (build_email, check_settings, load_template, open_url, render, sample_context,
+                                 unsubscribe_url)
 
 
 def checkpoint(name: str) -> None:
@@ -83,7 +84,7 @@ def record_sent(ws: Any, now: dt.datetime) -> int:
 
 def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = None) -> RunResult:
     """One pass: enqueue what is due at ``now`` and send what may go out (see module doc)."""
-    from horetsu.mail.consent import import_consent
+    from horetsu.mail.consent import import_consent, import_line_links
     from horetsu.mail.db import open_db
     from horetsu.mail.facts import customer_table
     from horetsu.mail.outbox import enqueue
@@ -111,6 +112,7 @@ def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = 
     if dry_run:
         return result
     import_consent(ws, now)
+    import_line_links(ws, now)
     record_sent(ws, now)
     import pyarrow.compute as pc
 
@@ -203,8 +205,8 @@ class Sender:
         for row in rows:
             if self.now > row.expires_at:
                 self.skip(row, "expired", detail=f"due {row.due_at.isoformat()}")
-            elif not row.address:
-                self.skip(row, "no_address")
+            elif not row.address:  # no e-mail address; on LINE: no linked LINE user id (the consent)
+                self.skip(row, "no_line_link" if row.channel == "line" else "no_address")
             else:
                 live.append(row)
         # consent and suppression, per channel, for the whole batch
@@ -248,6 +250,10 @@ class Sender:
                 self.skip(r, "gate", rule=rule)
             else:
                 go.append(r)
+        if go:  # the opaque unsubscribe links of this batch resolve before any of its mails leave
+            from horetsu.mail.tokens import register
+
+            register(self.secret, ((r.channel, r.address) for r in go), self.now)
         if self.cfg.connections <= 1 or len(go) <= 1:
             for r in go:
                 self.deliver(r)
@@ -301,12 +307,14 @@ class Sender:
         if step is not None and step.at == "expected_repurchase":  # the day itself, not the reminder's day
             ctx["expected_date"] = (row.due_at.date() - dt.timedelta(days=step.offset_days)).isoformat()
         subject, body = render(tpl, self.cfg, ctx, url)
-        mark(row.id, self.now, "sending", attempts=row.attempts + 1, sent_at=self.now)  # committed before DATA
+        pixel = open_url(self.cfg, self.secret, row.id, row.message_id) if self.cfg.track_opens and row.channel == "email" else ""
+        mark(row.id, self.now, "sending", attempts=row.attempts + 1, sent_at=self.now, tracked=bool(pixel))  # before DATA
         checkpoint("data")
         if row.channel == "line":
             out = self.transport("line").push(row.address, f"{subject}\n\n{body}", row.message_id)
         else:
-            msg = build_email(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url)
+            msg = build_email(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url,
+                              pixel_url=pixel)
             out = self.transport("email").send(msg, row.address)
         if out.kind == "sent":
             checkpoint("reply")
