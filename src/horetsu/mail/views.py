@@ -46,7 +46,6 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse(PAGE.format(body="<p>配信を停止しました。 / You are unsubscribed.</p>"))
 
 
-
 # a transparent 1×1 GIF
 PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
