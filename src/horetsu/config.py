@@ -152,6 +152,7 @@ class MailSettings(StrictModel):
     purchased_within_days: int = 90  # "is it working": purchases counted this long after the trigger
     line_channel_access_token: str = ""  # LINE Messaging API channel access token
     line_api_url: str = "https://api.line.me"  # LINE API host (tests point it at loopback)
+    track_opens: bool = False  # add a 1×1 image per mail whose first load records "opened" (off: opens unknown)
 
     @field_validator("public_url")
     @classmethod

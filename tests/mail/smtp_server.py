@@ -30,9 +30,11 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         msg = message_from_bytes(envelope.content, policy=policy.default)
+        html = msg.get_body(("html",)) if msg.is_multipart() else None
         line = json.dumps({"to": envelope.rcpt_tos, "message_id": msg["Message-ID"], "subject": msg["Subject"],
                            "list_unsubscribe": msg["List-Unsubscribe"], "list_unsubscribe_post": msg["List-Unsubscribe-Post"],
-                           "from": msg["From"], "body": msg.get_content()}, ensure_ascii=False)
+                           "from": msg["From"], "body": msg.get_body(("plain",)).get_content(),
+                           "html": html.get_content() if html is not None else None}, ensure_ascii=False)
         with open(self.log, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()

@@ -100,6 +100,11 @@ def test_unsubscribe_between_two_runs_stops_the_next_message(tmp_path, smtp):
     runs(ws, "2026-09-30T10:00")
     link = next(m for m in smtp.messages() if m["to"] == ["a@example.com"])["list_unsubscribe"][1:-1]
     token = link.rsplit("/", 1)[1]
+    import base64
+
+    readable = ("a@example.com", base64.urlsafe_b64encode(b"email\na@example.com").decode().rstrip("=")[:12],
+                base64.urlsafe_b64encode(b"a@example.com").decode().rstrip("=")[:12])
+    assert not any(x in link for x in readable) and len(token) == 32  # opaque: no address, not even encoded
     bad = cli(ws, token[:-2] + "xx", check=False, script=UNSUB)
     assert bad.returncode != 0 and "not valid" in bad.stderr  # a forged token does nothing
     cli(ws, token, script=UNSUB)

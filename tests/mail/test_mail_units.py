@@ -107,17 +107,26 @@ def test_quiet_hours_wrap_midnight_in_tokyo():
     assert in_quiet_hours(parse_now("2026-10-01T12:30:00+00:00"), "21:00", "09:00")  # 21:30 in Tokyo
 
 
-def test_unsubscribe_tokens_are_signed():
-    from horetsu.mail.tokens import make_token, read_token
+def test_unsubscribe_tokens_are_opaque_and_keyed():
+    import base64
+    import hashlib
+    import hmac
 
-    tok = make_token(b"k" * 32, "email", "a@example.com")
-    assert read_token(b"k" * 32, tok) == ("email", "a@example.com")
-    with pytest.raises(TokenError):
-        read_token(b"j" * 32, tok)
-    head, sig = tok.split(".")
-    other = make_token(b"k" * 32, "email", "b@example.com").split(".")[0]
-    with pytest.raises(TokenError):
-        read_token(b"k" * 32, f"{other}.{sig}")  # someone else's address with this signature
+    from horetsu.mail.tokens import make_token
+
+    addr = "hanako.yamada@example.com"
+    tok = make_token(b"k" * 32, "email", addr)
+    # 24 bytes of HMAC-SHA256 over a fixed label, the channel and the address, base64url without padding
+    want = base64.urlsafe_b64encode(hmac.new(b"k" * 32, b"unsubscribe-v2\nemail\n" + addr.encode(), hashlib.sha256)
+                                    .digest()[:24]).rstrip(b"=").decode()
+    assert tok == want and len(tok) == 32
+    readable = {addr, "hanako", "example.com"}
+    b64 = {base64.urlsafe_b64encode(f"email\n{addr}".encode()).decode().rstrip("=")[:16],
+           base64.urlsafe_b64encode(addr.encode()).decode().rstrip("=")[:16],
+           base64.b64encode(addr.encode()).decode().rstrip("=")[:16]}
+    assert not any(x in tok for x in readable | b64)
+    assert make_token(b"j" * 32, "email", addr) != tok  # another secret, another token
+    assert make_token(b"k" * 32, "email", "b@example.com") != tok
 
 
 def test_a_template_with_an_undefined_variable_or_without_footer_is_refused(tmp_path):

@@ -38,8 +38,13 @@ TABLE = {
     "report": ("/analysis/report", 302, 200, 200, 200, 200),
     "report_download": ("/analysis/report/download", 302, 200, 200, 200, 200),
     "settings": ("/settings", 302, 200, 403, 403, 403),
+    "mail": ("/mail", 302, 200, 200, 200, 200),
+    "mail_queue": ("/mail/queue", 302, 200, 200, 200, 403),
+    "mail_preview": ("/mail/preview/first_purchase/1", 302, 200, 200, 200, 403),
+    "mail_suppress": ("/mail/suppress", 302, 405, 405, 405, 405),
     # public, no login: a forged token is a plain 404 for everybody
     "mail-unsubscribe": ("/u/forged-token", 404, 404, 404, 404, 404),
+    "mail-open": ("/o/forged-token", 404, 404, 404, 404, 404),
 }
 WHO = (None, "owner", "marketer", "analyst", "viewer")
 
@@ -85,7 +90,7 @@ def test_every_url_answers_as_the_table_says(served, client_for, check_id):
 
 def test_a_viewer_sees_no_personal_data_on_aggregate_pages(served, client_for, web):
     c = client_for(served, "viewer")
-    for path in ("/", "/today", "/stages", "/analysis"):
+    for path in ("/", "/today", "/stages", "/analysis", "/mail"):
         r = c.get(path)
         assert r.status == 200
         assert "/customers/" not in r.text and "@example" not in r.text and "C000" not in r.text, path

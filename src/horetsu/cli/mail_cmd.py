@@ -103,6 +103,15 @@ def register(app: typer.Typer) -> None:
         for r in s["steps"].to_pylist():
             table.add_row(r["sequence"], str(r["step"]), r["state"], r["reason"] or "", f"{r['n']:,}")
         console.print(table)
+        table = Table(title=t(f"ステップ別の結果(開封は計測したメールのみ、購入は送信後{s['days']}日以内)",
+                              f"Per step (opens only where tracked; purchases within {s['days']} days of the send)"))
+        for col in (t("シーケンス", "Sequence"), t("ステップ", "Step"), t("送信", "Sent"), t("開封", "Opened"),
+                    t("購入", "Purchased")):
+            table.add_column(col)
+        for r in s["step_results"]:
+            opened = t("不明", "unknown") if r["opened"] is None else f"{r['opened']:,} / {r['tracked']:,}"
+            table.add_row(r["sequence"], str(r["step"]), f"{r['sent']:,}", opened, f"{r['purchased']:,}")
+        console.print(table)
         table = Table(title=t(f"効果({s['days']}日以内の購入、対照群との差)", f"Effect (purchase within {s['days']} days, against the holdout)"))
         for col in (t("シーケンス", "Sequence"), t("配信", "Reached"), t("購入率", "Rate"), t("対照群", "Holdout"),
                     t("対照群購入率", "Holdout rate"), t("差 [95%CI]", "Uplift [95% CI]"), t("増分購入", "Incremental")):

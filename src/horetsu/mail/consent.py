@@ -75,3 +75,32 @@ def reachable(channel: str, addresses: list[str]) -> tuple[set[str], set[str]]:
                     .values_list("address", flat=True))
     suppressed = set(Suppression.objects.filter(channel=channel, address__in=addresses).values_list("address", flat=True))
     return consented, suppressed
+
+
+def import_line_links(ws: Any, now: dt.datetime) -> dict[str, int]:
+    """Sync ``LineLink`` rows from the customers' ``line_user_id`` (the export of the shop's account link).
+
+    A LINE user id exists only for a person who added the shop's account as a friend and
+    whose account was linked to the customer, so the link is the consent of the ``line``
+    channel; a blocked account or an unsubscribe is a ``Suppression`` on that channel.
+    """
+    from django.db import transaction
+
+    from horetsu.mail.models import LineLink
+
+    cust = ws.read_arrow("customers")
+    if "line_user_id" not in cust.column_names:
+        return {"linked": 0, "changed": 0}
+    cust = cust.select(["customer_id", "line_user_id"])
+    ids = pc.utf8_trim_whitespace(cust.column("line_user_id"))
+    keep = pc.and_(pc.is_valid(ids), pc.not_equal(pc.fill_null(ids, ""), ""))
+    links = dict(zip(cust.column("customer_id").filter(keep).to_pylist(), ids.filter(keep).to_pylist()))
+    with transaction.atomic():
+        known = dict(LineLink.objects.values_list("customer_id", "line_user_id"))
+        new = [LineLink(customer_id=c, line_user_id=u, linked_at=now, source="import:line_user_id")
+               for c, u in links.items() if c not in known]
+        LineLink.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+        changed = [c for c, u in links.items() if c in known and known[c] != u]
+        for c in changed:  # rare: a customer re-linked another LINE account
+            LineLink.objects.filter(customer_id=c).update(line_user_id=links[c], linked_at=now)
+    return {"linked": len(new), "changed": len(changed)}

@@ -1,5 +1,9 @@
-"""Is it working? Per sequence and step: sent, skipped by reason, purchased within N days,
-and the repurchase rate of those reached against the holdout (difference with a 95% CI).
+"""Is it working? Per sequence and step: sent, skipped by reason, opened where known,
+purchased within N days, and the repurchase rate of those reached against the holdout
+(difference with a 95% CI).
+
+Opens are known only for mails sent with ``[mail] track_opens`` (``tracked``); a step
+whose sent mails were not tracked reports ``opened`` as unknown (``None``), never 0.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ def diff_ci(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float]:
 
 
 def status(ws: Any, *, days: int | None = None) -> dict[str, Any]:
-    """{'steps': Arrow table per sequence/step/state/reason, 'sequences': uplift per sequence}."""
+    """{'steps': Arrow table per sequence/step/state/reason, 'step_results': sent / tracked / opened /
+    purchased within ``days`` of the send, per sequence and step, 'sequences': uplift per sequence}."""
     from horetsu.mail.db import open_db
     from horetsu.mail.worker import mail_settings
     from horetsu.core.purchases import excluded_statuses, purchases
@@ -33,15 +38,31 @@ def status(ws: Any, *, days: int | None = None) -> dict[str, Any]:
     from horetsu.mail.models import Message
 
     days = days or mail_settings(ws).purchased_within_days
-    rows = list(Message.objects.values_list("customer_id", "sequence", "step", "occurrence", "state", "reason"))
+    keys = ("customer_id", "sequence", "step", "occurrence", "state", "reason")
+    rows = list(Message.objects.values_list(*keys, "sent_at", "tracked", "opened_at"))
     msgs = pa.table({k: pa.array([r[i] for r in rows], pa.string() if k != "step" else pa.int64())
-                     for i, k in enumerate(("customer_id", "sequence", "step", "occurrence", "state", "reason"))})
+                     for i, k in enumerate(keys)})
+    # the Tokyo day of the send (days since 1970-01-01, as purchases hold it; Tokyo has no DST)
+    msgs = msgs.append_column("sent_day", pa.array([None if r[6] is None else int((r[6].timestamp() + 9 * 3600) // 86400)
+                                                    for r in rows], pa.int64()))
+    msgs = msgs.append_column("tracked", pa.array([bool(r[7]) for r in rows], pa.bool_()))
+    msgs = msgs.append_column("opened", pa.array([r[8] is not None for r in rows], pa.bool_()))
     orders = purchases(ws, excluded_statuses(ws)).select("customer_id", "day").to_pyarrow()
     con = duckdb.connect()
     con.register("m", msgs)
     con.register("o", orders)
     steps = con.execute("""
         SELECT sequence, step, state, reason, count(*) AS n FROM m GROUP BY ALL ORDER BY ALL""").to_arrow_table()
+    step_results = con.execute(f"""
+        SELECT sequence, step,
+               count(*) FILTER (WHERE state = 'sent') AS sent,
+               count(*) FILTER (WHERE state = 'sent' AND tracked) AS tracked,
+               count(*) FILTER (WHERE state = 'sent' AND tracked AND opened) AS opened,
+               count(*) FILTER (WHERE state = 'sent' AND EXISTS (SELECT 1 FROM o WHERE o.customer_id = m.customer_id
+                                AND o.day > m.sent_day AND o.day <= m.sent_day + {int(days)})) AS purchased
+        FROM m GROUP BY ALL ORDER BY ALL""").to_arrow_table().to_pylist()
+    for r in step_results:
+        r["opened"] = r["opened"] if r["tracked"] else None  # unknown, not zero
     seqs = con.execute(f"""
         WITH occ AS (
           SELECT customer_id, sequence, occurrence,
@@ -60,4 +81,4 @@ def status(ws: Any, *, days: int | None = None) -> dict[str, Any]:
     for s in seqs:
         d, lo, hi = diff_ci(s["reached_bought"], s["reached"], s["holdout_bought"], s["holdout"])
         s.update(uplift=d, ci_low=lo, ci_high=hi, incremental=d * s["reached"] if not math.isnan(d) else math.nan)
-    return {"days": days, "steps": steps, "sequences": seqs}
+    return {"days": days, "steps": steps, "step_results": step_results, "sequences": seqs}

@@ -43,6 +43,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
     recorded = models.BooleanField(default=False)  # written to the events the gate's caps count
+    tracked = models.BooleanField(default=False)  # sent with an open-tracking image ([mail] track_opens)
+    opened_at = models.DateTimeField(null=True, blank=True)  # first load of that image (only the time is kept)
 
     class Meta:
         constraints = [
@@ -90,3 +92,12 @@ class LineLink(models.Model):
     line_user_id = models.CharField(max_length=100)
     linked_at = models.DateTimeField()
     source = models.CharField(max_length=300, blank=True, default="")
+
+
+class UnsubscribeKey(models.Model):
+    """Opaque unsubscribe token → (channel, address); written when a link is first put in a mail."""
+
+    token = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=10)
+    address = models.CharField(max_length=320)
+    created_at = models.DateTimeField()

@@ -1,4 +1,9 @@
-"""``horetsu mail preview``: one step rendered for one customer (headers and body)."""
+"""``horetsu mail preview``: one step rendered for one customer (headers and body).
+
+The CLI and the web app's preview page both call :func:`preview_message` (the worker's own
+renderer and message builder) and show it with :func:`readable` (headers decoded, the text
+part as text, not its transfer encoding).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,20 @@ from horetsu.errors import SequenceError, UnknownCustomerError
 
 
 def preview(workspace: Any, sequence: str, step: int, customer: str, now: Any = None) -> str:
+    """The rendered mail as readable text (decoded headers, a blank line, the body)."""
+    return readable(preview_message(workspace, sequence, step, customer, now))
+
+
+def readable(msg: Any) -> str:
+    """Headers decoded (``Name: value``), a blank line, the plain-text body."""
+    head = "\n".join(f"{k}: {v}" for k, v in msg.items() if k not in ("Content-Type", "Content-Transfer-Encoding",
+                                                                      "MIME-Version"))
+    body = msg.get_body(("plain",))
+    return head + "\n\n" + (body.get_content() if body is not None else "")
+
+
+def preview_message(workspace: Any, sequence: str, step: int, customer: str, now: Any = None) -> Any:
+    """The :class:`email.message.EmailMessage` the worker would build for this step and customer."""
     from types import SimpleNamespace
 
     from horetsu.mail.clock import parse_now, tokyo_day
@@ -18,7 +37,7 @@ def preview(workspace: Any, sequence: str, step: int, customer: str, now: Any = 
     from horetsu.mail.worker import _context, mail_settings, shop_lang
     from horetsu.workspace import open_workspace
 
-    ws = open_workspace(workspace)
+    ws = workspace if hasattr(workspace, "read_arrow") else open_workspace(workspace)
     cfg = mail_settings(ws)
     check_settings(cfg)
     seqs = load_sequences(ws, only_enabled=False)
@@ -34,8 +53,14 @@ def preview(workspace: Any, sequence: str, step: int, customer: str, now: Any = 
     lang = shop_lang(ws)
     tpl = load_template(sequences_dir(ws) / "templates", st.template, lang)
     address = fact["email"] if isinstance(fact["email"], str) else ""
-    url = unsubscribe_url(cfg, mail_secret(ws, cfg.secret), st.channel, address)
+    secret = mail_secret(ws, cfg.secret)
+    url = unsubscribe_url(cfg, secret, st.channel, address)
+    if address:  # the previewed link works like a sent one
+        from horetsu.mail.db import open_db
+        from horetsu.mail.tokens import register
+
+        open_db(ws)
+        register(secret, [(st.channel, address)], now)
     row = SimpleNamespace(lang=lang, due_at=now)
     subject, body = render(tpl, cfg, _context(ws, fact, row), url)
-    msg = build_email(cfg, to=address, subject=subject, body=body, message_id="<preview@horetsu.invalid>", url=url)
-    return msg.as_string()
+    return build_email(cfg, to=address, subject=subject, body=body, message_id="<preview@horetsu.invalid>", url=url)

@@ -108,7 +108,22 @@ def sample_context(lang: str) -> dict[str, Any]:
             "expected_date": "2026-01-01"}
 
 
-def build_email(cfg: Any, *, to: str, subject: str, body: str, message_id: str, url: str) -> EmailMessage:
+def open_url(cfg: Any, secret: bytes, row_id: int, message_id: str) -> str:
+    """The open-tracking image of one outbox row (``[mail] track_opens``; see docs/mail.md)."""
+    from horetsu.mail.tokens import open_token
+
+    return cfg.public_url.rstrip("/") + "/o/" + open_token(secret, row_id, message_id)
+
+
+def _html(body: str, pixel_url: str) -> str:
+    from html import escape
+
+    return ('<!doctype html><html><body><div style="white-space:pre-wrap;font-family:sans-serif">'
+            f'{escape(body)}</div><img src="{escape(pixel_url)}" width="1" height="1" alt=""></body></html>')
+
+
+def build_email(cfg: Any, *, to: str, subject: str, body: str, message_id: str, url: str,
+                pixel_url: str = "") -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = email.utils.formataddr((cfg.sender_name, cfg.from_address))
     msg["To"] = to
@@ -118,5 +133,7 @@ def build_email(cfg: Any, *, to: str, subject: str, body: str, message_id: str, 
     msg["List-Unsubscribe"] = f"<{url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(body)
+    if pixel_url:  # the same text as HTML, with the 1×1 image whose first load records "opened"
+        msg.add_alternative(_html(body, pixel_url), subtype="html")
     return msg
 

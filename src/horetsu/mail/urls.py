@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from horetsu.mail.views import unsubscribe_view
+from horetsu.mail.views import open_view, unsubscribe_view
 
 urlpatterns = [
     path("u/<str:token>", login_not_required(unsubscribe_view), name="mail-unsubscribe"),
+    path("o/<str:token>", login_not_required(open_view), name="mail-open"),
 ]

@@ -1,4 +1,5 @@
-"""The unsubscribe page (GET: a button, never acts) and the RFC 8058 one-click POST."""
+"""Public pages of the mail app: the unsubscribe page (GET: a button, never acts), the RFC 8058
+one-click POST, and the open-tracking image (``[mail] track_opens``)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,27 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse(PAGE.format(body="<p>このリンクは無効です。 / This link is not valid.</p>"), status=404)
     return HttpResponse(PAGE.format(body="<p>配信を停止しました。 / You are unsubscribed.</p>"))
 
+
+# a transparent 1×1 GIF
+PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+def open_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Record the first load of a mail's image as its open (only the time; no address, no agent)."""
+    from horetsu.errors import TokenError
+    from horetsu.mail.clock import parse_now
+    from horetsu.mail.models import Message
+    from horetsu.mail.tokens import mail_secret, read_open_token
+    from horetsu.mail.worker import mail_settings
+
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    ws = _ws()
+    try:
+        row_id = read_open_token(mail_secret(ws, mail_settings(ws).secret), token)
+    except TokenError:
+        return HttpResponse(status=404)
+    Message.objects.filter(id=row_id, tracked=True, opened_at__isnull=True).update(opened_at=parse_now(None))
+    out = HttpResponse(PIXEL, content_type="image/gif")
+    out["Cache-Control"] = "no-store, private"
+    return out

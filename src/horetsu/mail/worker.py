@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from horetsu.mail.clock import in_quiet_hours, parse_now, tokyo_day
-from horetsu.mail.render import build_email, check_settings, load_template, render, sample_context, unsubscribe_url
+from horetsu.mail.render import (build_email, check_settings, load_template, open_url, render, sample_context,
+                                 unsubscribe_url)
 
 
 def checkpoint(name: str) -> None:
@@ -83,7 +84,7 @@ def record_sent(ws: Any, now: dt.datetime) -> int:
 
 def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = None) -> RunResult:
     """One pass: enqueue what is due at ``now`` and send what may go out (see module doc)."""
-    from horetsu.mail.consent import import_consent
+    from horetsu.mail.consent import import_consent, import_line_links
     from horetsu.mail.db import open_db
     from horetsu.mail.facts import customer_table
     from horetsu.mail.outbox import enqueue
@@ -111,6 +112,7 @@ def run(ws: Any, now: Any = None, *, dry_run: bool = False, limit: int | None = 
     if dry_run:
         return result
     import_consent(ws, now)
+    import_line_links(ws, now)
     record_sent(ws, now)
     import pyarrow.compute as pc
 
@@ -206,14 +208,22 @@ class Sender:
         rows = list(Message.objects.filter(id__in=ids).order_by("due_at", "id"))
         facts = self._facts({r.customer_id for r in rows})
         go = self._checks(rows, facts)
-        ready = [(r, *self._render(r, facts.get(r.customer_id))) for r in go]
+        if go:  # the opaque unsubscribe links of this batch resolve before any of its mails leave
+            from horetsu.mail.tokens import register
+
+            register(self.secret, ((r.channel, r.address) for r in go), self.now)
+        tracked: set[int] = set()
+        ready = [(r, *self._render(r, facts.get(r.customer_id), tracked)) for r in go]
         with transaction.atomic():  # the batch's skips, and 'sending' committed before any DATA
             groups: dict[tuple[str, str, str], list[int]] = {}
             for mid, reason, rule, detail in self._skips:
                 groups.setdefault((reason, rule, detail), []).append(mid)
             for (reason, rule, detail), mids in groups.items():
                 mark_many(mids, self.now, "skipped", reason=reason, rule=rule, detail=detail, lease_until=None)
-            mark_many([r.id for r in go], self.now, "sending", attempts=F("attempts") + 1, sent_at=self.now)
+            for flag in (True, False):
+                mids = [r.id for r in go if (r.id in tracked) == flag]
+                if mids:
+                    mark_many(mids, self.now, "sending", attempts=F("attempts") + 1, sent_at=self.now, tracked=flag)
         self._skips = []
         slots = max(1, min(self.cfg.connections, len(ready)))
         if slots == 1:
@@ -239,8 +249,8 @@ class Sender:
         for row in rows:
             if self.now > row.expires_at:
                 self.skip(row, "expired", detail=f"due {row.due_at.isoformat()}")
-            elif not row.address:
-                self.skip(row, "no_address")
+            elif not row.address:  # no e-mail address; on LINE: no linked LINE user id (the consent)
+                self.skip(row, "no_line_link" if row.channel == "line" else "no_address")
             else:
                 live.append(row)
         # consent and suppression, per channel, for the whole batch
@@ -301,7 +311,7 @@ class Sender:
             self._gate = _GateState(self.ws, self.policy, tokyo_day(self.now), waiting)
         return gate_split(self.ws, ids_by_tactic, tokyo_day(self.now), self.policy, frame=self._gate.frame(ids_by_tactic))
 
-    def _render(self, row: Any, fact: Any) -> tuple[Any]:
+    def _render(self, row: Any, fact: Any, tracked: set[int]) -> tuple[Any]:
         """What goes on the wire for one message (the e-mail's bytes, or the LINE text), rendered
         before anything of its batch is sent."""
         from horetsu.mail.transport import wire_bytes
@@ -315,6 +325,11 @@ class Sender:
         subject, body = render(self.templates[row.template], self.cfg, ctx, url)
         if row.channel == "line":
             return (f"{subject}\n\n{body}",)
+        if self.cfg.track_opens:  # the HTML alternative with the open-tracking image
+            tracked.add(row.id)
+            pixel = open_url(self.cfg, self.secret, row.id, row.message_id)
+            return (build_email(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url,
+                                pixel_url=pixel),)
         if not row.address.isascii():  # an internationalised address: smtplib's SMTPUTF8 path
             return (build_email(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url),)
         return (wire_bytes(self.cfg, to=row.address, subject=subject, body=body, message_id=row.message_id, url=url),)

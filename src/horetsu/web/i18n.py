@@ -13,6 +13,7 @@ from typing import Any
 from horetsu.analytics.labels import CPM_SEGMENTS, RFM_SEGMENTS
 from horetsu.i18n import Labels
 from horetsu.report.i18n import JOURNEY_NAMES, STAGE_NAMES, TEMPERATURE_NAMES
+from horetsu.web.mail_labels import MAIL_LABELS
 
 LANGS = ("ja", "en")
 
@@ -246,6 +247,8 @@ LABELS: Labels = {
     "role.marketer": ("マーケター", "Marketer"),
     "role.analyst": ("アナリスト", "Analyst"),
     "role.viewer": ("閲覧者", "Viewer"),
+    # step mails
+    **MAIL_LABELS,
     # errors
     "error.400": ("リクエストが正しくありません。", "The request is not valid."),
     "error.403": ("このページを見る権限がありません。", "You do not have access to this page."),

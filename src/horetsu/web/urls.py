@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from horetsu.web.core import errors
 from horetsu.web.views import account, analysis, campaign, customers, imports, pages, settings_page
+from horetsu.web.views import mail as mail_views
 
 urlpatterns = [
     path("healthz", account.healthz, name="healthz"),
@@ -35,6 +36,10 @@ urlpatterns = [
     path("analysis/report", analysis.report_view, name="report"),
     path("analysis/report/download", analysis.report_download, name="report_download"),
     path("settings", settings_page.settings_view, name="settings"),
+    path("mail", mail_views.mail_overview, name="mail"),
+    path("mail/queue", mail_views.mail_queue, name="mail_queue"),
+    path("mail/suppress", mail_views.mail_suppress, name="mail_suppress"),
+    path("mail/preview/<str:sequence>/<int:step>", mail_views.mail_preview, name="mail_preview"),
     # public: the RFC 8058 one-click unsubscribe (POST) and its page for a person (GET)
     path("", include("horetsu.mail.urls")),
 ]
