@@ -13,6 +13,7 @@ from typing import Any
 from horetsu.analytics.labels import CPM_SEGMENTS, RFM_SEGMENTS
 from horetsu.i18n import Labels
 from horetsu.report.i18n import JOURNEY_NAMES, STAGE_NAMES, TEMPERATURE_NAMES
+from horetsu.web.i18n_pages import PAGE_LABELS
 
 LANGS = ("ja", "en")
 
@@ -251,6 +252,7 @@ LABELS: Labels = {
     ),
     "error.home": ("ホームへ戻る", "Back to home"),
 }
+LABELS.update(PAGE_LABELS)  # the survey, NPS and diagnosis pages (horetsu.web.i18n_pages)
 
 NAME_GROUPS: dict[str, Labels] = {
     "stage": STAGE_NAMES,
