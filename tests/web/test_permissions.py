@@ -40,6 +40,7 @@ TABLE = {
     "settings": ("/settings", 302, 200, 403, 403, 403),
     # public, no login: a forged token is a plain 404 for everybody
     "mail-unsubscribe": ("/u/forged-token", 404, 404, 404, 404, 404),
+    "survey": ("/s/forged-token", 404, 404, 404, 404, 404),
 }
 WHO = (None, "owner", "marketer", "analyst", "viewer")
 

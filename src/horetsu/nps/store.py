@@ -50,9 +50,14 @@ def _used(token_id: str) -> bool:
 
 
 def check(ws: Any, token: str, *, customer_id: str | None = None, now: dt.datetime | None = None) -> Claims:
-    """The claims of a token that may still be answered, or a typed ``TokenError``."""
+    """The claims of a token that may still be answered, or a typed ``TokenError``.
+
+    "Answered" is read from the store alone (one indexed lookup, no read of the events while
+    another request may be writing them); an answer to the same token that reached the events
+    another way (``record_answer``) is not written a second time by :func:`flush`.
+    """
     claims = read_token(ws, token)
-    answered = [claims.token_id] if _used(claims.token_id) else None
+    answered = [claims.token_id] if _used(claims.token_id) else []
     return verify(ws, token, customer_id=customer_id, now=now, answered=answered)
 
 
@@ -92,17 +97,28 @@ def flush(ws: Any) -> int:
         if not rows:
             return 0
         ws.refresh()
-        from horetsu.nps.answers import _from_events
-
-        have = set(_from_events(ws).column("token_id").drop_null().to_pylist())
+        events = ws.read_arrow("events")
+        have = _event_token_ids(events, [r[1] for r in rows])
         new = [r for r in rows if r[1] not in have]  # a crash after the write and before the mark
         if new:
-            _append_events(ws, new)
+            _append_events(ws, events, new)
         SurveyAnswer.objects.filter(id__in=[r[0] for r in rows]).update(recorded=True)
         return len(new)
 
 
-def _append_events(ws: Any, rows: list[tuple[Any, ...]]) -> None:
+def _event_token_ids(events: pa.Table, wanted: list[str]) -> set[str]:
+    """Which of ``wanted`` token ids the events already hold (an answer's payload names its token)."""
+    import pyarrow.compute as pc
+
+    ev = events.filter(pc.equal(events.column("type"), EVENT_TYPE))
+    if ev.num_rows == 0:
+        return set()
+    found = pc.extract_regex(pc.fill_null(ev.column("payload"), ""), r'"token_id":\s*"(?P<t>[^"]+)"')
+    tids = pc.struct_field(found, "t")
+    return set(pc.filter(tids, pc.is_in(tids, pa.array(wanted, pa.string()))).to_pylist())
+
+
+def _append_events(ws: Any, events: pa.Table, rows: list[tuple[Any, ...]]) -> None:
     from horetsu.io.normalize import jst_date
 
     at = pa.array([r[7] for r in rows], pa.timestamp("us", tz="UTC")).cast(schema.TS)
@@ -115,7 +131,6 @@ def _append_events(ws: Any, rows: list[tuple[Any, ...]]) -> None:
                                      token_id=r[1]) for r in rows], pa.string()),
     })  # fmt: skip
     new = new.append_column("event_date", jst_date(new.column("at").combine_chunks()))
-    events = ws.read_arrow("events")
     ws.write_tables({"events": pa.concat_tables([schema.conform("events", events), schema.conform("events", new)])})
 
 
