@@ -38,6 +38,12 @@ TABLE = {
     "report": ("/analysis/report", 302, 200, 200, 200, 200),
     "report_download": ("/analysis/report/download", 302, 200, 200, 200, 200),
     "settings": ("/settings", 302, 200, 403, 403, 403),
+    "nps": ("/nps", 302, 200, 200, 200, 200),
+    "diagnosis": ("/diagnosis", 302, 200, 200, 200, 200),
+    "diagnosis_result": ("/diagnosis/2025-06-30_20250701T090000", 302, 404, 404, 404, 404),
+    "nps_texts": ("/nps/texts?q=a", 302, 200, 200, 200, 403),
+    "nps_act": ("/nps/act", 302, 200, 200, 200, 403),
+    "nps_act_download": ("/nps/act/download?list=promoters_thank_you", 302, 200, 200, 200, 403),
     # public, no login: a forged token is a plain 404 for everybody
     "mail-unsubscribe": ("/u/forged-token", 404, 404, 404, 404, 404),
     "survey": ("/s/forged-token", 404, 404, 404, 404, 404),

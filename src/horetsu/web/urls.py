@@ -7,7 +7,7 @@ expected-status table fails that test.
 from django.urls import include, path
 
 from horetsu.web.core import errors
-from horetsu.web.views import account, analysis, campaign, customers, imports, pages, settings_page, survey
+from horetsu.web.views import account, analysis, campaign, customers, diagnosis, imports, pages, nps, settings_page, survey
 
 urlpatterns = [
     path("healthz", account.healthz, name="healthz"),
@@ -35,6 +35,12 @@ urlpatterns = [
     path("analysis/report", analysis.report_view, name="report"),
     path("analysis/report/download", analysis.report_download, name="report_download"),
     path("settings", settings_page.settings_view, name="settings"),
+    path("nps", nps.nps_page, name="nps"),
+    path("diagnosis", diagnosis.diagnosis_page, name="diagnosis"),
+    path("diagnosis/<str:name>", diagnosis.diagnosis_result, name="diagnosis_result"),
+    path("nps/texts", nps.nps_texts, name="nps_texts"),
+    path("nps/act", nps.nps_act, name="nps_act"),
+    path("nps/act/download", nps.nps_act_download, name="nps_act_download"),
     # public: the NPS survey of a signed link (issue 12)
     path("s/<str:token>", survey.survey_view, name="survey"),
     # public: the RFC 8058 one-click unsubscribe (POST) and its page for a person (GET)
