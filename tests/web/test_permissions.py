@@ -92,7 +92,7 @@ def test_every_url_answers_as_the_table_says(served, client_for, check_id):
 
 def test_a_viewer_sees_no_personal_data_on_aggregate_pages(served, client_for, web):
     c = client_for(served, "viewer")
-    for path in ("/", "/today", "/stages", "/analysis"):
+    for path in ("/", "/today", "/stages", "/analysis", "/nps", "/diagnosis"):
         r = c.get(path)
         assert r.status == 200
         assert "/customers/" not in r.text and "@example" not in r.text and "C000" not in r.text, path
