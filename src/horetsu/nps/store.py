@@ -13,7 +13,6 @@ Django must be configured for the workspace (the web app, or :func:`open_store`)
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,13 +27,9 @@ SOURCE = "survey"
 
 def store_in_use(ws: Any) -> bool:
     """True when this workspace has an operational database (the web app ran on it)."""
-    from django.conf import settings
+    from horetsu.mail.db import ops_db_exists
 
-    if settings.configured and getattr(settings, "HORETSU_WORKSPACE", None):
-        return Path(settings.HORETSU_WORKSPACE).resolve() == Path(ws.path).resolve()
-    from horetsu.web.setup import OPS_SQLITE, resolve_database_url
-
-    return bool(resolve_database_url(ws)) or (Path(ws.path) / OPS_SQLITE).exists()
+    return ops_db_exists(ws)
 
 
 def open_store(ws: Any) -> None:
