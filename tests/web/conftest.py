@@ -116,9 +116,9 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(ws_path: Path, database_url: str, log: Path) -> Server:
+def start_server(ws_path: Path, database_url: str, log: Path, port: int | None = None) -> Server:
     env = cli_env(database_url)
-    port = free_port()
+    port = port or free_port()
     fh = open(log, "w", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "horetsu.cli.app", "serve", "-w", str(ws_path),
                              "--host", "127.0.0.1", "--port", str(port)], stdout=fh, stderr=subprocess.STDOUT,
@@ -333,3 +333,25 @@ def url_map(tmp_path_factory) -> list[tuple[str, str]]:
                          env=cli_env(""), timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return [tuple(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+@pytest.fixture(scope="session")
+def pages_served(web_ws, tmp_path_factory):
+    """``horetsu serve`` (SQLite) over a copy of the shop whose ``[mail] public_url`` is the server's
+    own address, with one user per role: the survey, NPS and diagnosis pages write answers into
+    it, so the shared shop of the other web tests stays as it was."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("pages_shop")
+    ws_path = root / "ws"
+    shutil.copytree(web_ws, ws_path, symlinks=True, ignore=shutil.ignore_patterns("ops.sqlite3*", "nps", "diagnosis", ".lock"))
+    port = free_port()
+    with open(ws_path / "horetsu.toml", "a", encoding="utf-8") as fh:
+        fh.write(f'\n[mail]\npublic_url = "http://127.0.0.1:{port}"\n')
+    server = start_server(ws_path, "", root / "serve.log", port=port)
+    server.db = "sqlite"  # type: ignore[attr-defined]
+    try:
+        add_users(ws_path, cli_env(""))
+        yield server
+    finally:
+        stop(server)

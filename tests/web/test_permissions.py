@@ -45,6 +45,13 @@ TABLE = {
     # public, no login: a forged token is a plain 404 for everybody
     "mail-unsubscribe": ("/u/forged-token", 404, 404, 404, 404, 404),
     "mail-open": ("/o/forged-token", 404, 404, 404, 404, 404),
+    "nps": ("/nps", 302, 200, 200, 200, 200),
+    "diagnosis": ("/diagnosis", 302, 200, 200, 200, 200),
+    "diagnosis_result": ("/diagnosis/2025-06-30_20250701T090000", 302, 404, 404, 404, 404),
+    "nps_texts": ("/nps/texts?q=a", 302, 200, 200, 200, 403),
+    "nps_act": ("/nps/act", 302, 200, 200, 200, 403),
+    "nps_act_download": ("/nps/act/download?list=promoters_thank_you", 302, 200, 200, 200, 403),
+    "survey": ("/s/forged-token", 404, 404, 404, 404, 404),
 }
 WHO = (None, "owner", "marketer", "analyst", "viewer")
 
@@ -90,7 +97,7 @@ def test_every_url_answers_as_the_table_says(served, client_for, check_id):
 
 def test_a_viewer_sees_no_personal_data_on_aggregate_pages(served, client_for, web):
     c = client_for(served, "viewer")
-    for path in ("/", "/today", "/stages", "/analysis", "/mail"):
+    for path in ("/", "/today", "/stages", "/analysis", "/mail", "/nps", "/diagnosis"):
         r = c.get(path)
         assert r.status == 200
         assert "/customers/" not in r.text and "@example" not in r.text and "C000" not in r.text, path

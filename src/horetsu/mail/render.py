@@ -23,7 +23,8 @@ from horetsu.errors import MailSettingsError, TemplateError
 from horetsu.mail.tokens import make_token
 
 LEGAL_KEYS = ("from_address", "sender_name", "postal_address", "contact", "public_url")
-VARIABLES = ("name", "shop_name", "category", "expected_date", "sender_name", "footer", "unsubscribe_url")
+VARIABLES = ("name", "shop_name", "category", "expected_date", "sender_name", "footer", "unsubscribe_url",
+             "survey_url")  # survey_url: nps_survey steps only (horetsu.mail.survey)
 
 FOOTER = {
     "ja": ("--\n{sender_name}\n{postal_address}\nお問い合わせ: {contact}\n"
@@ -105,7 +106,7 @@ def render(tpl: Template, cfg: Any, context: dict[str, Any], url: str) -> tuple[
 def sample_context(lang: str) -> dict[str, Any]:
     """Values for a dry render (every variable a template may use)."""
     return {"name": "山田 花子" if lang == "ja" else "Hanako Yamada", "shop_name": "shop", "category": "item",
-            "expected_date": "2026-01-01"}
+            "expected_date": "2026-01-01", "survey_url": "https://example.jp/s/sample"}
 
 
 def open_url(cfg: Any, secret: bytes, row_id: int, message_id: str) -> str:

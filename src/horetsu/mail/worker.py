@@ -54,6 +54,9 @@ def load_templates(ws: Any, sequences: dict[str, Any], cfg: Any, lang: str) -> d
     from horetsu.mail.sequences import sequences_dir
 
     folder = sequences_dir(ws) / "templates"
+    from horetsu.mail.survey import check_steps
+
+    check_steps(sequences, folder, lang)
     out = {}
     for seq in sequences.values():
         for step in seq.steps:
@@ -322,6 +325,11 @@ class Sender:
         step = seq.steps[row.step - 1] if seq is not None and row.step <= len(seq.steps) else None
         if step is not None and step.at == "expected_repurchase":  # the day itself, not the reminder's day
             ctx["expected_date"] = (row.due_at.date() - dt.timedelta(days=step.offset_days)).isoformat()
+        if step is not None and step.tactic == "nps_survey":  # the recipient's signed survey link
+            from horetsu.mail.survey import survey_link
+
+            ctx["survey_url"] = survey_link(self.ws, self.cfg.public_url, customer_id=row.customer_id, sequence=row.sequence,
+                                            message_id=row.message_id, due_at=row.due_at, lang=row.lang)  # fmt: skip
         subject, body = render(self.templates[row.template], self.cfg, ctx, url)
         if row.channel == "line":
             return (f"{subject}\n\n{body}",)

@@ -70,8 +70,14 @@ def _from_events(ws: Any) -> pa.Table:
 
 
 def _survey_store(ws: Any) -> pa.Table | None:
-    """Answers held by the web app's survey store (not written yet: None)."""
-    return None
+    """Answers held by the web app's survey store (:mod:`horetsu.nps.store`, in the operational
+    database); None when the workspace has none (the web app never ran on it)."""
+    from horetsu.nps import store
+
+    if not store.store_in_use(ws):
+        return None
+    store.open_store(ws)
+    return store.read_store(ws)
 
 
 def load_answers(ws: Any) -> pa.Table:

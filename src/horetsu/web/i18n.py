@@ -14,6 +14,7 @@ from horetsu.analytics.labels import CPM_SEGMENTS, RFM_SEGMENTS
 from horetsu.i18n import Labels
 from horetsu.report.i18n import JOURNEY_NAMES, STAGE_NAMES, TEMPERATURE_NAMES
 from horetsu.web.mail_labels import MAIL_LABELS
+from horetsu.web.i18n_pages import PAGE_LABELS
 
 LANGS = ("ja", "en")
 
@@ -260,6 +261,7 @@ LABELS: Labels = {
     ),
     "error.home": ("ホームへ戻る", "Back to home"),
 }
+LABELS.update(PAGE_LABELS)  # the survey, NPS and diagnosis pages (horetsu.web.i18n_pages)
 
 NAME_GROUPS: dict[str, Labels] = {
     "stage": STAGE_NAMES,

@@ -28,6 +28,7 @@ INSTALLED_APPS: list[str] = [
     "django_htmx",
     "horetsu.web.core",
     "horetsu.mail",
+    "horetsu.nps",
 ]
 
 OPS_SQLITE = "ops.sqlite3"

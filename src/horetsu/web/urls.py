@@ -7,7 +7,8 @@ expected-status table fails that test.
 from django.urls import include, path
 
 from horetsu.web.core import errors
-from horetsu.web.views import account, analysis, campaign, customers, imports, pages, settings_page
+from horetsu.web.views import (account, analysis, campaign, customers, diagnosis, imports, nps, pages,
+                               settings_page, survey)
 from horetsu.web.views import mail as mail_views
 
 urlpatterns = [
@@ -40,6 +41,14 @@ urlpatterns = [
     path("mail/queue", mail_views.mail_queue, name="mail_queue"),
     path("mail/suppress", mail_views.mail_suppress, name="mail_suppress"),
     path("mail/preview/<str:sequence>/<int:step>", mail_views.mail_preview, name="mail_preview"),
+    path("nps", nps.nps_page, name="nps"),
+    path("diagnosis", diagnosis.diagnosis_page, name="diagnosis"),
+    path("diagnosis/<str:name>", diagnosis.diagnosis_result, name="diagnosis_result"),
+    path("nps/texts", nps.nps_texts, name="nps_texts"),
+    path("nps/act", nps.nps_act, name="nps_act"),
+    path("nps/act/download", nps.nps_act_download, name="nps_act_download"),
+    # public: the NPS survey of a signed link (issue 12)
+    path("s/<str:token>", survey.survey_view, name="survey"),
     # public: the RFC 8058 one-click unsubscribe (POST) and its page for a person (GET)
     path("", include("horetsu.mail.urls")),
 ]

@@ -23,6 +23,7 @@ LEVELS: dict[str, frozenset[str]] = {
     "personal": frozenset({"owner", "marketer", "analyst"}),  # personal data, read-only, exports
     "operate": frozenset({"owner", "marketer"}),  # imports, analysis runs, sends
     "owner": frozenset({"owner"}),  # settings, users, overrides
+    "diagnose": frozenset({"owner", "analyst"}),  # answer the diagnosis quiz: the owner or the consultant
 }
 
 
