@@ -217,8 +217,11 @@ def analyze(
             return
         frame, policy = state["frame"], state["policy"]
         flow_days = tuple(day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS))
-        days, start = history_days(ws, day, flow_days)
-        grid = stage_grid(ws, days, policy, exclude, keep=flow_days)
+        # per-customer rows are kept on the flow's days and at the last two month ends (the
+        # home page's "cooled this month" compares them with the as-of day)
+        keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
+        days, start = history_days(ws, day, keep)
+        grid = stage_grid(ws, days, policy, exclude, keep=keep)
         # the as-of day's rows are the results' own (their temperature also weighs P(alive))
         now_frame = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
         now = pa.Table.from_pandas(now_frame[list(SNAPSHOT_SCHEMA.names)], schema=SNAPSHOT_SCHEMA, preserve_index=False)
@@ -238,21 +241,6 @@ def analyze(
                                     now])
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)
-
-    @step("month snapshots")
-    def _month_snapshots() -> None:
-        # The home page's "cooled this month" compares the last two month ends with now:
-        # add them to the snapshots when the history does not hold them already.
-        if not stages or "stage_snapshots" not in tables:
-            return
-        snaps = tables["stage_snapshots"]
-        have = set(pc.unique(snaps["as_of"]).to_pylist())
-        parts = [snaps]
-        for end in month_ends_before(day, 2):
-            if end not in have:
-                parts.append(stage_history(ws, start=end, end=end, exclude_statuses=exclude).cast(snaps.schema))
-        if len(parts) > 1:
-            tables["stage_snapshots"] = pa.concat_tables(parts)
 
     @step("funnel")
     def _funnel() -> None:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import horetsu
-from horetsu.errors import SequenceError, TemplateError, TokenError
+from horetsu.errors import SequenceError, TemplateError
 from horetsu.mail.clock import in_quiet_hours, parse_now
 from horetsu.mail.lint import lint
 from horetsu.mail.sequences import install_defaults, load_sequences
