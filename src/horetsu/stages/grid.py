@@ -35,7 +35,8 @@ from horetsu.core import subscriptions
 from horetsu.core.dates import to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
 from horetsu.stages.history import NEW, _first_day, snapshot_dates
-from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES, Policy
+from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
+from horetsu.stages.policy import StagePolicy as Policy
 
 SNAPSHOT_SCHEMA = pa.schema([("customer_id", pa.string()), ("as_of", pa.date32()), ("stage", pa.string()),
                              ("journey_step", pa.string()), ("temperature", pa.string())])
