@@ -106,7 +106,8 @@ def test_line_push_through_the_worker_retries_with_the_same_key_and_counts_409_a
     rows = con.execute("SELECT customer_id, channel, state, reason, address, attempts FROM horetsu_mail_message "
                        "ORDER BY customer_id").fetchall()
     assert rows == [("C000", "line", "sent", "", USERS["C000"], 2),
-                    ("C001", "line", "sent", "", USERS["C001"], 2),
+                    # claimed with C000 in run 1's batch (the worker died before its push), then 429, then 200
+                    ("C001", "line", "sent", "", USERS["C001"], 3),
                     ("C002", "line", "skipped", "no_line_link", "", 0)]
     links = con.execute("SELECT customer_id, line_user_id FROM horetsu_mail_linelink ORDER BY customer_id").fetchall()
     assert links == [("C000", USERS["C000"]), ("C001", USERS["C001"])]

@@ -19,7 +19,7 @@ from horetsu.pipeline import analyze
 from horetsu.stages.classifier import classify_frame
 from horetsu.stages.grid import grid_days, stage_grid
 from horetsu.stages.history import NEW, _first_day
-from horetsu.stages.policy import load_policy
+from horetsu.stages.policy import load_stage_policy as load_policy
 
 _spec = importlib.util.spec_from_file_location("horetsu_tests_pipeline_property_grid",
                                                Path(__file__).with_name("test_pipeline_property.py"))

@@ -19,7 +19,7 @@ EXPECTED_CHARTS = [
     "overview-split", "timeline-revenue", "timeline-lost", "cohorts-heatmap", "cohorts-ltv", "cohorts-ltv_channel",
     "f2-within", "f2-category", "f2-ladder", "intervals-categories", "rfm-matrix", "rfm-segments", "cpm-cells",
     "cpm-revenue", "cpm-flow",
-    "deciles-revenue", "stages-distribution", "stages-rfm_stage", "stages-flow", "stages-moves", "journey-funnel",
+    "deciles-revenue", "stages-distribution", "stages-rfm_stage", "stages-flow", "stages-monthly", "stages-moves", "journey-funnel",
     "journey-cohorts",
     "clv-p_alive", "clv-value", "clv-holdout", "actions-reach", "actions-gate", "quality-imports",
     "nps-stage", "nps-month",

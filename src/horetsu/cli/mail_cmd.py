@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         """
         from horetsu.mail.preview import preview as make
 
-        console.print(make(workspace, sequence, step, customer, now), markup=False, highlight=False)
+        console.print(make(workspace, sequence, step, customer, now), markup=False, highlight=False, soft_wrap=True)
 
     @mail.command("run")
     def run_cmd(

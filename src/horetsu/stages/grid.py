@@ -164,7 +164,7 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
     cust = ws.table("customers")
     cust = cust.filter(cust.customer_id.notnull()).mutate(reg_day=ts_day(cust.registered_at))
     cust = cust.group_by("customer_id").aggregate(
-        reg_day=cust.reg_day.min(), undated=cust.reg_day.isnull().cast("int64").max())
+        reg_day=cust.reg_day.min(), undated=ibis.ifelse(cust.reg_day.isnull(), 1, 0).max())  # not bool→int: PostgreSQL has no such cast
     # known from the start when any of its rows has no registration time
     cust = cust.mutate(known_day=ibis.ifelse(cust.undated > 0, lo, cust.reg_day))
     listed = _bucketed(cust, "known_day", lookup, lo, last)
