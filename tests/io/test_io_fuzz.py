@@ -69,7 +69,7 @@ def test_random_bytes_never_crash(tmp_path_factory, data):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])  # huge fields on purpose
 @given(st.lists(row, max_size=30), st.sampled_from(ENCODINGS), st.booleans())
 def test_random_tables_in_random_encodings_add_up(tmp_path_factory, rows, encoding, quote_all):
     buf = io.StringIO()

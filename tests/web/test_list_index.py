@@ -33,7 +33,8 @@ def _expected(cust: pd.DataFrame, sort: str, desc: bool) -> list[str]:
 
 
 def test_every_sort_key_and_direction_pages_like_pandas(res, web_ws):
-    from horetsu.web.results import SORT_COLUMNS, Filters
+    from horetsu.web.customer_index import SORT_COLUMNS
+    from horetsu.web.results import Filters
 
     cust = pq.read_table(web_ws / "results" / "customers.parquet").to_pandas()
     landing = cust[cust.stage == "landing"]

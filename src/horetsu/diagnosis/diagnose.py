@@ -50,7 +50,7 @@ def diagnose(
         scores=scores, gaps=gaps, gaps_ranked_by=unit, contradictions=flags,
     )  # fmt: skip
     if compare:
-        before = history.latest(ws, before=now.isoformat(timespec="seconds"))
+        before = history.latest(ws, before=now.isoformat(timespec="microseconds"))  # one saved earlier in the same second counts
         if before is not None:
             diag.changes = history.compare(before, diag.to_json())
     return diag

@@ -28,11 +28,19 @@ def save(ws: Any, doc: dict[str, Any]) -> Path:
     where = folder(ws)
     where.mkdir(parents=True, exist_ok=True)
     stamp = doc["diagnosed_at"].replace(":", "").replace("-", "")[:15]
-    path = where / f"{doc['as_of']}_{stamp}.json"
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp = where / f".{doc['as_of']}_{stamp}.{uuid.uuid4().hex}.tmp"
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    try:
+        for n in range(1, 1000):  # two diagnoses in one second: both kept, never one over the other
+            path = where / (f"{doc['as_of']}_{stamp}.json" if n == 1 else f"{doc['as_of']}_{stamp}_{n:03d}.json")
+            try:
+                os.link(tmp, path)  # atomic, and refuses an existing name
+                return path
+            except FileExistsError:
+                continue
+        raise FileExistsError(str(path))
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def saved(ws: Any) -> list[dict[str, Any]]:
@@ -45,7 +53,7 @@ def saved(ws: Any) -> list[dict[str, Any]]:
             continue
         if isinstance(doc, dict) and "diagnosed_at" in doc:
             docs.append(doc)
-    return sorted(docs, key=lambda d: str(d["diagnosed_at"]))
+    return sorted(docs, key=lambda d: str(d["diagnosed_at"]))  # stable: same-second ones keep their file order
 
 
 def latest(ws: Any, before: str | None = None) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from horetsu.web.customer_index import FILTER_COLUMNS, LIST_COLUMNS, PAGE_SIZE, SORT_COLUMNS  # noqa: F401
+from horetsu.web.customer_index import FILTER_COLUMNS, PAGE_SIZE
 from horetsu.web.customer_index import CustomerIndex
 from horetsu.web.customer_index import build as build_index
 

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 
 from horetsu.web.core.access import needs
 from horetsu.web.i18n import name, names
-from horetsu.web.results import PAGE_SIZE, SORT_COLUMNS, Filters
+from horetsu.web.customer_index import PAGE_SIZE, SORT_COLUMNS
+from horetsu.web.results import Filters
 from horetsu.web.views.common import page, results, workspace
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from horetsu.web.core.access import allowed, audit, needs
 from horetsu.web.views.common import page, workspace
 
-NAME = re.compile(r"^\d{4}-\d{2}-\d{2}_\d{8}T\d{6}$")
+NAME = re.compile(r"^\d{4}-\d{2}-\d{2}_\d{8}T\d{6}(_\d{3})?$")  # a second one in the same second: _002, ...
 
 
 def _quiz_rows(quiz: Any, lang: str, chosen: dict[str, str]) -> list[dict[str, Any]]:
