@@ -114,6 +114,26 @@ def test_customer_page_and_tactics_match_the_gate(served, client_for, cust, web_
             assert res.blocked.column("reason_ja")[0].as_py() in part
 
 
+@SQLITE
+def test_tactics_answer_from_stale_results_like_the_page(served, client_for, cust, web_ws):
+    """A policy change makes the results stale until the next analyze: the customer page and its
+    tactics fragment both answer from the stored results, and the page says they are stale."""
+    cid = cust[cust.frequency >= 2].iloc[0].customer_id
+    c = client_for(served, "analyst")
+    toml = web_ws / "horetsu.toml"
+    original = toml.read_text(encoding="utf-8")
+    assert "[policy" not in original
+    try:
+        toml.write_text(original + "\n[policy.temperature]\ncooling_ratio = 1.75\n", encoding="utf-8")
+        page = c.get(f"/customers/{cid}")
+        part = c.get(f"/customers/{cid}/tactics")
+    finally:
+        toml.write_text(original, encoding="utf-8")  # the same settings again: fresh for the other tests
+    assert page.status == 200 and '<p class="asof stale">' in page.text
+    assert part.status == 200, part.text[:300]
+    assert re.search(r'<tr class="(allowed|blocked)"><td>割引クーポン</td>', part.text)
+
+
 def test_campaign_check_counts_downloads_and_override(served, client_for, cust, web_ws):
     import horetsu
     from horetsu.playbook.exports import export_audience

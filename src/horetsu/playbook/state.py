@@ -58,11 +58,13 @@ def with_cap_counts(table: pa.Table, policy: Policy, day: int) -> pa.Table:
 
 
 def customer_state(ws: Any, policy: Policy, as_of: Any = None,
-                   customer_ids: list[str] | None = None) -> tuple[pd.DataFrame, dt.date]:
+                   customer_ids: list[str] | None = None, *, fresh: bool = True) -> tuple[pd.DataFrame, dt.date]:
     """(frame of every staged customer with facts and decisions on ``as_of``, the day);
     ``customer_ids`` keeps just those customers (before the frame is built when the results are
-    as of ``day``; after the decisions otherwise, as the temperature uses the shop's median)."""
-    res = _results.load(ws)
+    as of ``day``; after the decisions otherwise, as the temperature uses the shop's median).
+    ``fresh=False`` reads stale results as they are (the web app's pages, which say they are
+    stale); every decision that acts (gate, exports, sends) keeps the default."""
+    res = _results.load(ws, fresh=fresh)
     day = parse_date(as_of) or res.as_of
     if day < res.as_of:
         raise _results.NoResultsError(

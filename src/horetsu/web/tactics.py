@@ -28,7 +28,9 @@ def _classified(ws: Any) -> tuple[Any, Any, Any]:
     with _lock:
         if _cache.get("gen") != gen:
             policy = load_policy(ws)
-            frame, day = customer_state(ws, policy)  # the stored results, never a re-classification
+            # the stored results, never a re-classification; stale ones too, like the customer page
+            # itself (the page says they are stale; the campaign checker and sends need fresh ones)
+            frame, day = customer_state(ws, policy, fresh=False)
             _cache.clear()
             _cache.update(gen=gen, frame=frame.set_index("customer_id", drop=False), policy=policy, day=day)
         return _cache["frame"], _cache["policy"], _cache["day"]
