@@ -106,11 +106,14 @@ def merge_columns(base: pa.Table, extra: pa.Table, key: str = "customer_id") -> 
     """Add ``extra``'s columns to ``base`` by ``key`` (left join by position; base columns win)."""
     if key not in extra.column_names:
         return base
-    idx = pc.index_in(base[key], value_set=extra[key])
-    for name in extra.column_names:
-        if name == key or name in base.column_names:
-            continue
-        base = base.append_column(name, extra[name].take(idx))
+    names = [n for n in extra.column_names if n != key and n not in base.column_names]
+    if not names:
+        return base
+    picked = extra.select(names)
+    if not (base.num_rows == extra.num_rows and base[key].equals(extra[key])):  # same order: nothing to move
+        picked = picked.combine_chunks().take(pc.index_in(base[key], value_set=extra[key]))
+    for name in names:
+        base = base.append_column(name, picked[name])
     return base
 
 
@@ -234,7 +237,9 @@ def analyze(
         picks = [*flow_days, day]
         parts = []
         for a, b in zip(picks, picks[1:], strict=False):  # two periods
-            m = transition_matrix_from_snapshots(snaps, a, b).to_pandas()
+            # the grid keeps whole snapshots on exactly these days: only their rows go to pandas
+            pair = snaps.filter(pc.is_in(snaps["as_of"], value_set=pa.array([a, b], pa.date32())))
+            m = transition_matrix_from_snapshots(pair, a, b).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
         changes = pa.concat_tables([_runs_and_lapses(grid.changes.filter(pc.less(grid.changes["as_of"], pa.scalar(day)))),

@@ -112,6 +112,11 @@ def check_audience(frame: pd.DataFrame, ids: list[str] | None, as_of: dt.date) -
     return frame[frame["customer_id"].isin(wanted)].reset_index(drop=True)
 
 
+def _strings(rows: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """``rows`` as an Arrow table of strings (column by column: no Python object per cell)."""
+    return pa.table({f.name: pa.Array.from_pandas(rows[f.name]).cast(pa.string()) for f in schema}, schema=schema)
+
+
 def gate_frame(
     frame: pd.DataFrame, policy: Policy, tactic: str, as_of: dt.date, *, override: str | None = None
 ) -> GateResult:
@@ -128,8 +133,8 @@ def gate_frame(
     return GateResult(
         tactic=tactic,
         as_of=as_of,
-        allowed=pa.Table.from_pandas(allowed_rows.astype(object), schema=schema_a, preserve_index=False),
-        blocked=pa.Table.from_pandas(blocked_rows.astype(object), schema=schema_b, preserve_index=False),
+        allowed=_strings(allowed_rows, schema_a),
+        blocked=_strings(blocked_rows, schema_b),
         overridden=bool(override),
         override_reason=override or "",
         rule_counts=dict(Counter(ev.rule[ev.blocked].tolist())),
@@ -196,9 +201,16 @@ def gate(
 def write_gate_csv(result: GateResult, allowed_path: Any, blocked_path: Any, lang: str = "en") -> None:
     """``allowed.csv`` (customer_id, stage, journey_step, temperature) and
     ``blocked.csv`` (customer_id, stage, rule, reason) in UTF-8."""
-    allowed = result.allowed.to_pandas()
-    allowed.to_csv(allowed_path, index=False, encoding="utf-8")
-    blocked = result.blocked.to_pandas()
-    if lang == "ja":
-        blocked["reason"] = blocked["reason_ja"]
-    blocked[["customer_id", "stage", "rule", "reason"]].to_csv(blocked_path, index=False, encoding="utf-8")
+    import duckdb
+
+    b = result.blocked
+    reason = b["reason_ja"] if lang == "ja" else b["reason"]
+    blocked = pa.table({"customer_id": b["customer_id"], "stage": b["stage"], "rule": b["rule"], "reason": reason})
+    con = duckdb.connect()  # quotes only where a field needs it, as Excel and csv readers expect
+    try:
+        for table, path in ((result.allowed, allowed_path), (blocked, blocked_path)):
+            con.register("rows", table)
+            con.execute("COPY rows TO ? (FORMAT csv, HEADER)", [str(path)])
+            con.unregister("rows")
+    finally:
+        con.close()

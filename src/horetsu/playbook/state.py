@@ -24,7 +24,6 @@ import pyarrow.parquet as pq
 
 from horetsu import results as _results
 from horetsu.core.dates import parse_date, to_day
-from horetsu.models.scoring import p_alive_at
 from horetsu.playbook.facts import cap_counts_at
 from horetsu.stages.classifier import advance, decide
 from horetsu.playbook.policy import Policy
@@ -97,6 +96,8 @@ def customer_state(ws: Any, policy: Policy, as_of: Any = None,
         models = res.meta.get("models") or {}
         frame = advance(frame, to_day(day))
         if {"model_frequency", "model_recency", "model_T"} <= set(frame.columns):
+            from horetsu.models.scoring import p_alive_at  # SciPy only when a later day needs it
+
             p = p_alive_at(models, frame["model_frequency"], frame["model_recency"], frame["model_T"], later)
             frame["p_alive"] = p
         scores = frame[["customer_id", "p_alive"]] if "p_alive" in frame else None
