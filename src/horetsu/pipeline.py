@@ -25,6 +25,7 @@ from horetsu import results as _results
 from horetsu.analytics import labels as _labels
 from horetsu.analytics import run as _analytics
 from horetsu.analytics.base import make_ctx
+from horetsu.analytics.repeat import acquisition
 from horetsu.core.dates import from_day, parse_date, to_day
 from horetsu.core.purchases import default_as_of, excluded_statuses, is_purchase, latest_activity_day
 from horetsu.errors import AnalysisError, ConvergenceError, HoretsuError
@@ -174,6 +175,10 @@ def analyze(
             return fn
 
         return deco
+
+    @step("first purchase")
+    def _acquisition() -> None:  # first category and channel, stored once for every reader
+        tables["customers"] = merge_columns(tables["customers"], acquisition(ctx).to_pyarrow())
 
     @step("models")
     def _models() -> None:

@@ -28,7 +28,7 @@ from horetsu.core.dates import parse_date
 from horetsu.errors import WorkspaceError
 
 #: bumped when the layout of results changes, so older results count as stale
-LAYOUT = 2
+LAYOUT = 3  # 3: customers carry first_category and channel (the first purchase day's)
 
 
 class NoResultsError(WorkspaceError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 
@@ -37,7 +38,16 @@ def test_customer_filters_count_and_order_like_pandas(served, client_for, cust, 
 
     canon = pq.read_table(web_ws / "tables" / "customers.parquet").to_pandas()
     orders = pq.read_table(web_ws / "tables" / "orders.parquet").to_pandas()
-    first_cat = orders.sort_values("ordered_at").groupby("customer_id")["category"].first()
+    # first category: the smallest category among the paid orders of the first purchase day (JST)
+    # up to the results' as-of day, the rule the cohort and F2 analyses use
+    import horetsu
+    from horetsu.core.purchases import excluded_statuses
+
+    as_of = pd.Timestamp(json.loads((web_ws / "results" / "meta.json").read_text())["as_of"]).date()
+    paid = orders[orders.customer_id.notna() & orders.order_date.notna() & (orders.order_date <= as_of)
+                  & ~orders.status.fillna("completed").isin(excluded_statuses(horetsu.open_workspace(web_ws)))]
+    on_first = paid[paid.order_date == paid.groupby("customer_id")["order_date"].transform("min")]
+    first_cat = on_first.groupby("customer_id")["category"].min()
     cases = {
         "/customers?stage=landing": cust.stage == "landing",
         "/customers?temperature=cooling&stage=empathy": (cust.temperature == "cooling") & (cust.stage == "empathy"),

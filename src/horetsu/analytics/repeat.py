@@ -57,6 +57,17 @@ def _firsts(ctx: Ctx, steps: int) -> Any:
     return f.mutate(cohort_idx=month_index(f.first_date))
 
 
+def acquisition(ctx: Ctx) -> Any:
+    """Per buyer: ``first_category`` and ``channel`` of the first purchase day (the channel
+    falls back to the customer list's channel).  The one rule; analyze stores it in
+    ``results/customers`` and the readers (NPS segments, the web list's filter) read it there."""
+    f = firsts(ctx)
+    c = ctx.ws.table("customers")
+    c = c.group_by("customer_id").aggregate(cust_channel=c.channel.min())
+    f = f.left_join(c, "customer_id")
+    return f.select(f.customer_id, f.first_category, channel=f.first_channel.fill_null(f.cust_channel))
+
+
 def _f2_rows(ctx: Ctx, f: Any, keys: list[str]) -> Any:
     """Union over the F2 windows of (keys..., window_days, eligible, converted, rate)."""
     parts = []

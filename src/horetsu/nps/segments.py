@@ -2,8 +2,8 @@
 
 :func:`read_customer_results` is the one place this package reads ``results/customers``
 (so it moves to the results-store API in one edit).  Stages are never recomputed here.
-``first_category`` and ``channel`` are taken from the results when analyze stores them;
-until then they come from the same first-purchase rule the cohort analysis uses.
+``first_category`` and ``channel`` are read from the results (analyze stores them); results
+written by an older horetsu get them from the same rule (:func:`horetsu.analytics.repeat.acquisition`).
 """
 
 from __future__ import annotations
@@ -53,22 +53,18 @@ def results_as_of(ws: Any) -> str | None:
 
 
 def _firsts(ws: Any, as_of: str | None) -> pa.Table | None:
-    """First-purchase category and channel (the cohort analysis' rule) when the results lack them."""
+    """First-purchase category and channel for results written before analyze stored them
+    (the same rule: :func:`horetsu.analytics.repeat.acquisition`)."""
     try:
         from horetsu.analytics.base import make_ctx
-        from horetsu.analytics.repeat import firsts
+        from horetsu.analytics.repeat import acquisition
         from horetsu.errors import AnalysisError
 
         ctx = make_ctx(ws, as_of)
     except (ImportError, AnalysisError):
         return None
     try:
-        f = firsts(ctx)
-        c = ws.table("customers")
-        c = c.group_by("customer_id").aggregate(cust_channel=c.channel.min())
-        f = f.left_join(c, "customer_id").select(f.customer_id, f.first_category,
-                                                  channel=f.first_channel.fill_null(c.cust_channel))  # fmt: skip
-        return f.to_pyarrow()
+        return acquisition(ctx).to_pyarrow()
     finally:
         ctx.release()
 

@@ -300,17 +300,13 @@ class Results:
         return str(self.workspace / "tables" / f"{name}.parquet")
 
     def _first_category_codes(self, idx: CustomerIndex) -> Any:
-        """Each customer's first-purchase category (from the orders, once per tables generation)."""
-        if not (self.workspace / "tables" / "orders.parquet").exists():
+        """Each customer's first-purchase category, as analyze stored it (one rule for every reader)."""
+        import pyarrow.parquet as pq
+
+        path = self._file("customers")
+        if "first_category" not in pq.read_schema(path).names:  # results of an older horetsu: stale anyway
             return None
-        cur = self.cursor()
-        try:
-            per_customer = cur.execute(
-                "SELECT customer_id, arg_min(category, ordered_at) AS first_category FROM read_parquet(?) "
-                "WHERE customer_id IS NOT NULL GROUP BY customer_id", [self._table_file("orders")]).fetch_arrow_table()
-        finally:
-            cur.close()
-        return idx.first_category_codes(per_customer)
+        return idx.first_category_codes(pq.read_table(path, columns=["customer_id", "first_category"]))
 
     def _mask(self, idx: CustomerIndex, f: Filters) -> Any:
         first = idx.first_category or (self._first_category_codes(idx) if f.first_category else None)
