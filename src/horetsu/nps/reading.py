@@ -35,7 +35,8 @@ def answers_with_segments(ws: Any, answers: pa.Table | None = None) -> pa.Table:
         t = t.append_column("__known", pa.array(np.zeros(t.num_rows, dtype=bool)))
         for key in SEGMENTS:
             t = t.append_column(key, pa.nulls(t.num_rows, pa.string()))
-    else:
+    else:  # only the respondents' rows take part in the join (a few among a million)
+        seg = seg.filter(pc.is_in(seg["customer_id"], value_set=pc.unique(answers["customer_id"].cast(pa.string()))))
         seg = seg.append_column("__known", pa.array(np.ones(seg.num_rows, dtype=bool)))
         t = t.join(seg, "customer_id", join_type="left outer", use_threads=False)
     t = t.sort_by("__i").drop_columns(["__i"])
