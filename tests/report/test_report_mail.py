@@ -312,6 +312,34 @@ def test_a_shop_without_step_mails_gets_one_kind_sentence(hand_reports, lang):
     assert "mail-uplift" not in figures(pages[lang])
 
 
+def test_a_shop_whose_mails_were_all_skipped_is_told_why(tmp_path):
+    """No consent anywhere: the outbox has rows but nothing went out; the sentence, and the reasons per step."""
+    import horetsu
+
+    smtp = Smtp(tmp_path)
+    try:
+        root = make_shop(tmp_path / "ws", [f"c{i:02d}@example.com" for i in range(4)], smtp_port=smtp.port)
+        w = horetsu.open_workspace(root)
+        cust = w.read_arrow("customers")
+        w.write_tables({"customers": cust.set_column(cust.schema.get_field_index("accepts_email"), "accepts_email",
+                                                     pa.array([False] * cust.num_rows))})
+        runs(root, "2026-09-30T10:00")
+        assert smtp.messages() == []
+    finally:
+        smtp.stop()
+    skipped = sqlite3.connect(root / "ops.sqlite3").execute(
+        "SELECT count(*) FROM horetsu_mail_message WHERE step = 1 AND state = 'skipped' AND reason = 'no_consent'").fetchone()[0]
+    assert skipped == 4
+    out = tmp_path / "ja.html"
+    cli(root, "report", "--lang", "ja", "--out", str(out))
+    page = out.read_text(encoding="utf-8")
+    sec = section(page)
+    assert "まだステップメールは送られていません。" in sec and 'class="missing"' not in sec
+    (steps_t,) = tables(sec)
+    assert steps_t[1][:5] == ["welcome", "1", "0", "0", "同意なし 4"]
+    assert "mail-uplift" not in figures(page)
+
+
 def test_every_label_of_the_section_is_bilingual():
     import string
 

@@ -28,6 +28,7 @@ L: Labels = {
               "No step mail has been sent yet; once mails go out, this section shows what was sent and how it compares with the holdout."),
     "empty.act": ("シーケンス（WORKSPACE/sequences）を確かめ、`horetsu mail run` を定期的に実行してください（docs/mail.md）。",
                   "Check the sequences (WORKSPACE/sequences) and run `horetsu mail run` on a schedule (docs/mail.md)."),
+    "ops": ("運用データベース（ステップメールの送信記録）", "operational database (the step-mail outbox)"),
     "k.sent": ("送信したメール", "Mails sent"),
     "k.sent.def": ("すべてのシーケンスとステップの合計", "all sequences and steps together"),
     "k.skipped": ("見送ったメール", "Mails skipped"),
@@ -221,8 +222,14 @@ def _takeaway(sec: Section, seqs: list[dict[str, Any]], sent: int, days: str, tr
 
 
 def build(data: ReportData, tr: Tr) -> Section:
+    from django.db import DatabaseError
+
     sec = Section("mail", "")
-    st = _status(data.ws)
+    try:
+        st = _status(data.ws)
+    except DatabaseError as exc:  # the database is there but cannot be read now: say so, keep the report
+        sec.missing.append(f"{_l(tr, 'ops')}: {type(exc).__name__}: {exc}")
+        return sec
     if st is None or not st["step_results"]:
         return _empty(sec, tr)
     days = tr.days(st["days"])
