@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SECTION_KEYS = ["overview", "timeline", "cohorts", "f2", "intervals", "rfm", "cpm", "deciles", "stages", "journey",
-                "clv", "actions", "nps", "quality", "diagnosis"]
+                "clv", "actions", "mail", "nps", "quality", "diagnosis"]
 EXPECTED_CHARTS = [
     "overview-split", "timeline-revenue", "timeline-lost", "cohorts-heatmap", "cohorts-ltv", "cohorts-ltv_channel",
     "f2-within", "f2-category", "f2-ladder", "intervals-categories", "rfm-matrix", "rfm-segments", "cpm-cells",

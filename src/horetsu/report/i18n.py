@@ -48,6 +48,7 @@ LABELS: Labels = {
     "sec.clv": ("顧客生涯価値（CLV）と離脱予測", "Customer value and churn prediction"),
     "sec.actions": ("ステージ別の行動計画", "Action plan per stage"),
     "sec.quality": ("データ品質", "Data quality"),
+    "sec.mail": ("ステップメール", "Step mails"),
     "sec.nps": ("顧客満足度(NPS)", "Customer satisfaction (NPS)"),
     "sec.diagnosis": ("事業診断", "Business diagnosis"),
     # KPIs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from horetsu.i18n import Labels
+from horetsu.mail.labels import REASON_LABELS
 
 MAIL_LABELS: Labels = {
     "nav.mail": ("ステップメール", "Step mails"),
@@ -63,16 +64,6 @@ MAIL_LABELS: Labels = {
     "mail.state.holdout": ("対照群", "holdout"),
     "mail.state.failed_temp": ("一時エラー（再試行）", "temporary failure (retried)"),
     "mail.state.failed_perm": ("送信不能", "permanent failure"),
-    "mail.reason.gate": ("施策ルールで停止", "blocked by a rule"),
-    "mail.reason.holdout": ("対照群", "holdout"),
-    "mail.reason.expired": ("期限切れ", "expired"),
-    "mail.reason.no_address": ("アドレスなし", "no address"),
-    "mail.reason.no_line_link": ("LINE未連携", "no linked LINE id"),
-    "mail.reason.no_consent": ("同意なし", "no consent"),
-    "mail.reason.unsubscribed": ("配信停止済み", "unsubscribed"),
-    "mail.reason.cap": ("送信回数の上限", "frequency cap"),
-    "mail.reason.stopped_purchased": ("購入したため終了", "stopped: purchased"),
-    "mail.reason.stopped_stage_changed": ("ステージが変わったため終了", "stopped: stage changed"),
-    "mail.reason.sequence_removed": ("シーケンス削除", "sequence removed"),
-    "mail.reason.retries_exhausted": ("再試行の上限", "retries exhausted"),
+    # why a row was not sent: the catalogue shared with the report (horetsu.mail.labels)
+    **{"mail.reason." + code.replace(":", "_"): pair for code, pair in REASON_LABELS.items()},
 }

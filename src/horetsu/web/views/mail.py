@@ -16,14 +16,14 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 
+from horetsu.mail.labels import REASON_LABELS
 from horetsu.web.core.access import audit, needs
 from horetsu.web.i18n import text
 from horetsu.web.views.common import error_text, page, workspace
 
 QUEUE_PAGE = 50
 STATES = ("queued", "claimed", "sending", "sent", "skipped", "holdout", "failed_temp", "failed_perm")
-REASONS = ("gate", "holdout", "expired", "no_address", "no_line_link", "no_consent", "unsubscribed", "cap",
-           "stopped:purchased", "stopped:stage_changed", "sequence_removed", "retries_exhausted")
+REASONS = tuple(REASON_LABELS)  # the codes with words (horetsu.mail.labels)
 
 
 def state_name(lang: str, state: str) -> str:
