@@ -206,16 +206,18 @@ def analyze(
         policy = load_policy(ws)
         facts = facts_table(ws, day, policy, exclude)
         facts = merge_columns(facts, message_facts(ws, day, policy))
+        facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
         scored = "p_alive" in tables["customers"].column_names
         scores = tables["customers"].select(["customer_id", "p_alive"]).to_pandas() if scored else None
         frame = decide(facts.to_pandas(), policy, scores, evidence=False)
         add_evidence(frame, policy)
-        counted = with_cap_counts(_frame_table(frame), policy, to_day(day))
-        frame = next_best_action(counted.to_pandas(), policy)
+        frame = next_best_action(frame, policy)
         frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
         state["frame"], state["policy"] = frame, policy
         staged = _frame_table(frame).drop_columns([c for c in frame.columns if c.startswith("cap_count__")])
-        tables["customers"] = merge_columns(_union_customers(tables["customers"], staged), staged)
+        # in the staged frame's order (by id), the stage columns line up without moving a row
+        base = _union_customers(tables["customers"], staged).sort_by("customer_id")
+        tables["customers"] = merge_columns(base, staged)
         meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
 

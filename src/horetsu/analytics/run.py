@@ -14,6 +14,7 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from horetsu.analytics.base import Ctx, make_ctx
 from horetsu.analytics.summary import customer_summary
@@ -74,6 +75,10 @@ def _sorted(name: str, table: pa.Table) -> pa.Table:
     keys = [k for k in SORT_KEYS.get(name, []) if k in table.column_names]
     if not keys or table.num_rows == 0:
         return table
+    first = table[keys[0]]
+    if table.num_rows > 1 and pc.all(pc.less(first.slice(0, table.num_rows - 1), first.slice(1)),
+                                     skip_nulls=False).as_py():
+        return table  # already in order by a key without ties or nulls: no copy of a wide table
     return table.sort_by([(k, "ascending") for k in keys])
 
 
