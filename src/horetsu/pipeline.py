@@ -285,6 +285,7 @@ def analyze(
     if progress is not None:
         progress.update(total=len(steps))
     timings: dict[str, float] = {}
+    peaks: dict[str, float | None] = {}  # the process's peak memory so far, after each step
     try:
         for name, fn in steps:
             if progress is not None:
@@ -292,6 +293,7 @@ def analyze(
             started = time.perf_counter()
             fn()
             timings[name] = round(time.perf_counter() - started, 3)
+            peaks[name] = _peak_mib()
             if progress is not None:
                 progress.advance(1)
     finally:
@@ -308,6 +310,7 @@ def analyze(
             "data_last_day": from_day(last).isoformat() if last is not None else None,
             "fingerprint": _results.fingerprint(ws),
             "timings_s": timings,
+            "peak_mib_after": peaks,
             "settings": ctx.settings.model_dump(mode="json"),
             "results": {name: {"rows": t.num_rows, "columns": t.column_names} for name, t in tables.items()},
             "labels": _labels.as_json(),
@@ -317,6 +320,18 @@ def analyze(
     tables["customers"] = _with_model_metadata(tables["customers"], day, meta.get("models"))
     ws.write_results({**tables, "meta.json": payload})
     return AnalyzeResult(as_of=day, tables=tables, meta=meta)
+
+
+def _peak_mib() -> float | None:
+    """The process's peak resident memory so far in MiB (Linux ``VmHWM``; None elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def _runs_and_lapses(changes: pa.Table) -> pa.Table:
