@@ -198,3 +198,22 @@ def test_the_web_app_says_stale_exactly_when_the_results_store_does(shop, make_w
     with open(ws.config_path, "a", encoding="utf-8") as fh:  # a policy change, not a table change
         fh.write('\n[policy.temperature]\ncooling_ratio = 1.2\n')
     assert WebResults(ws.path).stale() is True
+
+
+def test_meta_records_time_and_peak_memory_per_step(shop, make_ws):
+    import json
+
+    ws = make_ws(_sub_shop(shop))
+    analyze(ws, AS_OF)
+    meta = json.loads((ws.results_dir / "meta.json").read_text(encoding="utf-8"))
+    steps = list(meta["timings_s"])
+    assert steps[0] == "customers" and {"first purchase", "stages", "stage history", "gate counts"} <= set(steps)
+    peaks = meta["peak_mib_after"]
+    assert list(peaks) == steps  # one figure per step, in the order they ran
+    with open("/proc/self/status", encoding="ascii") as fh:  # this very process ran them
+        hwm = next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
+    values = [peaks[s] for s in steps]
+    assert 0 < values[0] and values == sorted(values) and values[-1] <= hwm + 0.1  # a peak only grows
+    # the first-purchase facts are stored once, for every reader
+    rows = _rows(ws)
+    assert set(rows) >= {"P", "R"} and all("first_category" in r and "channel" in r for r in rows.values())
