@@ -28,7 +28,7 @@ from horetsu.core.dates import parse_date
 from horetsu.errors import WorkspaceError
 
 #: bumped when the layout of results changes, so older results count as stale
-LAYOUT = 3  # 3: customers carry first_category and channel (the first purchase day's)
+LAYOUT = 4  # 3: customers carry first_category and channel; 4: and second purchase, first-day and first-year revenue
 
 
 class NoResultsError(WorkspaceError):

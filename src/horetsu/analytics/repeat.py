@@ -26,6 +26,10 @@ from horetsu.analytics.summary import purchase_days
 MEDIAN_P80 = [(1, 2), (4, 5)]
 
 
+#: "the first year" of a customer: the first purchase day and the days at most this many days after it
+FIRST_YEAR_DAYS = 365
+
+
 def numbered_days(ctx: Ctx) -> Any:
     """Purchase days with ``day_no`` (1 = first purchase day) and ``gap_days`` since the previous one."""
     return ctx.shared("numbered_days", lambda: _numbered_days(ctx))
@@ -34,7 +38,8 @@ def numbered_days(ctx: Ctx) -> Any:
 def _numbered_days(ctx: Ctx) -> Any:
     d = purchase_days(ctx)
     w = ibis.window(group_by=d.customer_id, order_by=d.order_date)
-    d = d.mutate(day_no=(ibis.row_number().over(w) + 1).cast("int64"), prev_date=d.order_date.lag().over(w))
+    d = d.mutate(day_no=(ibis.row_number().over(w) + 1).cast("int64"), prev_date=d.order_date.lag().over(w),
+                 first_date=d.order_date.first().over(w))
     return d.mutate(gap_days=days_between(d.order_date, d.prev_date))
 
 
@@ -50,6 +55,8 @@ def _firsts(ctx: Ctx, steps: int) -> Any:
         "first_date": d.order_date.min(),
         "first_category": d.category.min(where=first),
         "first_channel": d.channel.min(where=first),
+        "first_day_revenue": d.revenue.sum(where=first),
+        "first_year_revenue": d.revenue.sum(where=days_between(d.order_date, d.first_date) <= FIRST_YEAR_DAYS),
     }
     for k in range(2, steps + 1):
         aggs[f"date_{k}"] = d.order_date.min(where=d.day_no == k)
@@ -58,14 +65,19 @@ def _firsts(ctx: Ctx, steps: int) -> Any:
 
 
 def acquisition(ctx: Ctx) -> Any:
-    """Per buyer: ``first_category`` and ``channel`` of the first purchase day (the channel
-    falls back to the customer list's channel).  The one rule; analyze stores it in
-    ``results/customers`` and the readers (NPS segments, the web list's filter) read it there."""
+    """Per buyer, what the first purchase was and how the first year went: ``first_category``
+    and ``channel`` of the first purchase day (the channel falls back to the customer list's),
+    ``second_purchase`` (the second purchase day), ``first_day_revenue`` and
+    ``first_year_revenue`` (purchase days at most :data:`FIRST_YEAR_DAYS` after the first).
+    The one rule; analyze stores these in ``results/customers`` and the readers (NPS segments,
+    the web list's filter, the diagnosis) read them there."""
     f = firsts(ctx)
     c = ctx.ws.table("customers")
     c = c.group_by("customer_id").aggregate(cust_channel=c.channel.min())
     f = f.left_join(c, "customer_id")
-    return f.select(f.customer_id, f.first_category, channel=f.first_channel.fill_null(f.cust_channel))
+    return f.select(f.customer_id, f.first_category, channel=f.first_channel.fill_null(f.cust_channel),
+                    second_purchase=f.date_2, first_day_revenue=f.first_day_revenue.cast("int64"),
+                    first_year_revenue=f.first_year_revenue.cast("int64"))
 
 
 def _f2_rows(ctx: Ctx, f: Any, keys: list[str]) -> Any:

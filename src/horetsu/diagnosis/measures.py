@@ -25,14 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from horetsu.analytics.base import days_between, make_ctx
-from horetsu.analytics.summary import purchase_days
+from horetsu.analytics.repeat import FIRST_YEAR_DAYS
 from horetsu.diagnosis.kpis import Kpi, no_data
 from horetsu.nps.stats import estimate as nps_estimate
 from horetsu.diagnosis.quiz import STAGES, Settings
 from horetsu.diagnosis.results import StoredResults
 from horetsu.diagnosis.stepmail import StepMailEvidence, from_events
 
-YEAR = 365
+YEAR = FIRST_YEAR_DAYS  # the 12-month windows and cohorts; the first year as analyze stores it
 TEMPERATURES = ("active", "cooling", "lapsed")
 
 
@@ -56,49 +56,63 @@ def _row(expr: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- first purchases
-def first_purchase_facts(ws: Any, as_of: dt.date, s: Settings) -> dict[str, Any]:
-    """Counts and sums over first-time buyers: the two cohorts and the last 12 months' new buyers."""
-    ctx = make_ctx(ws, as_of)
-    days = purchase_days(ctx).select("customer_id", "order_date", "revenue")
-    first = days.group_by("customer_id").aggregate(d1=days.order_date.min())
-    j = days.join(first, "customer_id")
-    k = days_between(j.order_date, j.d1)
+def first_purchase_facts(ws: Any, stored: StoredResults, s: Settings) -> dict[str, Any]:
+    """Counts and sums over first-time buyers: the two cohorts and the last 12 months' new buyers.
+
+    Read from the stored per-customer results (first and second purchase day, first-day and
+    first-year revenue, decided once by :func:`horetsu.analytics.repeat.acquisition`); only
+    the voice events of the hidden-churn cohort are read from the events table.
+    """
+    c = stored.customers
+    missing = {"second_purchase", "first_day_revenue", "first_year_revenue"} - set(c.column_names)
+    if missing:
+        from horetsu.results import NoResultsError
+
+        raise NoResultsError(f"the results lack {sorted(missing)}; run `horetsu analyze -w {ws.path}`",
+                             ja=f"分析結果に {sorted(missing)} がありません。`horetsu analyze -w {ws.path}` を実行してください")
+    c = c.filter(pc.is_valid(c["first_purchase"]))
+    d1 = _days(c["first_purchase"])
+    gap = _days(c["second_purchase"]) - d1  # NaN: no second purchase day
+    first_rev = pc.fill_null(c["first_day_revenue"], 0).to_numpy().astype(np.int64)
+    rev_year = pc.fill_null(c["first_year_revenue"], 0).to_numpy().astype(np.int64)
     lapse = s.lapse_window_days
-    per = j.group_by("customer_id").aggregate(
-        d1=j.d1.min(),
-        first_rev=j.revenue.sum(where=k == 0),
-        repeat_lapse=j.order_date.count(where=(k > 0) & (k <= lapse)),
-        repeat_year=j.order_date.count(where=(k > 0) & (k <= YEAR)),
-        rev_year=j.revenue.sum(where=k <= YEAR),
-    )
-    if s.voice_events:
-        e = ws.table("events")
-        voice = e.filter(e.type.isin(list(s.voice_events)), e.customer_id.notnull(), e.event_date <= ctx.as_of_lit())
-        vj = voice.join(per.select("customer_id", "d1"), "customer_id")
-        kv = days_between(vj.event_date, vj.d1)
-        spoke = vj.filter((kv >= 0) & (kv <= lapse)).select("customer_id")
-        per = per.mutate(spoke=per.customer_id.isin(spoke.customer_id))
-    else:  # nothing counts as the customer's voice: every lapsed buyer is silent
-        per = per.mutate(spoke=ibis.literal(False))
-    age = days_between(ctx.as_of_lit(), per.d1)
+    age = float((stored.as_of - EPOCH).days) - d1
     c_lapse = (age >= lapse) & (age < YEAR + lapse)
     c_year = (age >= YEAR) & (age < 2 * YEAR)
     new = age < YEAR
-    lapsed = per.repeat_lapse == 0
-    repeat = per.repeat_year > 0
-    return _row(per.aggregate(
-        c90=per.count(where=c_lapse),
-        c90_lapsed=per.count(where=c_lapse & lapsed),
-        c90_silent=per.count(where=c_lapse & lapsed & ~per.spoke),
-        c12=per.count(where=c_year),
-        c12_repeat=per.count(where=c_year & repeat),
-        c12_rev=per.rev_year.sum(where=c_year).cast("int64"),
-        c12_repeat_rev=per.rev_year.sum(where=c_year & repeat).cast("int64"),
-        new12=per.count(where=new),
-        new12_first_rev=per.first_rev.sum(where=new).cast("int64"),
-        buyers=per.count(),
-        first_rev=per.first_rev.sum().cast("int64"),
-    ))  # fmt: skip
+    lapsed = ~(gap <= lapse)
+    repeat = gap <= YEAR
+    silent = c_lapse & lapsed
+    if silent.any() and s.voice_events:
+        rows = np.flatnonzero(silent)
+        silent[rows[_spoke(ws, c.take(pa.array(rows)), d1[rows], stored.as_of, s)]] = False
+    return {"c90": int(c_lapse.sum()), "c90_lapsed": int((c_lapse & lapsed).sum()), "c90_silent": int(silent.sum()),
+            "c12": int(c_year.sum()), "c12_repeat": int((c_year & repeat).sum()),
+            "c12_rev": int(rev_year[c_year].sum()), "c12_repeat_rev": int(rev_year[c_year & repeat].sum()),
+            "new12": int(new.sum()), "new12_first_rev": int(first_rev[new].sum()), "buyers": int(len(d1)),
+            "first_rev": int(first_rev.sum())}  # fmt: skip
+
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def _days(col: Any) -> np.ndarray:
+    """Dates as day numbers (float, NaN where missing)."""
+    return pc.cast(pc.cast(col, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64)
+
+
+def _spoke(ws: Any, who: pa.Table, d1: np.ndarray, as_of: dt.date, s: Settings) -> np.ndarray:
+    """Which of ``who`` (customers with their first purchase day ``d1``) left a voice event within
+    the lapse window after it (a set-based join in the engine)."""
+    firsts = ibis.memtable(pa.table({"customer_id": who["customer_id"].cast(pa.string()),
+                                     "d1": pa.array(d1.astype(np.int32), pa.int32()).cast(pa.date32())}))
+    e = ws.table("events")
+    voice = e.filter(e.type.isin(list(s.voice_events)), e.customer_id.notnull(), e.event_date <= as_of)
+    vj = voice.join(firsts, "customer_id")
+    kv = days_between(vj.event_date, vj.d1)
+    spoke = vj.filter((kv >= 0) & (kv <= s.lapse_window_days)).select("customer_id").distinct().to_pyarrow()
+    return pc.is_in(who["customer_id"].cast(pa.string()), value_set=spoke["customer_id"].cast(pa.string())).to_numpy(
+        zero_copy_only=False)
 
 
 # ---------------------------------------------------------------- orders and events
@@ -208,7 +222,7 @@ def measure(ws: Any, stored: StoredResults, s: Settings, step_mails: StepMailEvi
             "f2_conversion", f"no first-time buyer is {s.f2_window_days} days old yet (results/f2)",
             f"初回購入から{s.f2_window_days}日たった購入者がまだいません（results/f2）")
 
-    fp = first_purchase_facts(ws, as_of, s)
+    fp = first_purchase_facts(ws, stored, s)
     if fp["c12"]:
         kpis["repeat_rate_12m"] = Kpi("repeat_rate_12m", fp["c12_repeat"] / fp["c12"], n=fp["c12"],
                                       detail={"repeaters": fp["c12_repeat"]})

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 
 from horetsu.results import load
 
-CUSTOMER_COLUMNS = ("customer_id", "first_purchase", "frequency", "stage", "temperature")
+CUSTOMER_COLUMNS = ("customer_id", "first_purchase", "frequency", "stage", "temperature", "second_purchase",
+                    "first_day_revenue", "first_year_revenue")
 
 
 @dataclass(frozen=True)
