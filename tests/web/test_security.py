@@ -67,7 +67,7 @@ def test_security_headers_and_cookie_flags(served, client_for, web):
     script = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
     assert "unsafe-inline" not in script and "unsafe-eval" not in script
     assert "frame-ancestors 'none'" in csp
-    assert r.headers["referrer-policy"] == "same-origin"  # no-referrer towards every other site
+    assert r.headers["referrer-policy"] == "no-referrer"
     assert r.headers["x-frame-options"] == "DENY"
     assert "<script>" not in r.text  # no inline script at all
     r = c.post("/login", {"email": web.email("owner"), "password": web.PASSWORD})
@@ -76,7 +76,7 @@ def test_security_headers_and_cookie_flags(served, client_for, web):
     assert "HttpOnly" in session and "SameSite=Lax" in session
     assert "Secure" not in session  # plain http on loopback; Secure behind HTTPS (see docs/web.md)
     page = c.get("/customers")
-    assert page.headers["referrer-policy"] == "same-origin" and page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
 
 
 @SQLITE
@@ -182,10 +182,11 @@ def test_no_personal_data_in_the_server_log(served, client_for, web):
 
 @SQLITE
 def test_cross_site_posts_are_refused_even_with_the_token(served, web):
-    """Django's own CSRF check (token + Origin), no subclass: a form posted from another site is
-    refused although it carries a valid token; so is ``Origin: null`` (what a page of another
-    site with a strict referrer policy, or a sandboxed frame, sends), whatever fetch metadata
-    claims; the app's own form (its real Origin, as browsers send under same-origin) passes."""
+    """Django's CSRF check (token + Origin) with the one case ``no-referrer`` pages need: a form
+    posted from another site is refused although it carries a valid token, whatever fetch
+    metadata claims; ``Origin: null`` (how browsers post the app's own forms under
+    ``no-referrer``) passes only with ``Sec-Fetch-Site: same-origin``, or over plain http
+    without fetch metadata (browsers send none to a LAN address), and never without the token."""
     c = web.Client(served.url)
     c.get("/login")
     form = {"email": web.email("viewer"), "password": web.PASSWORD}
@@ -193,9 +194,18 @@ def test_cross_site_posts_are_refused_even_with_the_token(served, web):
     assert other.status == 403 and "Traceback" not in other.text
     lying = c.post("/login", form, headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"})
     assert lying.status == 403
-    null = c.post("/login", form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
-    assert null.status == 403
+    for site in ("cross-site", "same-site", "none"):  # a strict page of another site, a sandboxed frame
+        assert c.post("/login", form, headers={"Origin": "null", "Sec-Fetch-Site": site}).status == 403, site
     sibling = c.post("/login", form, headers={"Origin": served.url.replace("127.0.0.1", "localhost")})
     assert sibling.status == 403  # another origin on the same machine is another site
-    same = c.post("/login", form, headers={"Origin": served.url})
-    assert same.status == 302
+    no_token = web.Client(served.url)  # the right Origin story, but no token (and no CSRF cookie)
+    assert no_token.post("/login", form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+                         csrf=False).status == 403
+    own = c.post("/login", form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert own.status == 302  # the app's own form under no-referrer (Chromium, https or loopback)
+    lan = web.Client(served.url)
+    lan.get("/login")
+    assert lan.post("/login", form, headers={"Origin": "null"}).status == 302  # plain http at a LAN name
+    same = web.Client(served.url)
+    same.get("/login")
+    assert same.post("/login", form, headers={"Origin": served.url}).status == 302

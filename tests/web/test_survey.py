@@ -172,8 +172,7 @@ def test_survey_page_language_headers_and_no_login(pages_served, links, web):
     p = path_of(links[-3]["url"], server)
     r = web.Client(server.url).get(p + "?lang=ja")  # anonymous: no redirect to the login form
     assert r.status == 200 and "友人や知人にすすめる" in r.text and 'lang="ja"' in r.text
-    # towards other sites nothing (the link's token never leaves); the site's own POST keeps its Origin
-    assert r.headers["referrer-policy"] == "same-origin"
+    assert r.headers["referrer-policy"] == "no-referrer"  # the link's token never leaves in a Referer
     assert "script-src 'self'" in r.headers["content-security-policy"] and "unsafe-inline'" not in r.headers[
         "content-security-policy"].split("script-src")[1].split(";")[0]
     assert "http" not in r.text.replace(server.url, "").split("<body")[1]  # nothing loaded from elsewhere

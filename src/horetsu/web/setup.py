@@ -122,7 +122,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
+            "horetsu.web.core.csrf.NoReferrerCsrfMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.auth.middleware.LoginRequiredMiddleware",
             "django_htmx.middleware.HtmxMiddleware",
@@ -168,7 +168,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
         "CSRF_COOKIE_SECURE": cfg.behind_https_proxy or cfg.public_url.startswith("https://"),
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if cfg.behind_https_proxy else None,
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "SECURE_REFERRER_POLICY": "same-origin",  # = no-referrer towards other sites; keeps Origin
+        "SECURE_REFERRER_POLICY": "no-referrer",  # pages hold personal data (see core/csrf.py)
         "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
         "X_FRAME_OPTIONS": "DENY",
         "STATIC_URL": "/static/",

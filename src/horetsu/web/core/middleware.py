@@ -20,15 +20,16 @@ CSP = "; ".join([
 ])
 
 
-#: towards every other site exactly ``no-referrer``; the site itself sees its own addresses
-REFERRER_POLICY = "same-origin"
+#: pages hold personal data (customer ids, search words in their addresses): no Referer at all
+REFERRER_POLICY = "no-referrer"
 
 
 class SecurityHeadersMiddleware:
     """CSP without unsafe-inline script, no framing, no caching of pages, and
-    ``Referrer-Policy: same-origin``: no address of a page (customer ids, search words)
-    ever reaches another site, while the app's own forms keep a real ``Origin`` header
-    for Django's CSRF check (see docs/architecture.md, "CSRF and the referrer policy")."""
+    ``Referrer-Policy: no-referrer``: no address of a page (customer ids, search words)
+    is ever sent anywhere; the app's own forms then post with ``Origin: null``, which
+    :mod:`horetsu.web.core.csrf` accepts only as the CSRF rules there say (see
+    docs/architecture.md, "CSRF and the referrer policy")."""
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
