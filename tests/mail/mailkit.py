@@ -18,21 +18,18 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
 JST = dt.timezone(dt.timedelta(hours=9))
 
-WELCOME = """
-trigger = "first_purchase"
-holdout = 0.0
-stop_when = ["purchased", "unsubscribed"]
+def sequence(*steps: tuple[str, str, int], holdout: float = 0.0, stop_when: tuple[str, ...] = ("purchased", "unsubscribed"),
+             trigger: str = "first_purchase", description: str = "") -> str:
+    """A sequence file's text: ``steps`` are (tactic, template, delay_days)."""
+    head = [f'description = "{description}"'] if description else []
+    head += [f'trigger = "{trigger}"', f"holdout = {holdout}",
+             "stop_when = [" + ", ".join(f'"{s}"' for s in stop_when) + "]"]
+    body = [f'\n[[steps]]\ntactic = "{t}"\ntemplate = "{m}"\ndelay_days = {d}' for t, m, d in steps]
+    return "\n" + "\n".join(head) + "\n" + "\n".join(body) + "\n"
 
-[[steps]]
-tactic = "thank_you"
-template = "fp_thanks"
-delay_days = 1
 
-[[steps]]
-tactic = "follow_up_email"
-template = "fp_follow_up"
-delay_days = 2
-"""
+FIRST_STEPS = (("thank_you", "fp_thanks", 1), ("follow_up_email", "fp_follow_up", 2))
+WELCOME = sequence(*FIRST_STEPS)
 
 
 def free_port() -> int:

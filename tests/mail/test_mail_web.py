@@ -23,29 +23,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from mailkit import JST, SRC, cli, free_port, make_shop, runs
+from mailkit import FIRST_STEPS, JST, SRC, cli, free_port, make_shop, runs, sequence
 
 pytestmark = [pytest.mark.xdist_group("mail"), pytest.mark.browser]
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("owner", "marketer", "analyst", "viewer")
 N = 30
-SEQ = """
-description = "After the first purchase"
-trigger = "first_purchase"
-holdout = 0.3
-stop_when = ["unsubscribed"]
-
-[[steps]]
-tactic = "thank_you"
-template = "fp_thanks"
-delay_days = 1
-
-[[steps]]
-tactic = "follow_up_email"
-template = "fp_follow_up"
-delay_days = 2
-"""
+SEQ = sequence(*FIRST_STEPS, holdout=0.3, stop_when=("unsubscribed",), description="After the first purchase")
 ADD_USERS = r"""
 import sys
 import horetsu

@@ -26,37 +26,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mail"))
 
-from mailkit import JST, SRC, Smtp, cli, make_shop, runs  # noqa: E402
+from mailkit import FIRST_STEPS, JST, SRC, Smtp, cli, make_shop, runs, sequence  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("mail")
 
 N = 30
 DAYS = 90
-WELCOME = """
-trigger = "first_purchase"
-holdout = 0.3
-stop_when = ["unsubscribed"]
-
-[[steps]]
-tactic = "thank_you"
-template = "fp_thanks"
-delay_days = 1
-
-[[steps]]
-tactic = "follow_up_email"
-template = "fp_follow_up"
-delay_days = 2
-"""
-NUDGE = """
-trigger = "first_purchase"
-holdout = 0.0
-stop_when = ["unsubscribed"]
-
-[[steps]]
-tactic = "follow_up_email"
-template = "fp_follow_up"
-delay_days = 3
-"""
+WELCOME = sequence(*FIRST_STEPS, holdout=0.3, stop_when=("unsubscribed",))
+NUDGE = sequence(("follow_up_email", "fp_follow_up", 3), stop_when=("unsubscribed",))
 REPEAT_DAY, LATE_DAY = dt.date(2026, 10, 5), dt.date(2027, 1, 15)  # the second is more than 90 days later
 NO_ADDRESS, NO_CONSENT, UNSUBSCRIBED = "C020", ("C021", "C022"), "c23@example.com"
 OPEN = """

@@ -15,26 +15,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mail"))
 
-from mailkit import Smtp, cli, free_port, make_shop  # noqa: E402
+from mailkit import Smtp, cli, free_port, make_shop, sequence  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("web")
 JST = dt.timezone(dt.timedelta(hours=9))
 
-SURVEY_SEQUENCE = """
-trigger = "first_purchase"
-holdout = 0.0
-stop_when = ["unsubscribed"]
-
-[[steps]]
-tactic = "thank_you"
-template = "fp_thanks"
-delay_days = 1
-
-[[steps]]
-tactic = "nps_survey"
-template = "nps_survey"
-delay_days = 3
-"""
+SURVEY_SEQUENCE = sequence(("thank_you", "fp_thanks", 1), ("nps_survey", "nps_survey", 3), stop_when=("unsubscribed",))
 
 
 def test_a_survey_step_mails_a_link_that_opens_the_survey_page(tmp_path, web):
