@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from horetsu.analytics.base import days_between, make_ctx
 from horetsu.analytics.repeat import FIRST_YEAR_DAYS
+from horetsu.core.dates import to_day
 from horetsu.diagnosis.kpis import Kpi, no_data
 from horetsu.nps.stats import estimate as nps_estimate
 from horetsu.diagnosis.quiz import STAGES, Settings
@@ -76,7 +77,7 @@ def first_purchase_facts(ws: Any, stored: StoredResults, s: Settings) -> dict[st
     first_rev = pc.fill_null(c["first_day_revenue"], 0).to_numpy().astype(np.int64)
     rev_year = pc.fill_null(c["first_year_revenue"], 0).to_numpy().astype(np.int64)
     lapse = s.lapse_window_days
-    age = float((stored.as_of - EPOCH).days) - d1
+    age = float(to_day(stored.as_of)) - d1
     c_lapse = (age >= lapse) & (age < YEAR + lapse)
     c_year = (age >= YEAR) & (age < 2 * YEAR)
     new = age < YEAR
@@ -93,11 +94,9 @@ def first_purchase_facts(ws: Any, stored: StoredResults, s: Settings) -> dict[st
             "first_rev": int(first_rev.sum())}  # fmt: skip
 
 
-EPOCH = dt.date(1970, 1, 1)
-
-
 def _days(col: Any) -> np.ndarray:
-    """Dates as day numbers (float, NaN where missing)."""
+    """Dates as day numbers (:func:`horetsu.core.dates.to_day`'s: date32 counts from the same
+    epoch), as floats with NaN where missing."""
     return pc.cast(pc.cast(col, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64)
 
 

@@ -443,7 +443,11 @@ class Tr:
         return self.lang == "ja"
 
     def __call__(self, key: str, **values: Any) -> str:
-        ja, en = LABELS[key]
+        return self.text(LABELS, key, **values)
+
+    def text(self, labels: Labels, key: str, **values: Any) -> str:
+        """A label of ``labels`` (this module's or a section's own) in the report's language, formatted."""
+        ja, en = labels[key]
         text = ja if self.ja else en
         return text.format(**values) if values else text
 

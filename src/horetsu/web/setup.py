@@ -105,6 +105,8 @@ def allowed_hosts(cfg: ServerSettings, host: str | None) -> list[str]:
 
 def build_settings(ws: Any, database_url: str | None = None, *, host: str | None = None) -> dict[str, Any]:
     """Every Django setting for the workspace (plain data; nothing is configured here)."""
+    from horetsu.web.core.middleware import REFERRER_POLICY
+
     cfg = server_settings(ws)
     url = resolve_database_url(ws, database_url)
     here = Path(__file__).resolve().parent
@@ -168,7 +170,7 @@ def build_settings(ws: Any, database_url: str | None = None, *, host: str | None
         "CSRF_COOKIE_SECURE": cfg.behind_https_proxy or cfg.public_url.startswith("https://"),
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if cfg.behind_https_proxy else None,
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "SECURE_REFERRER_POLICY": "no-referrer",  # pages hold personal data (see core/csrf.py)
+        "SECURE_REFERRER_POLICY": REFERRER_POLICY,  # one value, also set by SecurityHeadersMiddleware
         "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
         "X_FRAME_OPTIONS": "DENY",
         "STATIC_URL": "/static/",

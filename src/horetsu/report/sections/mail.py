@@ -91,9 +91,7 @@ SKIPPED_STATES = ("skipped", "failed_perm")
 
 
 def _l(tr: Tr, key: str, **values: Any) -> str:
-    ja, en = L[key]
-    text = ja if tr.ja else en
-    return text.format(**values) if values else text
+    return tr.text(L, key, **values)
 
 
 def _status(ws: Any) -> dict[str, Any] | None:

@@ -53,9 +53,7 @@ L: Labels = {
 
 
 def _l(tr: Tr, key: str, **values: Any) -> str:
-    ja, en = L[key]
-    text = ja if tr.ja else en
-    return text.format(**values) if values else text
+    return tr.text(L, key, **values)
 
 
 def _signed(x: Any) -> str:
