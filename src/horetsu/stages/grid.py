@@ -104,19 +104,18 @@ _MINS = ("first_order_day", "first_advocate_day")
 _FACTS = (*_SUMS, *_MAXES, *_MINS, "nps_last_value")
 
 
-def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int) -> Any:
-    """Union of per-(customer, bucket) activity rows, every fact column present."""
+def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int) -> tuple[list[Any], Any]:
+    """Each activity source's per-(customer, bucket) rows, with only the fact columns it has.
+
+    The sources are fetched one by one, narrow (a wide union of mostly empty columns
+    costs the engine more than the facts themselves), and merged in NumPy (:func:`_fetch`).
+    """
     st = policy.stages
     orders = valid_orders(ws, last, exclude)
 
     def shape(t: Any, **cols: Any) -> Any:
-        vals = {}
-        for name in _FACTS:
-            if name in cols:
-                vals[name] = cols[name].cast("float64" if name == "nps_last_value" else "int64")
-            else:
-                vals[name] = _NULL_F if name == "nps_last_value" else _NULL_I
-        return t.select(customer_id=t.customer_id, b=t.b, **vals)
+        vals = {name: col.cast("float64" if name == "nps_last_value" else "int32") for name, col in cols.items()}
+        return t.select(customer_id=t.customer_id, b=t.b.cast("int32"), **vals)
 
     days = _bucketed(orders.select("customer_id", "day").distinct(), "day", lookup, lo, last)
     od = days.group_by(["customer_id", "b"]).aggregate(n=days.count(), lastd=days.day.max(), firstd=days.day.min())
@@ -168,74 +167,126 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
     # known from the start when any of its rows has no registration time
     cust = cust.mutate(known_day=ibis.ifelse(cust.undated > 0, lo, cust.reg_day))
     listed = _bucketed(cust, "known_day", lookup, lo, last)
-    parts.append(shape(listed, seen=ibis.literal(1)))
-    # the registration day itself bounds a range too (its temperature counts from then)
-    dated = _bucketed(cust.filter(cust.reg_day.notnull()), "reg_day", lookup, lo, last)
-    parts.append(shape(dated, seen=ibis.literal(0)))
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.union(p, distinct=False)
-    return out, cust.select("customer_id", "reg_day")
+    # one row per customer: listed from its bucket; the registration day itself (which
+    # bounds a range too: its temperature counts from then) is merged by its own bucket
+    listed = listed.mutate(reg_b=ibis.greatest(listed.reg_day, lo).cast("int64"))
+    listed = listed.join(lookup, listed.reg_b == lookup._lk_day, how="left").rename(reg_bucket="_lk_b")
+    regs = listed.select(customer_id=listed.customer_id, b=listed.b.cast("int32"),
+                         reg_bucket=listed.reg_bucket.cast("int32"), reg_day=listed.reg_day.cast("int32"))
+    return parts, regs
 
 
 _NONE = -1  # "no such day" in the thresholds (day numbers are positive)
 
 
-def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> pa.Table:
-    """The one engine query: per (customer, bucket) activity, sorted by customer and bucket."""
+@dataclass
+class _Rows:
+    """Per (customer, bucket) activity, sorted by customer and bucket, as NumPy columns."""
+
+    ids: pa.Array  # every customer id seen, sorted; ``key`` indexes it
+    key: np.ndarray
+    b: np.ndarray
+    cols: dict[str, np.ndarray]  # float32 (NaN: nothing that bucket), nps_last_value float64
+
+
+def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> _Rows:
+    """The sources' per (customer, bucket) rows, merged and sorted by customer and bucket.
+
+    Customer ids become integers once (their rank among all ids, Arrow's byte order);
+    rows of the same customer and bucket from several sources are combined with the
+    fact's own rule (sums add, latest days take the maximum, first days the minimum).
+    """
     lookup, lo = _bucket_lookup(nums)
     parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1])
-    agg = {c: parts[c].sum() for c in _SUMS}
-    agg |= {c: parts[c].max() for c in _MAXES}
-    agg |= {c: parts[c].min() for c in _MINS}
-    # only the events' part has an NPS value, already one per (customer, bucket)
-    agg["nps_last_value"] = parts.nps_last_value.max()
-    per = parts.group_by(["customer_id", "b"]).aggregate(**agg)
-    per = per.left_join(regs, per.customer_id == regs.customer_id).drop("customer_id_right")
-    return per.order_by(["customer_id", "b"]).to_pyarrow()
+    fetched = [p.to_pyarrow() for p in parts]
+    reg = regs.to_pyarrow()
+    # a registration adds a row at the bucket it is known and one at its own day's bucket
+    reg_rows = [reg.select(["customer_id", "b"]).append_column("seen", pa.array(np.ones(reg.num_rows, np.int32))),
+                reg.filter(pc.is_valid(reg["reg_bucket"])).select(["customer_id", "reg_bucket"])
+                .rename_columns(["customer_id", "b"])]
+    fetched += reg_rows
+    all_ids = pa.concat_arrays([pc.cast(t["customer_id"], pa.string()).combine_chunks() for t in fetched])
+    enc = all_ids.dictionary_encode()
+    del all_ids
+    order = pc.sort_indices(enc.dictionary).to_numpy()
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    key = rank[enc.indices.to_numpy()]
+    ids = enc.dictionary.take(pa.array(order))
+    del enc, rank
+    sizes = [t.num_rows for t in fetched]
+    offsets = np.cumsum([0, *sizes])
+    # each listed customer's first registration day (its row of the first registration table)
+    reg_day = np.full(len(ids), np.nan, np.float32)
+    listed = slice(offsets[-3], offsets[-2])
+    reg_day[key[listed]] = pc.fill_null(pc.cast(reg["reg_day"], pa.float32()), np.nan).to_numpy()
+    n_b = len(nums) + 1
+    b = np.concatenate([t["b"].to_numpy(zero_copy_only=False).astype(np.int64) for t in fetched])
+    composite = key * n_b + b
+    del key, b
+    sort = np.argsort(composite, kind="stable")
+    sorted_keys = composite[sort]
+    del composite
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]] if len(sort) else np.zeros(0, bool)
+    group_key = sorted_keys[first]
+    del sorted_keys
+    group = np.empty(len(sort), np.int64)  # each fetched row's (customer, bucket) group
+    group[sort] = np.cumsum(first) - 1
+    del sort, first
+    n_groups = len(group_key)
+    # within one source a (customer, bucket) has one row at most: each source's values
+    # go straight to their groups, combined with the fact's rule where sources overlap
+    cols: dict[str, np.ndarray] = {}
+    for name in _FACTS:
+        dtype = np.float64 if name == "nps_last_value" else np.float32
+        if name in _SUMS:
+            out, combine = np.zeros(n_groups, dtype), np.add
+        else:
+            out, combine = np.full(n_groups, np.nan, dtype), (np.fmin if name in _MINS else np.fmax)
+        for i, t in enumerate(fetched):
+            if name in t.column_names:
+                g = group[offsets[i]:offsets[i + 1]]
+                values = pc.fill_null(pc.cast(t[name], pa.float64()), 0.0 if name in _SUMS else np.nan).to_numpy()
+                out[g] = combine(out[g], values)
+        cols[name] = out
+    gkey = group_key // n_b
+    cols["reg_day"] = reg_day[gkey]
+    return _Rows(ids=ids, key=gkey, b=group_key % n_b, cols=cols)
 
 
-def _num(t: pa.Table, name: str, fill: float = np.nan, dtype: Any = np.float32) -> np.ndarray:
-    """A column as floats, NaN where missing.  Day numbers and counts are integers far below
-    2**24, so float32 holds them exactly at half the memory (1M customers x 70 months)."""
-    col = t[name]
-    if col.null_count == 0:
-        return col.to_numpy().astype(dtype)
-    arrow = pa.float32() if dtype == np.float32 else pa.float64()
-    return pc.fill_null(pc.cast(col, arrow), fill).to_numpy()
-
-
-def _running(t: pa.Table, start: np.ndarray) -> dict[str, np.ndarray]:
+def _running(cols: dict[str, np.ndarray], start: np.ndarray) -> dict[str, np.ndarray]:
     """Each row's facts accumulated over the customer's rows so far (vectorised, no loop).
 
     ``start``: index of the customer's first row, per row.  Sums accumulate; the latest
     days (and the NPS value given last) carry forward; the first days are the first seen.
+    Day numbers and counts are integers far below 2**24: float32 holds them exactly at
+    half the memory (1M customers x 70 months).
     """
-    n = t.num_rows
+    n = len(start)
     idx = np.arange(n)
     out: dict[str, np.ndarray] = {}
     for c in _SUMS:
-        x = _num(t, c, 0.0)
-        cs = np.cumsum(x)
-        out[c] = cs - (cs[start] - x[start])
+        x = cols.pop(c)
+        cs = np.cumsum(x, dtype=np.float64)
+        out[c] = (cs - (cs[start] - x[start])).astype(np.float32)
 
     def carry(x: np.ndarray, present: np.ndarray) -> np.ndarray:
         last = np.maximum.accumulate(np.where(present, idx, -1))
         ok = last >= start
-        return np.where(ok, x[np.maximum(last, 0)], np.nan)
+        return np.where(ok, x[np.maximum(last, 0)], np.nan).astype(x.dtype)
 
+    nps = cols.pop("nps_last_value")  # a score: compared with the policy's threshold
+    out["nps_last_value"] = carry(nps, ~np.isnan(cols["nps_last_day"]))
     for c in _MAXES:  # later buckets hold later days: the running max is the latest present
-        x = _num(t, c)
+        x = cols.pop(c)
         out[c] = carry(x, ~np.isnan(x))
-    nps = _num(t, "nps_last_value", dtype=np.float64)  # a score: compared with the policy's threshold
-    out["nps_last_value"] = carry(nps, ~np.isnan(_num(t, "nps_last_day")))
     for c in _MINS:  # the first present value is the smallest
-        x = _num(t, c)
+        x = cols.pop(c)
         present = ~np.isnan(x)
         seen_before = np.cumsum(present) - present
         first = present & (seen_before - (np.cumsum(present)[start] - present[start]) == 0)
         out[c] = carry(x, first)
-    out["reg_day"] = _num(t, "reg_day")
+    out["reg_day"] = cols.pop("reg_day")
     return out
 
 
@@ -286,19 +337,19 @@ def _thresholds(f: dict[str, np.ndarray], d_first: np.ndarray, policy: Policy) -
 def _codes(c: dict[str, np.ndarray], d: int, ival: float, k: int, policy: Policy) -> tuple[np.ndarray, ...]:
     """Stage, journey and temperature codes (indexes into STAGES, JOURNEY_STEPS, TEMPERATURES) on day ``d``."""
     tp = policy.temperature
-    stage = np.select(
-        [d < c["circ_until"], c["eng"], d < c["partic_until"], c["repeat"], d < c["contact_until"], c["bought"]],
-        [4, 3, 3, 2, 2, 1], 0).astype(np.int8)
+    stage = np.zeros(len(c["bought"]), dtype=np.int8)  # the rules of ``decide``, lowest priority first
+    for code, rule in ((1, c["bought"]), (2, d < c["contact_until"]), (2, c["repeat"]), (3, d < c["partic_until"]),
+                       (3, c["eng"]), (4, d < c["circ_until"])):
+        stage[rule] = code
     journey = np.where(c["j_top"], 6, np.where(c["j_full"] >= k, 5, c["j_base"])).astype(np.int8)
     iv = np.where(np.isnan(c["own_iv"]), ival, c["own_iv"])
-    with np.errstate(invalid="ignore", divide="ignore"):  # rows of customers not yet known hold zeros
+    with np.errstate(invalid="ignore", divide="ignore"):
         ratio = (d - c["last_order"]) / iv
         quiet = d - c["touch"]
-        level = np.select([ratio > tp.lapsed_ratio, ratio > tp.cooling_ratio], [2, 1], 0)
-        touch_level = np.select([quiet > tp.contact_lapsed_days, quiet > tp.contact_cooling_days], [2, 1], 0)
-    level = np.where(c["sub_active"], 0, level)
-    temp = np.where(c["buyer"], level, touch_level).astype(np.int8)
-    return stage, journey, temp
+        level = np.where(ratio > tp.lapsed_ratio, 2, ratio > tp.cooling_ratio).astype(np.int8)
+        touch_level = np.where(quiet > tp.contact_lapsed_days, 2, quiet > tp.contact_cooling_days).astype(np.int8)
+    level[c["sub_active"]] = 0
+    return stage, journey, np.where(c["buyer"], level, touch_level).astype(np.int8)
 
 
 def stage_grid(
@@ -310,26 +361,23 @@ def stage_grid(
     day; the decisions those of :func:`horetsu.stages.classifier.decide` without P(alive).
     """
     nums = [to_day(d) for d in days]
-    per = _fetch(ws, policy, exclude, nums)
-    ids = per["customer_id"]
-    n = per.num_rows
+    rows = _fetch(ws, policy, exclude, nums)
+    key, n = rows.key, len(rows.key)
     new_cust = np.ones(n, dtype=bool)
-    if n > 1:
-        new_cust[1:] = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    new_cust[1:] = key[1:] != key[:-1]
     start = np.maximum.accumulate(np.where(new_cust, np.arange(n), 0))
-    facts = _running(per, start)
-    b = per["b"].to_numpy().astype(np.int64)
-    del per  # the ids are kept; the rest now lives in the NumPy arrays
+    facts = _running(rows.cols, start)
+    del start, new_cust
     # a customer exists from their first order, event or registration (subscriptions and
     # categories alone do not make one, as in customer_facts); earlier rows still count
     live = facts["seen"] > 0
-    cust = (np.cumsum(new_cust) - 1)[live]
-    b = b[live]
+    cust, b = key[live], rows.b[live]
     facts = {k: v[live] for k, v in facts.items()}
     th = _thresholds(facts, np.asarray(nums, dtype=np.float64)[b], policy)
     del facts
-    ids = ids.filter(pa.array(new_cust)).take(pa.array(np.unique(cust))) if len(cust) else ids.slice(0, 0)
-    cust = np.searchsorted(np.unique(cust), cust) if len(cust) else cust
+    known = cust[np.r_[True, cust[1:] != cust[:-1]]] if len(cust) else cust  # rows are by customer
+    ids = rows.ids.take(pa.array(known))
+    cust = np.searchsorted(known, cust)
     full_k = _full_line_k(ws, policy, exclude, nums)
     return _walk(days, nums, b, cust, th, ids, full_k, policy, keep)
 
@@ -346,44 +394,58 @@ def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[i
 
 def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray, th: dict[str, np.ndarray],
           ids: pa.Array, full_k: list[int], policy: Policy, keep: tuple[dt.date, ...]) -> GridResult:
-    """Step through the snapshot days, each customer's current facts row at hand (vectorised over customers)."""
+    """Step through the snapshot days, each customer's current facts row at hand (vectorised over customers).
+
+    Customers are renumbered in the order they become known, so that the known ones are
+    always a prefix of the arrays: each day works on slices, never on a mask or a copy.
+    """
     tp = policy.temperature
     n_days, n_cust, n_s, n_t = len(nums), len(ids), len(STAGES), len(TEMPERATURES)
-    order = np.argsort(b, kind="stable")
+    firsts = np.r_[True, cust[1:] != cust[:-1]] if len(cust) else np.zeros(0, bool)  # rows: by customer, bucket
+    first_b = np.full(n_cust, n_days, np.int64)
+    first_b[cust[firsts]] = b[firsts]
+    perm = np.argsort(first_b, kind="stable")  # new number -> customer (index into ids)
+    renum = np.empty(n_cust, np.int64)
+    renum[perm] = np.arange(n_cust)
+    ncust = renum[cust]
+    known_upto = np.searchsorted(first_b[perm], np.arange(n_days), side="right")
+    order = np.argsort(b.astype(np.int16), kind="stable")  # a radix sort: buckets are few
     bounds = np.searchsorted(b[order], np.arange(n_days + 1))
     cur = {k: np.zeros(n_cust, dtype=v.dtype) for k, v in th.items()}  # each customer's current row's values
     state = {k: np.zeros(n_cust, dtype=np.int8) for k in ("stage", "journey", "temp")}
-    known = np.zeros(n_cust, dtype=bool)
     count_rows, flow_rows, change_parts, snaps = [], [], [], []
     keep_days = {to_day(k) for k in keep}
-    for j in range(n_days):  # snapshot days (dozens), each vectorised over every customer
+    before = 0  # customers known before this day
+    for j in range(n_days):  # snapshot days (dozens), each vectorised over every known customer
         starting = order[bounds[j]:bounds[j + 1]]
+        targets = ncust[starting]
         for k, v in th.items():  # a few columns, each updated for the customers with news only
-            cur[k][cust[starting]] = v[starting]
-        was_known = known.copy()
-        known[cust[starting]] = True
-        own = cur["own_raw"][known]
+            cur[k][targets] = v[starting]
+        now = int(known_upto[j])
+        own = cur["own_raw"][:now]
         own = own[~np.isnan(own)]
         med = float(np.median(own)) if len(own) else None
         fallback = med if med is not None and med > 0 else float(tp.default_interval_days)
         ival = max(fallback, float(tp.min_interval_days))
-        stage, journey, temp = _codes(cur, nums[j], ival, full_k[j], policy)  # every customer (unknown ones unused)
-        who = np.flatnonzero(known)
-        stage, journey, temp = stage[who], journey[who], temp[who]
-        old = was_known[who]
-        p_stage, p_journey, p_temp = (state[k][who] for k in ("stage", "journey", "temp"))
-        changed = ~old | (p_stage != stage) | (p_temp != temp) | (p_journey != journey)
-        sel = who[changed]
-        change_parts.append((sel, np.full(len(sel), j, np.int16), stage[changed], journey[changed], temp[changed]))
+        stage, journey, temp = _codes({k: v[:now] for k, v in cur.items()}, nums[j], ival, full_k[j], policy)
+        p_stage, p_journey, p_temp = (state[k][:before] for k in ("stage", "journey", "temp"))
+        changed = np.ones(now, dtype=bool)  # the newly known ones (from ``before`` on) always
+        changed[:before] = (p_stage != stage[:before]) | (p_temp != temp[:before]) | (p_journey != journey[:before])
+        sel = np.flatnonzero(changed)
+        change_parts.append((sel, np.full(len(sel), j, np.int16), stage[sel], journey[sel], temp[sel]))
         count_rows.append(np.bincount(stage.astype(np.int64) * n_t + temp, minlength=n_s * n_t))
-        src = np.where(old, p_stage, n_s).astype(np.int64)
+        src = np.full(now, n_s, dtype=np.int64)
+        src[:before] = p_stage
         flow_rows.append(np.bincount(src * n_s + stage, minlength=(n_s + 1) * n_s))
-        state["stage"][who], state["journey"][who], state["temp"][who] = stage, journey, temp
-        if nums[j] in keep_days:
-            snaps.append(pa.table({"customer_id": ids.take(pa.array(who)),
-                                   "as_of": pa.array([days[j]] * len(who), pa.date32()),
-                                   "stage": _names(STAGES, stage), "journey_step": _names(JOURNEY_STEPS, journey),
-                                   "temperature": _names(TEMPERATURES, temp)}, schema=SNAPSHOT_SCHEMA))
+        state["stage"][:now], state["journey"][:now], state["temp"][:now] = stage, journey, temp
+        if nums[j] in keep_days:  # rows in customer id order
+            by_id = np.argsort(perm[:now], kind="stable")
+            snaps.append(pa.table({"customer_id": ids.take(pa.array(perm[:now][by_id])),
+                                   "as_of": pa.array([days[j]] * now, pa.date32()),
+                                   "stage": _names(STAGES, stage[by_id]),
+                                   "journey_step": _names(JOURNEY_STEPS, journey[by_id]),
+                                   "temperature": _names(TEMPERATURES, temp[by_id])}, schema=SNAPSHOT_SCHEMA))
+        before = now
     counts = np.asarray(count_rows).reshape(n_days, n_s, n_t)
     jj, ss, tt = np.nonzero(counts)
     count_table = pa.table({"as_of": _dates(days, jj), "stage": _names(STAGES, ss),
@@ -395,7 +457,7 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
     transitions = pa.table({"period_from": _dates(days, jj - 1), "period_to": _dates(days, jj),
                             "from_stage": from_names.take(pa.array(ff)), "to_stage": _names(STAGES, tt),
                             "customers": pa.array(flows[jj, ff, tt], pa.int64())})
-    who = np.concatenate([p[0] for p in change_parts]) if change_parts else np.zeros(0, np.int64)
+    who = perm[np.concatenate([p[0] for p in change_parts])] if change_parts else np.zeros(0, np.int64)
     jcol = np.concatenate([p[1] for p in change_parts]) if change_parts else np.zeros(0, np.int16)
     by = np.lexsort((jcol, who))  # customer ids are sorted, so by customer then day
     cols = [np.concatenate([p[i] for p in change_parts])[by] if change_parts else np.zeros(0, np.int8)
