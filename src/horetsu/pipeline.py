@@ -141,6 +141,20 @@ def _union_customers(base: pa.Table, staged: pa.Table) -> pa.Table:
     return pa.concat_tables([base, ids.select(base.column_names)])
 
 
+def _with_stages(base: pa.Table, staged: pa.Table) -> pa.Table:
+    """The analytics table with the stage columns, in id order, with the customers only the
+    stage facts know (leads) added.  ``staged`` is in id order and usually holds every id."""
+    missing = pc.invert(pc.is_in(base["customer_id"], value_set=staged["customer_id"]))
+    if pc.any(missing).as_py():  # rare: someone the stage facts do not know
+        base = _union_customers(base, staged).sort_by("customer_id")
+        return merge_columns(base, staged)
+    # every analytics row has a stage row: the stage table's order is the result's order
+    ids = staged["customer_id"].cast(base.schema.field("customer_id").type)
+    lined = merge_columns(pa.table({"customer_id": ids}), base)
+    lined = merge_columns(lined, staged)
+    return lined.select([*base.column_names, *(c for c in lined.column_names if c not in base.column_names)])
+
+
 def _frame_table(frame: pd.DataFrame) -> pa.Table:
     keep = [c for c in frame.columns if not c.startswith("_")]
     return pa.Table.from_pandas(frame[keep], preserve_index=False)
@@ -207,17 +221,22 @@ def analyze(
         facts = facts_table(ws, day, policy, exclude)
         facts = merge_columns(facts, message_facts(ws, day, policy))
         facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
-        scored = "p_alive" in tables["customers"].column_names
-        scores = tables["customers"].select(["customer_id", "p_alive"]).to_pandas() if scored else None
-        frame = decide(facts.to_pandas(), policy, scores, evidence=False)
+        facts = facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up
+        scores = None
+        if "p_alive" in tables["customers"].column_names:  # P(alive) row by row with the facts
+            where = pc.index_in(facts["customer_id"], value_set=tables["customers"]["customer_id"])
+            facts = facts.append_column("_p_alive", tables["customers"]["p_alive"].take(where))
+        frame = facts.to_pandas()
+        del facts
+        if "_p_alive" in frame:
+            scores = pd.DataFrame({"customer_id": frame["customer_id"], "p_alive": frame.pop("_p_alive")})
+        frame = decide(frame, policy, scores, evidence=False)
+        del scores
+        frame = next_best_action(frame, policy)  # before the sentences: its frame stays narrow
         add_evidence(frame, policy)
-        frame = next_best_action(frame, policy)
-        frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
         state["frame"], state["policy"] = frame, policy
         staged = _frame_table(frame).drop_columns([c for c in frame.columns if c.startswith("cap_count__")])
-        # in the staged frame's order (by id), the stage columns line up without moving a row
-        base = _union_customers(tables["customers"], staged).sort_by("customer_id")
-        tables["customers"] = merge_columns(base, staged)
+        tables["customers"] = _with_stages(tables["customers"], staged)
         meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
 

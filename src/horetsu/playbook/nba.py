@@ -25,16 +25,23 @@ def _candidates(policy: Policy, stage: str, cooling: bool) -> list[str]:
 
 
 def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Add ``next_action``, ``next_action_reason`` and ``next_action_reason_ja`` columns."""
-    f = frame.reset_index(drop=True).copy()
+    """Add ``next_action``, ``next_action_reason`` and ``next_action_reason_ja`` columns.
+
+    The frame is changed in place when it has the default index (and returned).  A chosen
+    tactic's reason depends only on the stage, the temperature and the tactic: those few
+    sentences are written once and shared.  A customer left to wait gets the reason of
+    their stage's first candidate, which blocks every waiting customer.
+    """
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
+    f = frame if default_index else frame.reset_index(drop=True)
     size = len(f)
     action = np.full(size, "", dtype=object)
-    why = np.full(size, "", dtype=object)
-    why_ja = np.full(size, "", dtype=object)
+    texts, texts_ja = [""], [""]
+    code = np.zeros(size, dtype=np.int64)
     stage = f["stage"].to_numpy()
-    cooling = f["temperature"].isin(["cooling", "lapsed"]).to_numpy()
-    temp_ja = f["temperature"].map(temperature_ja()).to_numpy()
-    temp_en = f["temperature"].to_numpy()
+    temps = f["temperature"].to_numpy()
+    cooling = np.isin(temps, ["cooling", "lapsed"])
+    waiting: list[tuple[np.ndarray, list[str]]] = []
     for sname in STAGES:
         st = policy.stage(sname)
         for cool in (False, True):
@@ -43,29 +50,35 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
                 continue
             sub = f.iloc[rows]
             open_ = np.ones(rows.size, dtype=bool)
-            first_block = np.full(rows.size, "", dtype=object)
-            first_block_ja = np.full(rows.size, "", dtype=object)
-            for name in _candidates(policy, sname, cool):
-                ev = evaluate(sub, policy, name, reasons=True)
+            candidates = _candidates(policy, sname, cool)
+            for name in candidates:
+                ev = evaluate(sub, policy, name, reasons=False)
                 take = open_ & ~ev.blocked
-                tac = policy.tactics[name]
-                idx = rows[take]
-                action[idx] = name
-                why[idx] = (st.en + ", " + temp_en[idx] + ": " + st.goal_en + "; " + tac.en
-                            + " is the first recommended tactic that no rule blocks")
-                why_ja[idx] = (st.ja + "・" + temp_ja[idx] + ": " + st.goal_ja + "。" + tac.ja
-                               + "はどのルールにも当たらない最初の推奨施策です")
-                note = open_ & ev.blocked & (first_block == "")
-                first_block[note] = ev.reason[note]
-                first_block_ja[note] = ev.reason_ja[note]
+                if take.any():
+                    tac = policy.tactics[name]
+                    idx = rows[take]
+                    action[idx] = name
+                    for temp in np.unique(temps[idx]):
+                        code[idx[temps[idx] == temp]] = len(texts)
+                        texts.append(f"{st.en}, {temp}: {st.goal_en}; {tac.en} is the first recommended tactic "
+                                     "that no rule blocks")
+                        texts_ja.append(f"{st.ja}・{temperature_ja().get(temp, temp)}: {st.goal_ja}。{tac.ja}"
+                                        "はどのルールにも当たらない最初の推奨施策です")
                 open_ &= ~take
                 if not open_.any():
                     break
-            idx = rows[open_]
-            if idx.size:
-                action[idx] = WAIT
-                why[idx] = "every recommended tactic is blocked for now: " + first_block[open_].astype(str)
-                why_ja[idx] = "推奨施策はいずれも今は行えません: " + first_block_ja[open_].astype(str)
+            if open_.any():
+                waiting.append((rows[open_], candidates))
+    why = np.asarray(texts, dtype=object)[code]
+    why_ja = np.asarray(texts_ja, dtype=object)[code]
+    for idx, candidates in waiting:
+        action[idx] = WAIT
+        first_block = first_block_ja = np.full(idx.size, "", dtype=object)
+        if candidates:  # every candidate blocks these rows, the first one too: its reason is the first
+            ev = evaluate(f.iloc[idx], policy, candidates[0], reasons=True)
+            first_block, first_block_ja = ev.reason, ev.reason_ja
+        why[idx] = "every recommended tactic is blocked for now: " + first_block.astype(str)
+        why_ja[idx] = "推奨施策はいずれも今は行えません: " + first_block_ja.astype(str)
     f["next_action"] = action
     f["next_action_reason"] = why
     f["next_action_reason_ja"] = why_ja

@@ -138,8 +138,13 @@ def _temperature(
     level = np.where(buyer, level, touch_level)
     p_alive = pd.Series(np.nan, index=f.index)
     if customers is not None and "p_alive" in customers.columns and len(customers):
-        pa_map = customers.drop_duplicates("customer_id").set_index("customer_id")["p_alive"]
-        p_alive = pd.to_numeric(f["customer_id"].map(pa_map), errors="coerce").astype("float64")
+        ids = customers["customer_id"].to_numpy()
+        if len(ids) == len(f) and np.array_equal(ids, f["customer_id"].to_numpy()):  # row by row: no look-up
+            p_alive = pd.Series(pd.to_numeric(customers["p_alive"], errors="coerce").to_numpy(dtype="float64"),
+                                index=f.index)
+        else:
+            pa_map = customers.drop_duplicates("customer_id").set_index("customer_id")["p_alive"]
+            p_alive = pd.to_numeric(f["customer_id"].map(pa_map), errors="coerce").astype("float64")
         p_level = np.select(
             [p_alive < tp.p_alive_lapsed, p_alive < tp.p_alive_cooling], [2, 1], default=0
         )
