@@ -244,9 +244,10 @@ def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
         [_cat("温度 ", t_ja, ": 定期購入が継続中"),
          _cat("温度 ", t_ja, ": 最終購入から", rec, "日、普段の間隔", interval_t, "日の", ratio_t, "倍", p_ja)],
         _cat("温度 ", t_ja, ": 接点なし", quiet_t, "日"), size)
-    f["facts_en"] = _series(one_day(parts["facts_en"])).set_axis(f.index)
+    facts_en = one_day(parts["facts_en"])  # "1 days" never spans the joins below: fixed part by part
+    f["facts_en"] = _series(facts_en).set_axis(f.index)
     f["facts_ja"] = _series(parts["facts_ja"]).set_axis(f.index)
-    f["stage_evidence"] = _series(one_day(_cat(head_en, parts["facts_en"], "; ", temp_en))).set_axis(f.index)
+    f["stage_evidence"] = _series(_cat(head_en, facts_en, "; ", one_day(temp_en))).set_axis(f.index)
     f["stage_evidence_ja"] = _series(_cat(head_ja, parts["facts_ja"], "。", temp_ja)).set_axis(f.index)
 
 

@@ -90,8 +90,13 @@ def customer_facts(
         last_order_day=orders.day.max(),
         spend_jpy=orders.total_jpy.sum().cast("int64"),
     )
-    order_days = orders.group_by(["customer_id", "day"]).aggregate()
-    second = _day_of_nth(order_days, 2, "second_order_day")
+    # the second purchase day: the earliest purchase day after the first (an aggregate,
+    # not a window ranking every purchase day)
+    firsts = ordagg.select(_fk=ordagg.customer_id, _first=ordagg.first_order_day)
+    later = orders.select("customer_id", "day").join(firsts, orders.customer_id == firsts._fk)
+    second = later.group_by("customer_id").aggregate(
+        second_order_day=later.day.min(where=later.day > later._first))
+    second = second.filter(second.second_order_day.notnull())
 
     cats = _categories(ws, orders)
     first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())

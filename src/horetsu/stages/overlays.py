@@ -148,21 +148,37 @@ def journey_funnel(ws: Any = None, as_of: Any = None, cohort: str = "month", cla
         raise AnalysisError(f"cohort must be month, quarter or year, not {cohort!r}",
                             ja="cohort は month / quarter / year のいずれかです")
     valid = np.isfinite(first_contact)
-    dates = pd.Series(pd.to_datetime(np.where(valid, first_contact, 0).astype("int64"), unit="D"))
-    if cohort == "quarter":
-        labels = dates.dt.year.astype(str) + "Q" + dates.dt.quarter.astype(str)
-    else:
-        labels = dates.dt.strftime("%Y-%m" if cohort == "month" else "%Y")
-    cohort_col = np.where(valid, labels.to_numpy(dtype=object), "(unknown)")
+    # the cohort of each customer as a number (month, quarter or year index), named once per cohort
+    day = np.where(valid, first_contact, 0).astype("int64").astype("datetime64[D]")
+    months = day.astype("datetime64[M]").astype("int64")  # months since 1970-01
+    code = {"month": months, "quarter": months // 3, "year": months // 12}[cohort]
+    code = np.where(valid, code, np.iinfo(np.int64).min)  # (unknown)
+
+    def label(c: int) -> str:
+        if c == np.iinfo(np.int64).min:
+            return "(unknown)"
+        if cohort == "month":
+            return f"{1970 + c // 12:04d}-{c % 12 + 1:02d}"
+        return f"{1970 + c // 4}Q{c % 4 + 1}" if cohort == "quarter" else f"{1970 + c}"
+
+    order = np.argsort(code, kind="stable")
+    uniq, starts = np.unique(code[order], return_index=True)
+    bounds = dict(zip(uniq.tolist(), zip(starts.tolist(), [*starts[1:].tolist(), len(order)])))
+    named = {label(c): c for c in uniq.tolist()}
     rows = []
     gaps = mat[:, 1:] - mat[:, :-1]
-    for name in [*sorted(set(cohort_col)), "all"]:  # cohorts: a few dozen at most
-        sel = np.ones(len(cohort_col), dtype=bool) if name == "all" else cohort_col == name
-        size = int(sel.sum())
+    for name in [*sorted(named), "all"]:  # cohorts: a few dozen at most
+        if name == "all":
+            who = slice(None)
+        else:
+            lo, hi = bounds[named[name]]
+            who = order[lo:hi]
+        sub_reached, sub_gaps = reached[who], gaps[who]
+        size = len(sub_reached)
         prev = None
         for k, step in enumerate(steps):
-            cnt = int(reached[sel, k].sum())
-            gap = gaps[sel, k - 1] if k else np.array([])
+            cnt = int(sub_reached[:, k].sum())
+            gap = sub_gaps[:, k - 1] if k else np.array([])
             gap = gap[np.isfinite(gap)] if k else gap
             rows.append({
                 "cohort": name, "step_no": k + 1, "step": step, "step_ja": JOURNEY_LABELS[step][0],
