@@ -44,6 +44,10 @@ from horetsu.stages.history import movement_stats, transition_matrix_from_snapsh
 from horetsu.stages.overlays import journey_funnel
 from horetsu.playbook.policy import load_policy
 
+#: the per-customer sentences (kept in results/customers only, not in the working frame)
+TEXT_COLUMNS = ("facts_en", "facts_ja", "stage_evidence", "stage_evidence_ja", "next_action_reason",
+                "next_action_reason_ja")
+
 #: columns the purchase and spend models add to results/customers.parquet
 MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")
 
@@ -239,6 +243,9 @@ def analyze(
         tables["customers"] = _with_stages(tables["customers"], staged)
         meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
+        del staged
+        # the sentences now live in the results table; the later steps need the facts only
+        frame.drop(columns=[c for c in TEXT_COLUMNS if c in frame.columns], inplace=True)
 
     @step("stage history")
     def _history() -> None:
