@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from horetsu.errors import AnalysisError
 from horetsu.stages.classifier import classify_frame
@@ -113,15 +114,108 @@ def history_start_of(snapshots: Any) -> pd.Timestamp | None:
     return None
 
 
-def _frame(snapshots: Any) -> pd.DataFrame:
-    df = snapshots.to_pandas() if isinstance(snapshots, pa.Table) else pd.DataFrame(snapshots).copy()
-    missing = {"customer_id", "as_of", "stage"} - set(df.columns)
+def _table(snapshots: Any) -> pa.Table:
+    t = snapshots if isinstance(snapshots, pa.Table) else pa.Table.from_pandas(pd.DataFrame(snapshots),
+                                                                                preserve_index=False)
+    missing = {"customer_id", "as_of", "stage"} - set(t.column_names)
     if missing:
         raise AnalysisError(f"snapshots lack columns {sorted(missing)}", ja=f"スナップショットに列 {sorted(missing)} がありません")
+    return t
+
+
+def _frame(snapshots: Any) -> pd.DataFrame:
+    df = _table(snapshots).to_pandas()
     if "temperature" not in df.columns:
         df["temperature"] = "active"
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.normalize()
     return df
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _day_numbers(col: Any) -> np.ndarray:
+    """Calendar days (date32 numbers) of a date or timestamp column."""
+    if pa.types.is_timestamp(col.type):
+        col = pc.cast(pc.floor_temporal(col, unit="day"), pa.date32()) if col.type.tz is None else pc.cast(
+            pc.cast(col, pa.timestamp(col.type.unit)), pa.date32())
+    elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        col = pc.cast(pc.cast(col, pa.timestamp("s")), pa.date32())
+    elif not pa.types.is_date32(col.type):
+        col = pc.cast(col, pa.date32())
+    return np.asarray(pc.cast(col, pa.int32()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _codes_of(col: Any, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Index of each value in ``names`` (-1 for values not listed)."""
+    return np.asarray(pc.fill_null(pc.index_in(col, value_set=pa.array(list(names), pa.string())), -1)
+                      .to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+class _Spells:
+    """Consecutive runs of one stage per customer as NumPy arrays (see :func:`spells`)."""
+
+    def __init__(self, snapshots: Any, history_start: Any = None, last_date: Any = None) -> None:
+        t = _table(snapshots)
+        n = t.num_rows
+        ids = pc.cast(t["customer_id"], pa.string()).combine_chunks() if n else pa.array([], pa.string())
+        enc = ids.dictionary_encode()
+        order = pc.sort_indices(enc.dictionary).to_numpy() if n else np.zeros(0, np.int64)
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        cust = rank[enc.indices.to_numpy(zero_copy_only=False)] if n else np.zeros(0, np.int64)
+        self.ids = enc.dictionary.take(pa.array(order, pa.int64())) if n else ids
+        day = _day_numbers(t["as_of"].combine_chunks()) if n else np.zeros(0, np.int64)
+        sort = np.lexsort((day, cust))  # by customer (their ids' order), then day
+        cust, day = cust[sort], day[sort]
+        stage_names = pc.cast(t["stage"], pa.string()).combine_chunks().take(pa.array(sort, pa.int64())) if n else None
+        stage = _codes_of(stage_names, STAGES) if n else np.zeros(0, np.int64)
+        if "temperature" in t.column_names and n:
+            temps = pc.cast(t["temperature"], pa.string()).combine_chunks().take(pa.array(sort, pa.int64()))
+        else:
+            temps = pa.array(["active"] * n, pa.string())
+        lapsed = np.asarray(pc.fill_null(pc.equal(temps, "lapsed"), False).to_numpy(zero_copy_only=False), bool)
+        start_mark = parse_date(history_start) if history_start is not None else None
+        recorded = history_start_of(snapshots) if start_mark is None else None
+        if start_mark is not None:
+            self.first_day = (start_mark - _EPOCH).days
+        elif recorded is not None:
+            self.first_day = (recorded.date() - _EPOCH).days
+        else:
+            self.first_day = int(day.min()) if n else None
+        self.last_day = ((parse_date(last_date) - _EPOCH).days if last_date is not None
+                         else (int(day.max()) if n else None))
+        new = np.ones(n, dtype=bool)
+        if n > 1:
+            new[1:] = (cust[1:] != cust[:-1]) | (stage[1:] != stage[:-1])
+        first = np.flatnonzero(new)
+        last = np.append(first[1:], n) - 1 if n else first
+        self.n = len(first)
+        self.cust, self.stage = cust[first], stage[first]
+        self.start, self.last = day[first], day[last]
+        self.lapsed = np.logical_or.reduceat(lapsed, first) if n else np.zeros(0, bool)
+        self._temps, self._last_rows = temps, last
+        same_next = np.zeros(self.n, dtype=bool)
+        if self.n > 1:
+            same_next[:-1] = self.cust[1:] == self.cust[:-1]
+        self.closed = same_next
+        self.next_stage = np.where(same_next, np.r_[self.stage[1:], -1], -1)
+        self.exit = np.where(same_next, np.r_[self.start[1:], 0], 0)
+        self.left_censored = self.start == self.first_day if self.first_day is not None else np.zeros(self.n, bool)
+        self.days = np.where(same_next, self.exit, self.last_day if self.last_day is not None else 0) - self.start
+        self.moved_up = same_next & (self.next_stage > self.stage)
+        self.moved_down = same_next & (self.next_stage < self.stage) & (self.next_stage >= 0)
+
+    def temperature_now(self, rows: Any = None) -> pa.Array:
+        last = self._last_rows if rows is None else self._last_rows[rows]
+        return self._temps.take(pa.array(last, pa.int64()))
+
+    def customer_ids(self, rows: Any = None) -> pa.Array:
+        return self.ids.take(pa.array(self.cust if rows is None else self.cust[rows], pa.int64()))
+
+
+def _dates(days: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[s]"))
 
 
 def spells(snapshots: Any, history_start: Any = None, last_date: Any = None) -> pd.DataFrame:
@@ -134,47 +228,28 @@ def spells(snapshots: Any, history_start: Any = None, last_date: Any = None) -> 
     ones), moved_up, moved_down, lapsed (lapsed at some snapshot of the run),
     temperature_now.
     """
-    df = _frame(snapshots).sort_values(["customer_id", "as_of"], kind="stable").reset_index(drop=True)
-    if df.empty:
-        empty = pd.DataFrame({
-            "customer_id": pd.Series(dtype=object), "stage": pd.Series(dtype=object),
-            "start": pd.Series(dtype="datetime64[ns]"), "last": pd.Series(dtype="datetime64[ns]"),
-            "next_stage": pd.Series(dtype=object), "exit": pd.Series(dtype="datetime64[ns]"),
-            "left_censored": pd.Series(dtype=bool), "closed": pd.Series(dtype=bool),
-            "days": pd.Series(dtype="int64"), "moved_up": pd.Series(dtype=bool),
-            "moved_down": pd.Series(dtype=bool), "lapsed": pd.Series(dtype=bool),
-            "temperature_now": pd.Series(dtype=object),
-        })
-        empty.attrs["last_date"] = None
-        return empty
-    start_mark = parse_date(history_start) if history_start is not None else None
-    first_date = pd.Timestamp(start_mark) if start_mark else (history_start_of(snapshots) or df["as_of"].min())
-    last_date = pd.Timestamp(parse_date(last_date)) if last_date is not None else df["as_of"].max()
-    new = (df["customer_id"] != df["customer_id"].shift()) | (df["stage"] != df["stage"].shift())
-    df["spell"] = new.cumsum()
-    df["is_lapsed"] = df["temperature"] == "lapsed"
-    g = df.groupby("spell", sort=True)
-    sp = pd.DataFrame({
-        "customer_id": g["customer_id"].first(),
-        "stage": g["stage"].first(),
-        "start": g["as_of"].min(),
-        "last": g["as_of"].max(),
-        "lapsed": g["is_lapsed"].any(),
-        "temperature_now": g["temperature"].last(),
-    }).reset_index(drop=True)
-    same_next = sp["customer_id"].shift(-1) == sp["customer_id"]
-    sp["next_stage"] = sp["stage"].shift(-1).where(same_next)
-    sp["exit"] = sp["start"].shift(-1).where(same_next)
-    sp["closed"] = same_next
-    sp["left_censored"] = sp["start"] == first_date
-    end = sp["exit"].where(sp["closed"], last_date)
-    sp["days"] = (pd.to_datetime(end) - sp["start"]).dt.days.astype("int64")
-    cur = sp["stage"].map(STAGE_NO)
-    nxt = sp["next_stage"].map(STAGE_NO)
-    sp["moved_up"] = sp["closed"] & (nxt > cur)
-    sp["moved_down"] = sp["closed"] & (nxt < cur)
-    sp.attrs["last_date"] = last_date
-    return sp
+    sp = _Spells(snapshots, history_start, last_date)
+    names = pa.array(list(STAGES), pa.string())
+    stage_text = names.take(pa.array(sp.stage, pa.int64())) if sp.n else pa.array([], pa.string())
+    next_text = pc.if_else(pa.array(sp.closed), names.take(pa.array(np.maximum(sp.next_stage, 0), pa.int64())),
+                           pa.nulls(sp.n, pa.string())) if sp.n else pa.array([], pa.string())
+    out = pd.DataFrame({  # strings as pandas makes them from Arrow, like every other reader's frame
+        "customer_id": sp.customer_ids().to_pandas(),
+        "stage": stage_text.to_pandas(),
+        "start": _dates(sp.start),
+        "last": _dates(sp.last),
+        "lapsed": sp.lapsed,
+        "temperature_now": sp.temperature_now().to_pandas(),
+        "next_stage": next_text.to_pandas(),
+        "exit": _dates(sp.exit).where(sp.closed),
+        "closed": sp.closed,
+        "left_censored": sp.left_censored,
+        "days": sp.days.astype("int64"),
+        "moved_up": sp.moved_up,
+        "moved_down": sp.moved_down,
+    })
+    out.attrs["last_date"] = _dates([sp.last_day]).iloc[0] if sp.last_day is not None else None
+    return out
 
 
 def movement_stats(
@@ -199,40 +274,58 @@ def movement_stats(
     :func:`horetsu.stages.grid.stage_grid` gives them); ``last_date`` is then the last
     snapshot day.
     """
-    sp = spells(snapshots, history_start, last_date)
-    last_date = sp.attrs.get("last_date")
-    stalled = stalled_customers(snapshots, stall_percentile, _spells=sp).to_pandas()
+    sp = _Spells(snapshots, history_start, last_date)
+    stalled_stage, _threshold = _stalled(sp, stall_percentile)
     rows = []
-    for stage in STAGES:  # five stages: a fixed, tiny loop
-        s = sp[sp["stage"] == stage]
-        obs = s[~s["left_censored"]]
-        movers = obs[obs["moved_up"]]["days"]
+    pct = f"p{round(stall_percentile * 100)}_days_before_moving_up"
+    for k, stage in enumerate(STAGES):  # five stages: a fixed, tiny loop
+        mine = sp.stage == k
+        obs = mine & ~sp.left_censored
+        movers = sp.days[obs & sp.moved_up].astype("float64")
         row: dict[str, Any] = {
             "stage": stage,
-            "runs": int(len(s)),
-            "customers": int(s["customer_id"].nunique()),
-            "current": int((~s["closed"]).sum()),
-            "entered": int(len(obs)),
+            "runs": int(mine.sum()),
+            "customers": int(np.unique(sp.cust[mine]).size),
+            "current": int((mine & ~sp.closed).sum()),
+            "entered": int(obs.sum()),
         }
         for w in windows:
-            eligible = obs[obs["start"] <= last_date - pd.Timedelta(days=w)] if last_date is not None else obs
-            hit = eligible["moved_up"] & (eligible["days"] <= w)
-            row[f"eligible_{w}d"] = int(len(eligible))
-            row[f"moved_up_within_{w}d"] = float(hit.mean()) if len(eligible) else None
-        moved_any = obs[obs["closed"]]["days"]
-        row["median_days_before_moving"] = float(moved_any.median()) if len(moved_any) else None
-        row["median_days_before_moving_up"] = float(movers.median()) if len(movers) else None
-        row[f"p{round(stall_percentile * 100)}_days_before_moving_up"] = (
-            float(movers.quantile(stall_percentile)) if len(movers) else None)
-        row["moved_down_share"] = float(obs["moved_down"].mean()) if len(obs) else None
-        row["cooled_share"] = float(s["lapsed"].mean()) if len(s) else None
-        row["stalled"] = int((stalled["stage"] == stage).sum())
+            eligible = obs & (sp.start <= sp.last_day - w) if sp.last_day is not None else obs
+            hit = sp.moved_up[eligible] & (sp.days[eligible] <= w)
+            row[f"eligible_{w}d"] = int(eligible.sum())
+            row[f"moved_up_within_{w}d"] = float(hit.mean()) if eligible.any() else None
+        moved_any = sp.days[obs & sp.closed].astype("float64")
+        row["median_days_before_moving"] = float(np.median(moved_any)) if moved_any.size else None
+        row["median_days_before_moving_up"] = float(np.median(movers)) if movers.size else None
+        row[pct] = float(np.quantile(movers, stall_percentile)) if movers.size else None
+        row["moved_down_share"] = float(sp.moved_down[obs].mean()) if obs.any() else None
+        row["cooled_share"] = float(sp.lapsed[mine].mean()) if mine.any() else None
+        row["stalled"] = int((stalled_stage == k).sum())
         rows.append(row)
     return pa.Table.from_pylist(rows)
 
 
+def _stalled(sp: _Spells, percentile: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of open runs longer than their stage's threshold, not lapsed now; each run's threshold."""
+    movers = ~sp.left_censored & sp.moved_up
+    threshold = np.full(len(STAGES), np.nan)
+    for k in range(len(STAGES)):
+        days = sp.days[movers & (sp.stage == k)].astype("float64")
+        if days.size:
+            threshold[k] = np.quantile(days, percentile)
+    open_rows = np.flatnonzero(~sp.closed)
+    th = threshold[sp.stage[open_rows]] if open_rows.size else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        long_ = ~np.isnan(th) & (sp.days[open_rows] > th)
+    candidates = open_rows[long_]
+    not_lapsed = np.asarray(pc.fill_null(pc.not_equal(sp.temperature_now(candidates), "lapsed"), True)
+                            .to_numpy(zero_copy_only=False), bool) if candidates.size else np.zeros(0, bool)
+    rows = candidates[not_lapsed]
+    return sp.stage[rows], np.column_stack([rows, threshold[sp.stage[rows]]]) if rows.size else np.zeros((0, 2))
+
+
 def stalled_customers(
-    snapshots: Any, percentile: float = 0.8, history_start: Any = None, *, _spells: pd.DataFrame | None = None
+    snapshots: Any, percentile: float = 0.8, history_start: Any = None
 ) -> pa.Table:
     """Customers in their current stage for longer than ``percentile`` of those who moved up.
 
@@ -241,27 +334,25 @@ def stalled_customers(
     not lapsed (lapsed customers are counted as cooled, not stalled).  Stages where nobody
     has moved up yet have no threshold and no stalled customers.
     """
-    sp = spells(snapshots, history_start) if _spells is None else _spells
-    obs_movers = sp[~sp["left_censored"] & sp["moved_up"]]
-    threshold = obs_movers["days"].astype("float64").groupby(obs_movers["stage"]).quantile(percentile)
-    open_ = sp[~sp["closed"]].copy()
-    open_["threshold_days"] = open_["stage"].map(threshold)
-    hit = open_[open_["threshold_days"].notna() & (open_["days"] > open_["threshold_days"])
-                & (open_["temperature_now"] != "lapsed")]
-    out = pd.DataFrame({
-        "customer_id": hit["customer_id"].astype(str),
-        "stage": hit["stage"].astype(str),
-        "days_in_stage": hit["days"].astype("int64"),
-        "threshold_days": hit["threshold_days"].astype("float64"),
-        "since": hit["start"].dt.date,
-        "at_least": hit["left_censored"].astype(bool),
-        "temperature": hit["temperature_now"].astype(str),
-    })
+    sp = _Spells(snapshots, history_start)
+    _, found = _stalled(sp, percentile)
+    rows = found[:, 0].astype(np.int64)
     schema = pa.schema([("customer_id", pa.string()), ("stage", pa.string()), ("days_in_stage", pa.int64()),
                         ("threshold_days", pa.float64()), ("since", pa.date32()), ("at_least", pa.bool_()),
                         ("temperature", pa.string())])
-    return pa.Table.from_pandas(out.sort_values(["stage", "days_in_stage"], ascending=[True, False]),
-                                schema=schema, preserve_index=False)
+    stage = sp.stage[rows]
+    by_name = np.argsort(np.argsort(np.asarray(STAGES, dtype=object)))  # each stage's rank by its name
+    order = np.lexsort((-sp.days[rows], by_name[stage])) if rows.size else rows  # by stage name, longest first
+    rows, stage, threshold = rows[order], stage[order], found[:, 1][order]
+    return pa.table({
+        "customer_id": sp.customer_ids(rows),
+        "stage": pa.array(np.asarray(STAGES, dtype=object)[stage].tolist() if rows.size else [], pa.string()),
+        "days_in_stage": pa.array(sp.days[rows].astype(np.int64), pa.int64()),
+        "threshold_days": pa.array(threshold.astype(np.float64), pa.float64()),
+        "since": pa.array(sp.start[rows].astype(np.int32), pa.int32()).cast(pa.date32()),
+        "at_least": pa.array(sp.left_censored[rows], pa.bool_()),
+        "temperature": sp.temperature_now(rows),
+    }, schema=schema)
 
 
 def transitions(before: pd.DataFrame, after: pd.DataFrame) -> pa.Table:
