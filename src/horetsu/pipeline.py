@@ -37,16 +37,12 @@ from horetsu.playbook.facts import message_facts
 from horetsu.playbook.nba import next_best_action
 from horetsu.playbook.rules import evaluate
 from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
-from horetsu.stages.classifier import add_evidence, decide
+from horetsu.stages.classifier import decide, evidence_texts
 from horetsu.stages.facts import facts_table
 from horetsu.stages.grid import SNAPSHOT_SCHEMA, history_days, stage_grid
 from horetsu.stages.history import movement_stats, transition_matrix_from_snapshots
 from horetsu.stages.overlays import journey_funnel
 from horetsu.playbook.policy import load_policy
-
-#: the per-customer sentences (kept in results/customers only, not in the working frame)
-TEXT_COLUMNS = ("facts_en", "facts_ja", "stage_evidence", "stage_evidence_ja", "next_action_reason",
-                "next_action_reason_ja")
 
 #: columns the purchase and spend models add to results/customers.parquet
 MODEL_COLUMNS = ("p_alive", "expected_purchases_365d", "clv_12m")
@@ -155,7 +151,9 @@ def _with_stages(base: pa.Table, staged: pa.Table) -> pa.Table:
     # every analytics row has a stage row: the stage table's order is the result's order
     ids = staged["customer_id"].cast(base.schema.field("customer_id").type)
     lined = merge_columns(pa.table({"customer_id": ids}), base)
-    lined = merge_columns(lined, staged)
+    for name in staged.column_names:  # already row by row
+        if name not in lined.column_names:
+            lined = lined.append_column(name, staged[name])
     return lined.select([*base.column_names, *(c for c in lined.column_names if c not in base.column_names)])
 
 
@@ -236,16 +234,17 @@ def analyze(
             scores = pd.DataFrame({"customer_id": frame["customer_id"], "p_alive": frame.pop("_p_alive")})
         frame = decide(frame, policy, scores, evidence=False)
         del scores
-        frame = next_best_action(frame, policy)  # before the sentences: its frame stays narrow
-        add_evidence(frame, policy)
+        frame = next_best_action(frame, policy)
         state["frame"], state["policy"] = frame, policy
         staged = _frame_table(frame).drop_columns([c for c in frame.columns if c.startswith("cap_count__")])
+        # the sentences go from Arrow straight to the results table (the later steps need
+        # the facts only: the working frame never holds them)
+        for name, texts in evidence_texts(frame, policy).items():
+            staged = staged.append_column(name, texts)
         tables["customers"] = _with_stages(tables["customers"], staged)
         meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
         del staged
-        # the sentences now live in the results table; the later steps need the facts only
-        frame.drop(columns=[c for c in TEXT_COLUMNS if c in frame.columns], inplace=True)
 
     @step("stage history")
     def _history() -> None:

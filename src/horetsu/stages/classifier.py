@@ -211,6 +211,12 @@ def facts_text(f: pd.DataFrame, policy: Policy) -> tuple[pd.Series, pd.Series]:
 
 def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
     """Add ``facts_en/_ja`` and ``stage_evidence/_ja`` (rule, facts and temperature) in place."""
+    for name, texts in evidence_texts(f, policy).items():
+        f[name] = _series(texts).set_axis(f.index)
+
+
+def evidence_texts(f: pd.DataFrame, policy: Policy) -> dict[str, pa.Array]:
+    """``facts_en/_ja`` and ``stage_evidence/_ja`` of a decided frame as Arrow strings (row order)."""
     size = len(f)
     parts = _fact_parts(f)
     stage_en = f["stage"].map({s: policy.stage(s).en for s in STAGES}).to_numpy(dtype=object)
@@ -245,10 +251,9 @@ def add_evidence(f: pd.DataFrame, policy: Policy) -> None:
          _cat("温度 ", t_ja, ": 最終購入から", rec, "日、普段の間隔", interval_t, "日の", ratio_t, "倍", p_ja)],
         _cat("温度 ", t_ja, ": 接点なし", quiet_t, "日"), size)
     facts_en = one_day(parts["facts_en"])  # "1 days" never spans the joins below: fixed part by part
-    f["facts_en"] = _series(facts_en).set_axis(f.index)
-    f["facts_ja"] = _series(parts["facts_ja"]).set_axis(f.index)
-    f["stage_evidence"] = _series(_cat(head_en, facts_en, "; ", one_day(temp_en))).set_axis(f.index)
-    f["stage_evidence_ja"] = _series(_cat(head_ja, parts["facts_ja"], "。", temp_ja)).set_axis(f.index)
+    return {"facts_en": facts_en, "facts_ja": parts["facts_ja"],
+            "stage_evidence": _cat(head_en, facts_en, "; ", one_day(temp_en)),
+            "stage_evidence_ja": _cat(head_ja, parts["facts_ja"], "。", temp_ja)}
 
 
 def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
