@@ -25,9 +25,9 @@ from horetsu import results as _results
 from horetsu.analytics import labels as _labels
 from horetsu.analytics import run as _analytics
 from horetsu.analytics.base import make_ctx
-from horetsu.analytics.repeat import acquisition
+from horetsu.analytics.repeat import acquisition, numbered_days
 from horetsu.core.dates import from_day, parse_date, to_day
-from horetsu.core.purchases import default_as_of, excluded_statuses, is_purchase, latest_activity_day
+from horetsu.core.purchases import default_as_of, excluded_statuses, latest_activity_day
 from horetsu.errors import AnalysisError, ConvergenceError, HoretsuError
 from horetsu.models import holdout_report
 from horetsu.models.bgnbd import BetaGeo
@@ -239,8 +239,12 @@ def analyze(
         staged = _frame_table(frame).drop_columns([c for c in frame.columns if c.startswith("cap_count__")])
         # the sentences go from Arrow straight to the results table (the later steps need
         # the facts only: the working frame never holds them)
-        for name, texts in evidence_texts(frame, policy).items():
-            staged = staged.append_column(name, texts)
+        texts = evidence_texts(frame, policy)
+        for name, values in texts.items():
+            staged = staged.append_column(name, values.cast(pa.large_string()))  # the type pandas gave them
+        order = [c for c in staged.column_names if c not in texts]  # the sentences before the next action
+        at = order.index("next_action") if "next_action" in order else len(order)
+        staged = staged.select([*order[:at], *texts, *order[at:]])
         tables["customers"] = _with_stages(tables["customers"], staged)
         meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
@@ -288,7 +292,7 @@ def analyze(
     def _holdout() -> None:
         if not models:
             return
-        table = _holdout_table(ws, day, exclude, (meta.get("models") or {}).get("purchase_model"))
+        table = _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model"))
         if table is not None:
             tables["holdout"] = table
 
@@ -381,10 +385,12 @@ def _counts_now(frame: pd.DataFrame, day: dt.date) -> pa.Table:
                      "customers": pa.array(g["customers"].to_numpy(), pa.int64())})
 
 
-def _holdout_table(ws: Any, day: dt.date, exclude: tuple[str, ...], model_name: str | None) -> pa.Table | None:
-    """The purchase model refitted with the last weeks held out: weekly tracking, actual vs expected."""
-    orders = ws.table("orders")
-    orders = orders.filter(orders.customer_id.notnull(), is_purchase(orders, exclude), orders.order_date <= day)
+def _holdout_table(ctx: Any, day: dt.date, model_name: str | None) -> pa.Table | None:
+    """The purchase model refitted with the last weeks held out: weekly tracking, actual vs expected.
+
+    It reads the purchase days the analytics steps keep (one row per customer and day with
+    a purchase up to the as-of day), not the orders again."""
+    orders = numbered_days(ctx).select("customer_id", "order_date")
     first = orders.order_date.min().to_pyarrow().as_py()
     if first is None:
         return None

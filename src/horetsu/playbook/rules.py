@@ -78,7 +78,8 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
     reason_ja = np.full(size, "", dtype=object)
     if size == 0:
         return Evaluation(blocked, rule, reason, reason_ja)
-    frame = frame.reset_index(drop=True)
+    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+        frame = frame.reset_index(drop=True)  # (a copy of every column: only when needed)
     stage = frame["stage"].to_numpy()
     d = pd.to_numeric(frame["as_of_day"]).astype("float64")
 
@@ -95,7 +96,7 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
             reason_ja[new] = np.asarray(ja, dtype=object)
 
     def in_stages(stages: list[str]) -> np.ndarray:
-        return np.isin(stage, stages) if stages else np.ones(size, dtype=bool)
+        return frame["stage"].isin(stages).to_numpy() if stages else np.ones(size, dtype=bool)  # hashed, not sorted
 
     def num(sub: pd.DataFrame, col: str) -> pd.Series:
         if col not in sub:

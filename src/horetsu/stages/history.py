@@ -285,7 +285,7 @@ def movement_stats(
         row: dict[str, Any] = {
             "stage": stage,
             "runs": int(mine.sum()),
-            "customers": int(np.unique(sp.cust[mine]).size),
+            "customers": int(np.bincount(sp.cust[mine], minlength=1).astype(bool).sum()),
             "current": int((mine & ~sp.closed).sum()),
             "entered": int(obs.sum()),
         }
