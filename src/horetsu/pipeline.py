@@ -322,7 +322,8 @@ def analyze(
             started = time.perf_counter()
             fn()
             timings[name] = round(time.perf_counter() - started, 3)
-            peaks[name] = _peak_mib()
+            peak = _peak_mib()  # the kernel's figure can dip by a page or two (per-CPU counters):
+            peaks[name] = max(peak, max((v for v in peaks.values() if v is not None), default=0.0)) if peak else peak
             if progress is not None:
                 progress.advance(1)
     finally:
