@@ -130,6 +130,26 @@ def _hash_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniq, dtype=float), codes.astype(np.int64, copy=False)
 
 
+#: rows looked at to tell continuous times (every value its own) from repeated ones
+DISTINCT_SAMPLE = 20_000
+
+
+def _codes_unless_all_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`_hash_codes`, but values that look continuous are taken one per row.
+
+    When a random sample of DISTINCT_SAMPLE values holds no repeat, hashing a million
+    values would only confirm that (almost) every one is its own: each row then keeps its
+    value (index = the row).  Rows that do repeat stay separate rows of weight one, which
+    gives the same likelihood as one row with their summed weight.
+    """
+    n = len(values)
+    if n > 4 * DISTINCT_SAMPLE:
+        picked = np.unique(np.random.default_rng(0).integers(0, n, DISTINCT_SAMPLE))
+        if len(np.unique(values[picked])) == len(picked):
+            return np.asarray(values, dtype=float), np.arange(n)
+    return _hash_codes(values)
+
+
 def sort_by_small_key(key: np.ndarray) -> np.ndarray:
     """Stable order of non-negative integer keys: radix sorts on 16-bit halves when they fit 32 bits."""
     top = int(key.max()) if len(key) else 0
@@ -156,7 +176,7 @@ def collapse(frequency: object, recency: object, T: object, weights: object = No
         if len(w) != len(x) or np.any(w < 0):
             raise AnalysisError("weights must be >= 0, one per customer", ja="weights は顧客ごとに 0 以上の値にしてください")
     xu, xi = _int_codes(x)
-    Tu, Ti = _hash_codes(big_t)
+    Tu, Ti = _codes_unless_all_distinct(big_t)
     if len(Tu) == len(x):  # every customer has its own T: the rows are already distinct
         tu, ti = t_x, np.arange(len(x))
     else:
