@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from horetsu.errors import AnalysisError
-from horetsu.models._suffstats import as_float, dot
+from horetsu.models._suffstats import as_float, distinct, dot
 from horetsu.models.base import BaseModel, blas_single_threaded
 
 
@@ -47,9 +47,8 @@ class GammaGamma(BaseModel):
             )
         x, m, w = x[keep], m[keep], w[keep]
         # collapse identical (x, m̄) rows
-        key = np.stack([x, m])
-        (ux, um), inv = np.unique(key, axis=1, return_inverse=True)
-        uw = np.bincount(inv.ravel(), weights=w)
+        (ux, um), inv = distinct(x, m)  # hashed: no sort of the pairs
+        uw = np.bincount(inv.ravel(), weights=w, minlength=len(ux))
         log_mx = np.log(um * ux)
 
         def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
