@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from horetsu.core.labels import temperature_ja
 from horetsu.playbook.rules import evaluate
 from horetsu.playbook.policy import Policy
-from horetsu.stages.policy import STAGES
+from horetsu.stages.policy import STAGES, TEMPERATURES
 
 WAIT = "wait"
 
@@ -35,12 +36,14 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
     f = frame if default_index else frame.reset_index(drop=True)
     size = len(f)
-    action = np.full(size, "", dtype=object)
+    actions = [""]
+    action = np.zeros(size, dtype=np.int64)  # index into ``actions``
     texts, texts_ja = [""], [""]
-    code = np.zeros(size, dtype=np.int64)
+    code = np.zeros(size, dtype=np.int64)  # index into ``texts``
     stage = f["stage"].to_numpy()
-    temps = f["temperature"].to_numpy()
-    cooling = np.isin(temps, ["cooling", "lapsed"])
+    temp_names = list(dict.fromkeys(TEMPERATURES))
+    temp_code = f["temperature"].map({t: i for i, t in enumerate(temp_names)}).fillna(-1).to_numpy(dtype=np.int64)
+    cooling = np.isin(temp_code, [temp_names.index("cooling"), temp_names.index("lapsed")])
     waiting: list[tuple[np.ndarray, list[str]]] = []
     for sname in STAGES:
         st = policy.stage(sname)
@@ -57,9 +60,13 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
                 if take.any():
                     tac = policy.tactics[name]
                     idx = rows[take]
-                    action[idx] = name
-                    for temp in np.unique(temps[idx]):
-                        code[idx[temps[idx] == temp]] = len(texts)
+                    action[idx] = len(actions)
+                    actions.append(name)
+                    for t, temp in enumerate(temp_names):
+                        mine = idx[temp_code[idx] == t]
+                        if mine.size == 0:
+                            continue
+                        code[mine] = len(texts)
                         texts.append(f"{st.en}, {temp}: {st.goal_en}; {tac.en} is the first recommended tactic "
                                      "that no rule blocks")
                         texts_ja.append(f"{st.ja}・{temperature_ja().get(temp, temp)}: {st.goal_ja}。{tac.ja}"
@@ -69,17 +76,18 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
                     break
             if open_.any():
                 waiting.append((rows[open_], candidates))
-    why = np.asarray(texts, dtype=object)[code]
-    why_ja = np.asarray(texts_ja, dtype=object)[code]
     for idx, candidates in waiting:
-        action[idx] = WAIT
+        action[idx] = len(actions)
+        actions.append(WAIT)
         first_block = first_block_ja = np.full(idx.size, "", dtype=object)
         if candidates:  # every candidate blocks these rows, the first one too: its reason is the first
             ev = evaluate(f.iloc[idx], policy, candidates[0], reasons=True)
             first_block, first_block_ja = ev.reason, ev.reason_ja
-        why[idx] = "every recommended tactic is blocked for now: " + first_block.astype(str)
-        why_ja[idx] = "推奨施策はいずれも今は行えません: " + first_block_ja.astype(str)
-    f["next_action"] = action
-    f["next_action_reason"] = why
-    f["next_action_reason_ja"] = why_ja
+        code[idx] = len(texts) + np.arange(idx.size)  # one sentence per waiting customer
+        texts.extend("every recommended tactic is blocked for now: " + first_block.astype(str))
+        texts_ja.extend("推奨施策はいずれも今は行えません: " + first_block_ja.astype(str))
+    where, which = pa.array(code), pa.array(action)
+    f["next_action"] = pa.array(actions, pa.string()).take(which).to_pandas()
+    f["next_action_reason"] = pa.array(texts, pa.string()).take(where).to_pandas()
+    f["next_action_reason_ja"] = pa.array(texts_ja, pa.string()).take(where).to_pandas()
     return f
