@@ -232,7 +232,7 @@ def analyze(
         del facts
         if "_p_alive" in frame:
             scores = pd.DataFrame({"customer_id": frame["customer_id"], "p_alive": frame.pop("_p_alive")})
-        frame = decide(frame, policy, scores, evidence=False)
+        frame = decide(frame, policy, scores, evidence=False, copy=False)
         del scores
         frame = next_best_action(frame, policy)
         state["frame"], state["policy"] = frame, policy

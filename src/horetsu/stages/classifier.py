@@ -50,10 +50,15 @@ def _f(frame: pd.DataFrame, col: str) -> pd.Series:
 
 
 def decide(
-    frame: pd.DataFrame, policy: Policy, customers: pd.DataFrame | None = None, *, evidence: bool = True
+    frame: pd.DataFrame, policy: Policy, customers: pd.DataFrame | None = None, *, evidence: bool = True,
+    copy: bool = True,
 ) -> pd.DataFrame:
-    """Add stage, journey and temperature columns (and, with ``evidence``, the sentences)."""
-    f = frame.reset_index(drop=True).copy()
+    """Add stage, journey and temperature columns (and, with ``evidence``, the sentences).
+
+    ``copy=False``: add them to ``frame`` itself when it has the default index (the
+    pipeline's own frame: a copy of a million rows costs more than the rules)."""
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
+    f = frame if (default_index and not copy) else frame.reset_index(drop=True).copy()
     st = policy.stages
     d = _f(f, "as_of_day")
     n = _f(f, "n_orders").fillna(0)
@@ -89,10 +94,12 @@ def decide(
         ("landing", "landing.first_purchase", bought),
     ]
     conds = [r[2] for r in rules]
-    f["stage"] = np.select(conds, [r[0] for r in rules], default="observer")
-    f["stage_rule"] = np.select(conds, [r[1] for r in rules], default="observer.no_purchase")
-    f["stage_no"] = f["stage"].map({s: i for i, s in enumerate(STAGES)}).astype("int64")
-    f["stage_ja"] = f["stage"].map({s: policy.stage(s).ja for s in STAGES})
+    which = np.select(conds, list(range(len(rules))), default=len(rules))  # the first rule that holds
+    stage_no = np.asarray([STAGES.index(r[0]) for r in rules] + [STAGES.index("observer")], dtype=np.int64)[which]
+    f["stage"] = _texts(STAGES, stage_no)
+    f["stage_rule"] = _texts([r[1] for r in rules] + ["observer.no_purchase"], which)
+    f["stage_no"] = stage_no
+    f["stage_ja"] = _texts([policy.stage(s).ja for s in STAGES], stage_no)
 
     # ------------------------------------------------------------ journey (seed 001)
     has_sub = (_f(f, "n_subscriptions").fillna(0) > 0).to_numpy()
@@ -106,13 +113,19 @@ def decide(
         (n >= 2).to_numpy(),
         (n >= 1).to_numpy(),
     ]
-    f["journey_step"] = np.select(j_conds, list(reversed(JOURNEY_STEPS[1:])), default="lead")
+    steps = [*reversed(JOURNEY_STEPS[1:]), "lead"]
+    f["journey_step"] = _texts(steps, np.select(j_conds, list(range(len(steps) - 1)), default=len(steps) - 1))
 
     f["sub_active"] = sub_active
     _temperature(f, policy, customers, d, n, sub_active)
     if evidence:
         add_evidence(f, policy)
     return f
+
+
+def _texts(names: Any, codes: np.ndarray) -> pd.Series:
+    """``names[codes]`` as a pandas column of Arrow strings (no Python string per row)."""
+    return pa.array(list(names), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
 
 
 def _temperature(
@@ -149,7 +162,7 @@ def _temperature(
             [p_alive < tp.p_alive_lapsed, p_alive < tp.p_alive_cooling], [2, 1], default=0
         )
         level = np.where(buyer & p_alive.notna().to_numpy(), np.maximum(level, p_level), level)
-    f["temperature"] = np.asarray(TEMPERATURES, dtype=object)[level]
+    f["temperature"] = _texts(TEMPERATURES, level)
     f["expected_interval_days"] = interval.where(buyer)
     f["p_alive"] = p_alive
     f["_temp_ratio"] = ratio
