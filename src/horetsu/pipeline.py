@@ -260,7 +260,7 @@ def analyze(
         # home page's "cooled this month" compares them with the as-of day)
         keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
         days, start = history_days(ws, day, keep)
-        grid = stage_grid(ws, days, policy, exclude, keep=keep)
+        grid = stage_grid(ws, days, policy, exclude, keep=keep, purchase_days=numbered_days(ctx))
         # the as-of day's rows are the results' own (their temperature also weighs P(alive))
         now_frame = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
         now = pa.Table.from_pandas(now_frame[list(SNAPSHOT_SCHEMA.names)], schema=SNAPSHOT_SCHEMA, preserve_index=False)

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from horetsu.core import subscriptions
-from horetsu.core.dates import to_day, ts_day
+from horetsu.core.dates import date_day, to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
 from horetsu.stages.history import NEW, _first_day, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
@@ -104,7 +104,8 @@ _MINS = ("first_order_day", "first_advocate_day")
 _FACTS = (*_SUMS, *_MAXES, *_MINS, "nps_last_value")
 
 
-def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int) -> tuple[list[Any], Any]:
+def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int,
+           purchase_days: Any = None) -> tuple[list[Any], Any]:
     """Each activity source's per-(customer, bucket) rows, with only the fact columns it has.
 
     The sources are fetched one by one, narrow (a wide union of mostly empty columns
@@ -117,7 +118,11 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
         vals = {name: col.cast("float64" if name == "nps_last_value" else "int32") for name, col in cols.items()}
         return t.select(customer_id=t.customer_id, b=t.b.cast("int32"), **vals)
 
-    days = _bucketed(orders.select("customer_id", "day").distinct(), "day", lookup, lo, last)
+    if purchase_days is None:
+        bought = orders.select("customer_id", "day").distinct()
+    else:  # the caller's (customer, purchase day) rows, e.g. the analytics' kept ones
+        bought = purchase_days.select("customer_id", day=date_day(purchase_days.order_date))
+    days = _bucketed(bought, "day", lookup, lo, last)
     od = days.group_by(["customer_id", "b"]).aggregate(n=days.count(), lastd=days.day.max(), firstd=days.day.min())
     parts = [shape(od, n_orders=od.n, last_order_day=od.lastd, first_order_day=od.firstd, seen=od.n)]
 
@@ -189,7 +194,7 @@ class _Rows:
     cols: dict[str, np.ndarray]  # float32 (NaN: nothing that bucket), nps_last_value float64
 
 
-def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> _Rows:
+def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int], purchase_days: Any = None) -> _Rows:
     """The sources' per (customer, bucket) rows, merged and sorted by customer and bucket.
 
     Customer ids become integers once (their rank among all ids, Arrow's byte order);
@@ -197,7 +202,7 @@ def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -
     fact's own rule (sums add, latest days take the maximum, first days the minimum).
     """
     lookup, lo = _bucket_lookup(nums)
-    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1])
+    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1], purchase_days)
     fetched = [p.to_pyarrow() for p in parts]
     reg = regs.to_pyarrow()
     # a registration adds a row at the bucket it is known and one at its own day's bucket
@@ -353,15 +358,19 @@ def _codes(c: dict[str, np.ndarray], d: int, ival: float, k: int, policy: Policy
 
 
 def stage_grid(
-    ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str, ...], keep: tuple[dt.date, ...] = ()
+    ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str, ...], keep: tuple[dt.date, ...] = (),
+    purchase_days: Any = None,
 ) -> GridResult:
     """Stage, journey step and temperature of every customer at every day of ``days`` (sorted).
 
     The facts at each day equal those of :func:`horetsu.stages.facts.customer_facts` that
     day; the decisions those of :func:`horetsu.stages.classifier.decide` without P(alive).
+    ``purchase_days``: an expression with one row per customer and purchase day
+    (``customer_id``, ``order_date``) up to the last day, when the caller already keeps
+    one; by default the purchases are read from the orders.
     """
     nums = [to_day(d) for d in days]
-    rows = _fetch(ws, policy, exclude, nums)
+    rows = _fetch(ws, policy, exclude, nums, purchase_days)
     key, n = rows.key, len(rows.key)
     new_cust = np.ones(n, dtype=bool)
     new_cust[1:] = key[1:] != key[:-1]
