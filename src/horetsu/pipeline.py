@@ -315,6 +315,7 @@ def analyze(
         progress.update(total=len(steps))
     timings: dict[str, float] = {}
     peaks: dict[str, float | None] = {}  # the process's peak memory so far, after each step
+    highest: float | None = None
     try:
         for name, fn in steps:
             if progress is not None:
@@ -322,8 +323,9 @@ def analyze(
             started = time.perf_counter()
             fn()
             timings[name] = round(time.perf_counter() - started, 3)
-            peak = _peak_mib()  # the kernel's figure can dip by a page or two (per-CPU counters):
-            peaks[name] = max(peak, max((v for v in peaks.values() if v is not None), default=0.0)) if peak else peak
+            peak = _peak_mib()  # the kernel's figure can dip by a page (per-CPU counters): keep the highest
+            highest = peak if peak is None or highest is None else max(highest, peak)
+            peaks[name] = highest
             if progress is not None:
                 progress.advance(1)
     finally:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from horetsu.core.labels import temperature_ja
 from horetsu.playbook.rules import evaluate
+from horetsu.stages.classifier import has_default_index, texts_of
 from horetsu.playbook.policy import Policy
 from horetsu.stages.policy import STAGES, TEMPERATURES
 
@@ -33,8 +33,7 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     sentences are written once and shared.  A customer left to wait gets the reason of
     their stage's first candidate, which blocks every waiting customer.
     """
-    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
-    f = frame if default_index else frame.reset_index(drop=True)
+    f = frame if has_default_index(frame) else frame.reset_index(drop=True)
     size = len(f)
     actions = [""]
     action = np.zeros(size, dtype=np.int64)  # index into ``actions``
@@ -86,8 +85,7 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         code[idx] = len(texts) + np.arange(idx.size)  # one sentence per waiting customer
         texts.extend("every recommended tactic is blocked for now: " + first_block.astype(str))
         texts_ja.extend("推奨施策はいずれも今は行えません: " + first_block_ja.astype(str))
-    where, which = pa.array(code), pa.array(action)
-    f["next_action"] = pa.array(actions, pa.string()).take(which).to_pandas()
-    f["next_action_reason"] = pa.array(texts, pa.string()).take(where).to_pandas()
-    f["next_action_reason_ja"] = pa.array(texts_ja, pa.string()).take(where).to_pandas()
+    f["next_action"] = texts_of(actions, action)
+    f["next_action_reason"] = texts_of(texts, code)
+    f["next_action_reason_ja"] = texts_of(texts_ja, code)
     return f

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from horetsu.errors import UnknownTacticError
-from horetsu.stages.classifier import num_text, one_day
+from horetsu.stages.classifier import has_default_index, num_text, one_day
 from horetsu.playbook.policy import Policy, Tactic
 from horetsu.stages.policy import STAGES
 
@@ -78,7 +78,7 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
     reason_ja = np.full(size, "", dtype=object)
     if size == 0:
         return Evaluation(blocked, rule, reason, reason_ja)
-    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+    if not has_default_index(frame):
         frame = frame.reset_index(drop=True)  # (a copy of every column: only when needed)
     stage = frame["stage"].to_numpy()
     d = pd.to_numeric(frame["as_of_day"]).astype("float64")

@@ -45,6 +45,16 @@ def one_day(texts: Any) -> pa.Array:
     return pc.replace_substring_regex(arr, r"(^|[^0-9.,])1 days\b", r"\11 day")  # RE2: \1 is group 1, then "1 day"
 
 
+def has_default_index(frame: pd.DataFrame) -> bool:
+    """True when the frame's index is 0, 1, 2, ...: positions and labels agree, no reset needed."""
+    return isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
+
+
+def texts_of(names: Any, codes: Any) -> pd.Series:
+    """``names[codes]`` as a pandas column of Arrow strings (no Python string per row)."""
+    return pa.array(list(names), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
+
+
 def _f(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_numeric(frame[col], errors="coerce").astype("float64")
 
@@ -57,8 +67,7 @@ def decide(
 
     ``copy=False``: add them to ``frame`` itself when it has the default index (the
     pipeline's own frame: a copy of a million rows costs more than the rules)."""
-    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
-    f = frame if (default_index and not copy) else frame.reset_index(drop=True).copy()
+    f = frame if (has_default_index(frame) and not copy) else frame.reset_index(drop=True).copy()
     st = policy.stages
     d = _f(f, "as_of_day")
     n = _f(f, "n_orders").fillna(0)
@@ -96,10 +105,10 @@ def decide(
     conds = [r[2] for r in rules]
     which = np.select(conds, list(range(len(rules))), default=len(rules))  # the first rule that holds
     stage_no = np.asarray([STAGES.index(r[0]) for r in rules] + [STAGES.index("observer")], dtype=np.int64)[which]
-    f["stage"] = _texts(STAGES, stage_no)
-    f["stage_rule"] = _texts([r[1] for r in rules] + ["observer.no_purchase"], which)
+    f["stage"] = texts_of(STAGES, stage_no)
+    f["stage_rule"] = texts_of([r[1] for r in rules] + ["observer.no_purchase"], which)
     f["stage_no"] = stage_no
-    f["stage_ja"] = _texts([policy.stage(s).ja for s in STAGES], stage_no)
+    f["stage_ja"] = texts_of([policy.stage(s).ja for s in STAGES], stage_no)
 
     # ------------------------------------------------------------ journey (seed 001)
     has_sub = (_f(f, "n_subscriptions").fillna(0) > 0).to_numpy()
@@ -114,18 +123,13 @@ def decide(
         (n >= 1).to_numpy(),
     ]
     steps = [*reversed(JOURNEY_STEPS[1:]), "lead"]
-    f["journey_step"] = _texts(steps, np.select(j_conds, list(range(len(steps) - 1)), default=len(steps) - 1))
+    f["journey_step"] = texts_of(steps, np.select(j_conds, list(range(len(steps) - 1)), default=len(steps) - 1))
 
     f["sub_active"] = sub_active
     _temperature(f, policy, customers, d, n, sub_active)
     if evidence:
         add_evidence(f, policy)
     return f
-
-
-def _texts(names: Any, codes: np.ndarray) -> pd.Series:
-    """``names[codes]`` as a pandas column of Arrow strings (no Python string per row)."""
-    return pa.array(list(names), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
 
 
 def _temperature(
@@ -162,7 +166,7 @@ def _temperature(
             [p_alive < tp.p_alive_lapsed, p_alive < tp.p_alive_cooling], [2, 1], default=0
         )
         level = np.where(buyer & p_alive.notna().to_numpy(), np.maximum(level, p_level), level)
-    f["temperature"] = _texts(TEMPERATURES, level)
+    f["temperature"] = texts_of(TEMPERATURES, level)
     f["expected_interval_days"] = interval.where(buyer)
     f["p_alive"] = p_alive
     f["_temp_ratio"] = ratio

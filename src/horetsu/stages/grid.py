@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from horetsu.core import subscriptions
 from horetsu.core.dates import date_day, to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
-from horetsu.stages.history import NEW, _first_day, snapshot_dates
+from horetsu.stages.history import NEW, _first_day, id_ranks, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
 from horetsu.stages.policy import StagePolicy as Policy
 
@@ -211,14 +211,8 @@ def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int], p
                 .rename_columns(["customer_id", "b"])]
     fetched += reg_rows
     all_ids = pa.concat_arrays([pc.cast(t["customer_id"], pa.string()).combine_chunks() for t in fetched])
-    enc = all_ids.dictionary_encode()
+    ids, key = id_ranks(all_ids)
     del all_ids
-    order = pc.sort_indices(enc.dictionary).to_numpy()
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    key = rank[enc.indices.to_numpy()]
-    ids = enc.dictionary.take(pa.array(order))
-    del enc, rank
     sizes = [t.num_rows for t in fetched]
     offsets = np.cumsum([0, *sizes])
     # each listed customer's first registration day (its row of the first registration table)

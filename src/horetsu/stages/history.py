@@ -152,19 +152,23 @@ def _codes_of(col: Any, names: tuple[str, ...] | list[str]) -> np.ndarray:
                       .to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def id_ranks(ids: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct ids in Arrow's (byte) order and each row's rank among them: customers as
+    integers, in the order the results are written in."""
+    enc = pc.cast(ids, pa.string()).dictionary_encode()
+    order = pc.sort_indices(enc.dictionary).to_numpy()
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return enc.dictionary.take(pa.array(order, pa.int64())), rank[enc.indices.to_numpy(zero_copy_only=False)]
+
+
 class _Spells:
     """Consecutive runs of one stage per customer as NumPy arrays (see :func:`spells`)."""
 
     def __init__(self, snapshots: Any, history_start: Any = None, last_date: Any = None) -> None:
         t = _table(snapshots)
         n = t.num_rows
-        ids = pc.cast(t["customer_id"], pa.string()).combine_chunks() if n else pa.array([], pa.string())
-        enc = ids.dictionary_encode()
-        order = pc.sort_indices(enc.dictionary).to_numpy() if n else np.zeros(0, np.int64)
-        rank = np.empty(len(order), np.int64)
-        rank[order] = np.arange(len(order))
-        cust = rank[enc.indices.to_numpy(zero_copy_only=False)] if n else np.zeros(0, np.int64)
-        self.ids = enc.dictionary.take(pa.array(order, pa.int64())) if n else ids
+        self.ids, cust = id_ranks(t["customer_id"].combine_chunks() if n else pa.array([], pa.string()))
         day = _day_numbers(t["as_of"].combine_chunks()) if n else np.zeros(0, np.int64)
         sort = np.lexsort((day, cust))  # by customer (their ids' order), then day
         cust, day = cust[sort], day[sort]
