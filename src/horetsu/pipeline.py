@@ -13,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from horetsu import results as _results
 from horetsu.analytics import labels as _labels
 from horetsu.analytics import run as _analytics
 from horetsu.analytics.base import make_ctx
-from horetsu.analytics.repeat import acquisition, numbered_days
+from horetsu.analytics.repeat import acquisition, purchase_dates
 from horetsu.core.dates import from_day, parse_date, to_day
 from horetsu.core.purchases import default_as_of, excluded_statuses, latest_activity_day
 from horetsu.errors import AnalysisError, ConvergenceError, HoretsuError
@@ -42,6 +44,7 @@ from horetsu.stages.facts import facts_table
 from horetsu.stages.grid import SNAPSHOT_SCHEMA, history_days, stage_grid
 from horetsu.stages.history import movement_stats, transition_matrix_from_snapshots
 from horetsu.stages.overlays import journey_funnel
+from horetsu.workspace import Batches
 from horetsu.playbook.policy import load_policy
 
 #: columns the purchase and spend models add to results/customers.parquet
@@ -74,6 +77,32 @@ def month_ends_before(day: dt.date, n: int) -> list[dt.date]:
     return out
 
 
+class StoredTables(dict):  # type: ignore[type-arg]
+    """The result tables by name.  Those written block by block (the per-customer table of
+    a staged run: at shop scale it never exists whole in memory) are read back from the
+    results generation :func:`analyze` wrote, on first use."""
+
+    def __init__(self, tables: Mapping[str, Any], folder: Path | None = None) -> None:
+        super().__init__({k: v for k, v in tables.items() if isinstance(v, pa.Table)})
+        self.folder = folder
+        self.batched = frozenset(k for k, v in tables.items() if isinstance(v, Batches))
+
+    def __missing__(self, name: str) -> pa.Table:
+        if name not in self.batched or self.folder is None:
+            raise KeyError(name)
+        table = self[name] = pq.read_table(self.folder / f"{name}.parquet")
+        return table
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self.batched
+
+    def columns(self, name: str, columns: list[str]) -> pa.Table:
+        """Some columns of one table, without reading the others of a block-written one."""
+        if super().__contains__(name) or name not in self.batched or self.folder is None:
+            return self[name].select(columns)
+        return pq.read_table(self.folder / f"{name}.parquet", columns=columns)
+
+
 @dataclass
 class AnalyzeResult:
     """What :func:`analyze` computed and wrote."""
@@ -88,7 +117,9 @@ class AnalyzeResult:
 
     def headline(self) -> dict[str, Any]:
         """A few numbers for a terminal summary."""
-        c = self.customers
+        names = ["frequency", "cpm_active", "monetary_total"]
+        c = (self.tables.columns("customers", names) if isinstance(self.tables, StoredTables)
+             else self.customers)
         buyers = pc.sum(pc.greater(c["frequency"], 0)).as_py() or 0
         active = pc.sum(pc.fill_null(c["cpm_active"], False)).as_py() or 0
         f2 = {r["window_days"]: r["rate"] for r in self.tables["f2"].to_pylist()}
@@ -118,13 +149,16 @@ def merge_columns(base: pa.Table, extra: pa.Table, key: str = "customer_id") -> 
     return base
 
 
-def _with_model_metadata(customers: pa.Table, as_of: dt.date, models: dict[str, Any] | None) -> pa.Table:
+def _with_model_metadata(customers: pa.Table | Batches, as_of: dt.date,
+                         models: dict[str, Any] | None) -> pa.Table | Batches:
     """State in the Parquet file itself what the model columns mean (time unit, horizons)."""
     keys = ("time_unit", "unit_days", "horizon_days", "clv_horizon_months", "annual_discount", "currency",
             "purchase_model", "spend_model", "skipped")  # fmt: skip
     about = {"as_of": str(as_of), **{k: v for k, v in (models or {}).items() if k in keys}}
     metadata = dict(customers.schema.metadata or {})
     metadata[b"horetsu.models"] = json.dumps(about, ensure_ascii=False, default=str).encode()
+    if isinstance(customers, Batches):
+        return replace(customers, schema=customers.schema.with_metadata(metadata))
     return customers.replace_schema_metadata(metadata)
 
 
@@ -157,9 +191,53 @@ def _with_stages(base: pa.Table, staged: pa.Table) -> pa.Table:
     return lined.select([*base.column_names, *(c for c in lined.column_names if c not in base.column_names)])
 
 
-def _frame_table(frame: pd.DataFrame) -> pa.Table:
-    keep = [c for c in frame.columns if not c.startswith("_")]
-    return pa.Table.from_pandas(frame[keep], preserve_index=False)
+#: rows of results/customers worded and written at a time (the sentences of a million
+#: customers are about a gigabyte of text: they never exist all at once)
+CUSTOMER_BLOCK_ROWS = 131_072
+_TEXT_COLUMNS = ("facts_en", "facts_ja", "stage_evidence", "stage_evidence_ja")
+
+
+def _stage_columns(frame: pd.DataFrame) -> list[str]:
+    """The stage columns results/customers takes from the working frame, in their order: the
+    sentences go just before the next action; private (``_``) and cap-count columns stay out."""
+    order = [c for c in frame.columns if not c.startswith(("_", "cap_count__"))]
+    at = order.index("next_action") if "next_action" in order else len(order)
+    return [*order[:at], *_TEXT_COLUMNS, *order[at:]]
+
+
+def _stage_table(frame: pd.DataFrame, policy: Any, schema: pa.Schema | None = None) -> pa.Table:
+    """Rows of the working frame as the stage part of results/customers (sentences included)."""
+    plain = [c for c in _stage_columns(frame) if c not in _TEXT_COLUMNS]
+    staged = pa.Table.from_pandas(frame[plain], schema=schema, preserve_index=False)
+    texts = evidence_texts(frame, policy)
+    for name in _TEXT_COLUMNS:
+        staged = staged.append_column(name, texts[name].cast(pa.large_string()))  # the type pandas gave them
+    return staged.select(_stage_columns(frame))
+
+
+def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Table | Batches:
+    """results/customers: the analytics columns of ``base`` with the stage columns of
+    ``frame`` (in id order), converted and worded block by block as it is written."""
+    ids = pa.Array.from_pandas(frame["customer_id"]).cast(base.schema.field("customer_id").type)
+    if pc.any(pc.invert(pc.is_in(base["customer_id"], value_set=ids))).as_py():  # rare: see _with_stages
+        return _analytics.sorted_results({"customers": _with_stages(base, _stage_table(frame, policy))})["customers"]
+    lined = merge_columns(pa.table({"customer_id": ids}), base)  # every stage row, in the frame's order
+    names = _stage_columns(frame)
+    plain = [c for c in names if c not in _TEXT_COLUMNS]
+    plain_schema = pa.Schema.from_pandas(frame[plain], preserve_index=False).remove_metadata()
+    typed = {f.name: f for f in plain_schema} | {n: pa.field(n, pa.large_string()) for n in _TEXT_COLUMNS}
+    extra = [n for n in names if n not in lined.column_names]
+    schema = pa.schema([*lined.schema, *(typed[n] for n in extra)])
+
+    def make() -> Iterator[pa.RecordBatch]:
+        for lo in range(0, len(frame), CUSTOMER_BLOCK_ROWS):
+            part = frame.iloc[lo:lo + CUSTOMER_BLOCK_ROWS]
+            staged = _stage_table(part, policy, plain_schema)
+            left = lined.slice(lo, len(part))
+            arrays = [*left.columns, *(staged[n] for n in extra)]
+            yield pa.Table.from_arrays(arrays, schema=schema).combine_chunks().to_batches()[0]
+
+    return Batches(schema=schema, num_rows=len(frame), make=make)
 
 
 def analyze(
@@ -195,6 +273,9 @@ def analyze(
     @step("first purchase")
     def _acquisition() -> None:  # first category and channel, stored once for every reader
         tables["customers"] = merge_columns(tables["customers"], acquisition(ctx).to_pyarrow())
+        # the later steps need the purchase days only: keep that narrow table, free the rest
+        purchase_dates(ctx)
+        ctx.release(keep=("purchase_dates",))
 
     @step("models")
     def _models() -> None:
@@ -236,19 +317,10 @@ def analyze(
         del scores
         frame = next_best_action(frame, policy)
         state["frame"], state["policy"] = frame, policy
-        staged = _frame_table(frame).drop_columns([c for c in frame.columns if c.startswith("cap_count__")])
-        # the sentences go from Arrow straight to the results table (the later steps need
-        # the facts only: the working frame never holds them)
-        texts = evidence_texts(frame, policy)
-        for name, values in texts.items():
-            staged = staged.append_column(name, values.cast(pa.large_string()))  # the type pandas gave them
-        order = [c for c in staged.column_names if c not in texts]  # the sentences before the next action
-        at = order.index("next_action") if "next_action" in order else len(order)
-        staged = staged.select([*order[:at], *texts, *order[at:]])
-        tables["customers"] = _with_stages(tables["customers"], staged)
-        meta["stages"] = {"columns": [c for c in staged.column_names if c != "customer_id"],
+        # the stage columns and the sentences join results/customers when it is written,
+        # block by block (:func:`_customer_blocks`): the later steps need the facts only
+        meta["stages"] = {"columns": [c for c in _stage_columns(frame) if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
-        del staged
 
     @step("stage history")
     def _history() -> None:
@@ -260,7 +332,7 @@ def analyze(
         # home page's "cooled this month" compares them with the as-of day)
         keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
         days, start = history_days(ws, day, keep)
-        grid = stage_grid(ws, days, policy, exclude, keep=keep, purchase_days=numbered_days(ctx))
+        grid = stage_grid(ws, days, policy, exclude, keep=keep, purchase_days=purchase_dates(ctx))
         # the as-of day's rows are the results' own (their temperature also weighs P(alive))
         now_frame = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
         now = pa.Table.from_pandas(now_frame[list(SNAPSHOT_SCHEMA.names)], schema=SNAPSHOT_SCHEMA, preserve_index=False)
@@ -333,6 +405,8 @@ def analyze(
 
     last = latest_activity_day(ws)
     tables = _analytics.sorted_results(tables)
+    if stages:
+        tables["customers"] = _customer_blocks(tables["customers"], state["frame"], state["policy"])
     meta.update(
         {
             "as_of": day.isoformat(),
@@ -351,7 +425,8 @@ def analyze(
     payload = json.dumps(meta, ensure_ascii=False, indent=1, default=str)
     tables["customers"] = _with_model_metadata(tables["customers"], day, meta.get("models"))
     ws.write_results({**tables, "meta.json": payload})
-    return AnalyzeResult(as_of=day, tables=tables, meta=meta)
+    state.clear()
+    return AnalyzeResult(as_of=day, tables=StoredTables(tables, ws.results_dir.resolve()), meta=meta)
 
 
 def _peak_mib() -> float | None:
@@ -393,7 +468,7 @@ def _holdout_table(ctx: Any, day: dt.date, model_name: str | None) -> pa.Table |
 
     It reads the purchase days the analytics steps keep (one row per customer and day with
     a purchase up to the as-of day), not the orders again."""
-    orders = numbered_days(ctx).select("customer_id", "order_date")
+    orders = purchase_dates(ctx)
     first = orders.order_date.min().to_pyarrow().as_py()
     if first is None:
         return None

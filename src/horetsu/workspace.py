@@ -29,7 +29,8 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,20 @@ def _stray(f: Path) -> bool:
         with contextlib.suppress(OSError):
             return time.time() - f.stat().st_mtime > STALE_TMP_SECONDS
     return False
+
+
+@dataclass(frozen=True)
+class Batches:
+    """A table written block by block, never whole in memory: its schema, its row count and
+    a function that yields its record batches in row order (each block one row group)."""
+
+    schema: pa.Schema
+    num_rows: int
+    make: Callable[[], Iterator[pa.RecordBatch]]
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
@@ -310,6 +325,11 @@ class Workspace:
             if isinstance(table, (bytes, str)):
                 data = table.encode() if isinstance(table, str) else table
                 (new_dir / name).write_bytes(data)
+                continue
+            if isinstance(table, Batches):
+                with pq.ParquetWriter(new_dir / f"{name}.parquet", table.schema, compression="zstd") as writer:
+                    for batch in table.make():
+                        writer.write_batch(batch)
                 continue
             pq.write_table(table, new_dir / f"{name}.parquet", compression="zstd")
         for f in new_dir.iterdir():

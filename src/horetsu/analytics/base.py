@@ -59,15 +59,16 @@ class Ctx:
         """A copy of this context that caches shared intermediate tables (release with :meth:`release`)."""
         return replace(self, store={})
 
-    def release(self) -> None:
-        """Drop the cached intermediate tables from the engine."""
-        for table in (self.store or {}).values():
+    def release(self, keep: tuple[str, ...] = ()) -> None:
+        """Drop the cached intermediate tables from the engine, all but those named in ``keep``."""
+        for name, table in list((self.store or {}).items()):
+            if name in keep:
+                continue
             try:
                 table.release()
             except Exception:  # noqa: BLE001 - best effort: a temp table also dies with the connection
                 pass
-        if self.store is not None:
-            self.store.clear()
+            del self.store[name]  # type: ignore[union-attr]
 
     def orders(self) -> Any:
         """Orders with a customer, on or before the as-of day, any status."""

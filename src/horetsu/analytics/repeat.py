@@ -43,6 +43,12 @@ def _numbered_days(ctx: Ctx) -> Any:
     return d.mutate(gap_days=days_between(d.order_date, d.prev_date))
 
 
+def purchase_dates(ctx: Ctx) -> Any:
+    """``customer_id``, ``order_date``: one row per customer and purchase day (narrow, so
+    that it can be kept after the wider :func:`numbered_days` is released)."""
+    return ctx.shared("purchase_dates", lambda: numbered_days(ctx).select("customer_id", "order_date"))
+
+
 def firsts(ctx: Ctx, steps: int = 2) -> Any:
     """Per buyer: first purchase day, its category and channel, acquisition cohort, dates of days 2..steps."""
     return ctx.shared(f"firsts_{steps}", lambda: _firsts(ctx, steps))
