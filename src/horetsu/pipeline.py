@@ -476,7 +476,8 @@ def _holdout_table(ctx: Any, day: dt.date, model_name: str | None) -> pa.Table |
     cal_end = day - dt.timedelta(weeks=weeks)
     model = ParetoNBD() if model_name == "paretonbd" else BetaGeo()
     try:
-        rep = holdout_report(model, orders, "customer_id", "order_date", cal_end, day, unit="W")
+        rep = holdout_report(model, orders, "customer_id", "order_date", cal_end, day, unit="W", keep_ids=False,
+                             one_row_per_day=True)
     except HoretsuError:
         return None
     tr = rep.tracking

@@ -77,3 +77,14 @@ def test_figures_have_labels_in_both_languages(reports):
     assert ja["tracking"].layout.xaxis.title.text == "週"
     assert [d.name for d in ja["conditional"].data] == ["実績", "予測"]
     assert list(en["tracking"].data[0].y) == list(reports["BetaGeo"].tracking["actual_cum"])
+
+
+def test_purchase_days_given_once_per_day_track_the_same_counts(cdnow_transactions):
+    """A caller that already has one row per customer and day (analyze keeps such a table)
+    skips the grouping and the ids; the weekly actuals stay the paper data's counts."""
+    days = cdnow_transactions[["customer", "date"]].drop_duplicates().reset_index(drop=True)
+    rep = holdout_report(BetaGeo(), days, "customer", "date", CALIBRATION_END, OBSERVATION_END,
+                         keep_ids=False, one_row_per_day=True)
+    assert list(rep.tracking["actual"]) == list(_actual_weekly(cdnow_transactions))
+    assert rep.totals["actual_holdout"] == 1882 and "customer" not in rep.summary.columns
+    assert len(rep.summary) == 2357  # the CDNOW sample's customers, all acquired in calibration

@@ -89,9 +89,9 @@ class HoldoutReport:
 
 
 def _actual_per_period(transactions: Any, customer: str, time: str, start_day: int, cal_day: int,
-                       obs_day: int, per_unit: float) -> tuple[np.ndarray, np.ndarray]:
+                       obs_day: int, per_unit: float, one_row_per_day: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Repeat purchase days per period since ``start_day`` and the acquisition day of each customer."""
-    daily = daily_expr(transactions, customer, time).filter(lambda d: d.day <= obs_day)
+    daily = daily_expr(transactions, customer, time, one_row_per_day=one_row_per_day).filter(lambda d: d.day <= obs_day)
     first = daily.group_by("customer").aggregate(first=lambda s: s.day.min())
     first = first.filter(first.first <= cal_day)
     d = daily.join(first, "customer")
@@ -117,16 +117,22 @@ def holdout_report(
     observation_end: Any = None,
     unit: str = "W",
     max_frequency: int = 7,
+    keep_ids: bool = True,
+    one_row_per_day: bool = False,
 ) -> HoldoutReport:
     """Fit ``model`` (if not yet fitted) on the calibration period and compare with the holdout.
 
     ``model`` is a :class:`BetaGeo` or :class:`ParetoNBD` (anything with
-    ``fit``, ``expected_purchases`` and ``expected_purchases_new``).
+    ``fit``, ``expected_purchases`` and ``expected_purchases_new``).  ``keep_ids=False``
+    leaves the customer ids out of the report's ``summary`` (a caller that needs the totals
+    only saves bringing a million ids into Python).  ``one_row_per_day``: ``transactions``
+    already has one row per customer and purchase day (they are not grouped again).
     """
     import pandas as pd
 
     per_unit = unit_days(unit)
-    summary = rfm_summary(transactions, customer, time, None, calibration_end, observation_end, unit)
+    summary = rfm_summary(transactions, customer, time, None, calibration_end, observation_end, unit,
+                          one_row_per_day=one_row_per_day, ids=keep_ids)
     if "frequency_holdout" not in summary.columns:
         raise AnalysisError(
             "holdout_report needs transactions after calibration_end (or an observation_end after it)",
@@ -140,7 +146,8 @@ def holdout_report(
     obs_day = cal_day + int(round(duration * per_unit))
     start_day = int(round(cal_day - summary["T"].max() * per_unit))
 
-    actual, acq = _actual_per_period(transactions, customer, time, start_day, cal_day, obs_day, per_unit)
+    actual, acq = _actual_per_period(transactions, customer, time, start_day, cal_day, obs_day, per_unit,
+                                     one_row_per_day)
     n_periods = len(actual)
     # end of period w (w = 1..n) measured like T: (last day of the period - acquisition day) / unit
     ends = np.minimum(start_day + np.arange(1, n_periods + 1) * per_unit - 1.0, obs_day)

@@ -62,8 +62,12 @@ def _to_date(value: Any) -> dt.date | None:
         raise AnalysisError(f"not a date: {value!r}", ja=f"日付ではありません: {value!r}") from None
 
 
-def daily_expr(table: Any, customer: str, time: str, value: str | None = None) -> Any:
-    """One row per (customer, purchase day): columns customer, day (epoch days), value."""
+def daily_expr(table: Any, customer: str, time: str, value: str | None = None, *,
+               one_row_per_day: bool = False) -> Any:
+    """One row per (customer, purchase day): columns customer, day (epoch days), value.
+
+    ``one_row_per_day``: the caller's table already has one row per customer and day (a
+    date column): its rows are used as they are, without grouping them again."""
     import ibis
 
     t = as_ibis(table)
@@ -76,6 +80,8 @@ def daily_expr(table: Any, customer: str, time: str, value: str | None = None) -
     day = t[time].cast("date").epoch_days()
     val = t[value].cast("float64") if value is not None else ibis.literal(0.0)
     base = t.select(customer=t[customer], day=day, value=val).filter(lambda s: s.customer.notnull() & s.day.notnull())
+    if one_row_per_day:
+        return base
     return base.group_by(["customer", "day"]).aggregate(value=lambda s: s.value.sum())
 
 
@@ -87,12 +93,15 @@ def rfm_summary_expr(
     calibration_end: Any = None,
     observation_end: Any = None,
     unit: str = "W",
+    *,
+    one_row_per_day: bool = False,
 ) -> Any:
-    """The summary as an Ibis expression (see :func:`rfm_summary`)."""
+    """The summary as an Ibis expression (see :func:`rfm_summary`; ``one_row_per_day``: see
+    :func:`daily_expr`)."""
     import ibis
 
     per_unit = unit_days(unit)
-    daily = daily_expr(transactions, customer, time, value)
+    daily = daily_expr(transactions, customer, time, value, one_row_per_day=one_row_per_day)
     obs = _to_date(observation_end)
     cal = _to_date(calibration_end)
     if obs is None:
@@ -143,14 +152,20 @@ def rfm_summary(
     calibration_end: Any = None,
     observation_end: Any = None,
     unit: str = "W",
+    *,
+    one_row_per_day: bool = False,
+    ids: bool = True,
 ) -> Any:
     """Per-customer summary as a pandas DataFrame (computed in the engine).
 
     ``calibration_end`` / ``observation_end`` are dates (inclusive); by default
     both are the last transaction day.  ``df.attrs`` records the unit and dates.
+    ``one_row_per_day``: see :func:`daily_expr`; ``ids=False`` leaves the customer column
+    out (a caller that needs the numbers only).
     """
-    expr = rfm_summary_expr(transactions, customer, time, value, calibration_end, observation_end, unit)
-    df = expr.to_pandas()
+    expr = rfm_summary_expr(transactions, customer, time, value, calibration_end, observation_end, unit,
+                            one_row_per_day=one_row_per_day)
+    df = (expr if ids else expr.drop(customer)).to_pyarrow().to_pandas()
     df.attrs["unit"] = unit
     df.attrs["calibration_end"] = str(_to_date(calibration_end)) if calibration_end is not None else None
     df.attrs["observation_end"] = str(_to_date(observation_end)) if observation_end is not None else None
