@@ -60,8 +60,8 @@ def anchor_days(frame: pd.DataFrame, anchor: str) -> pd.Series:
 class Evaluation:
     blocked: np.ndarray  # bool per row
     rule: np.ndarray  # object: rule id or ""
-    reason: np.ndarray  # object
-    reason_ja: np.ndarray  # object
+    reason: np.ndarray  # object (empty when evaluated with reasons=False)
+    reason_ja: np.ndarray  # object (empty when evaluated with reasons=False)
 
 
 def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool = True) -> Evaluation:
@@ -74,13 +74,15 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
     size = len(frame)
     blocked = np.zeros(size, dtype=bool)
     rule = np.full(size, "", dtype=object)
-    reason = np.full(size, "", dtype=object)
-    reason_ja = np.full(size, "", dtype=object)
+    # without reasons the two sentence arrays stay empty (a million empty strings per tactic
+    # cost more than the rules themselves)
+    reason = np.full(size if reasons else 0, "", dtype=object)
+    reason_ja = np.full(size if reasons else 0, "", dtype=object)
     if size == 0:
         return Evaluation(blocked, rule, reason, reason_ja)
     if not has_default_index(frame):
         frame = frame.reset_index(drop=True)  # (a copy of every column: only when needed)
-    stage = frame["stage"].to_numpy()
+    stage = frame["stage"]  # compared in place: pandas' Arrow strings are not copied out as objects
     d = pd.to_numeric(frame["as_of_day"]).astype("float64")
 
     def apply(mask: np.ndarray, rid: str, make) -> None:
@@ -141,7 +143,7 @@ def evaluate(frame: pd.DataFrame, policy: Policy, tactic: str, *, reasons: bool 
             return (fen + f"; {policy.trait_label(tr)} are not used at {st.ja} ({st.en}: {st.state_en})",
                     fja + f"。{st.ja}({st.state_ja})の段階では{policy.trait_label(tr, 'ja')}は行いません")
 
-        apply(stage == sname, f"stage.{sname}.{tr}", stage_text)
+        apply((stage == sname).to_numpy(dtype=bool, na_value=False), f"stage.{sname}.{tr}", stage_text)
 
     # 3. thanks before requests
     for rid, r in policy.thanks.items():
