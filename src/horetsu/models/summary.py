@@ -144,6 +144,15 @@ def rfm_summary_expr(
     return agg.select(**cols).order_by(customer)
 
 
+def _engine(expr: Any) -> str:
+    import ibis
+
+    try:
+        return str(ibis.get_backend(expr).name)
+    except Exception:  # noqa: BLE001 - an unbound expression (in-memory data): ibis' default engine
+        return ""
+
+
 def rfm_summary(
     transactions: Any,
     customer: str,
@@ -165,7 +174,10 @@ def rfm_summary(
     """
     expr = rfm_summary_expr(transactions, customer, time, value, calibration_end, observation_end, unit,
                             one_row_per_day=one_row_per_day)
-    df = (expr if ids else expr.drop(customer)).to_pyarrow().to_pandas()
+    expr = expr if ids else expr.drop(customer)
+    # DuckDB hands Arrow over as it is; other engines may return decimals, which ibis'
+    # pandas conversion turns into the schema's numbers
+    df = expr.to_pyarrow().to_pandas() if _engine(expr) == "duckdb" else expr.to_pandas()
     df.attrs["unit"] = unit
     df.attrs["calibration_end"] = str(_to_date(calibration_end)) if calibration_end is not None else None
     df.attrs["observation_end"] = str(_to_date(observation_end)) if observation_end is not None else None

@@ -185,6 +185,12 @@ def _pdec(values: Any, digits: int) -> pa.Array:
     return pc.fill_null(pc.cast(arr, pa.string()), "")
 
 
+def _lookup(values: pd.Series, mapping: dict[str, str]) -> pa.Array:
+    """``values.map(mapping)`` as Arrow strings, looked up in Arrow (null where unmapped)."""
+    keys = pa.array(list(mapping), pa.string())
+    return pa.array(list(mapping.values()), pa.string()).take(pc.index_in(pa.array(values, pa.string()), value_set=keys))
+
+
 def _cat(*parts: Any) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
@@ -236,17 +242,16 @@ def evidence_texts(f: pd.DataFrame, policy: Policy) -> dict[str, pa.Array]:
     """``facts_en/_ja`` and ``stage_evidence/_ja`` of a decided frame as Arrow strings (row order)."""
     size = len(f)
     parts = _fact_parts(f)
-    stage_en = f["stage"].map({s: policy.stage(s).en for s in STAGES}).to_numpy(dtype=object)
-    rule_en = f["stage_rule"].map({k: v[1] for k, v in RULE_TEXT.items()}).to_numpy(dtype=object)
-    rule_ja = f["stage_rule"].map({k: v[0] for k, v in RULE_TEXT.items()}).to_numpy(dtype=object)
-    head_en = _cat(pa.array(stage_en, pa.string()), " (", pa.array(rule_en, pa.string()), "): ")
-    head_ja = _cat(pa.array(f["stage_ja"], pa.string()), "(",
-                   pa.array(rule_ja, pa.string()), "): ")
+    stage_en = _lookup(f["stage"], {s: policy.stage(s).en for s in STAGES})
+    rule_en = _lookup(f["stage_rule"], {k: v[1] for k, v in RULE_TEXT.items()})
+    rule_ja = _lookup(f["stage_rule"], {k: v[0] for k, v in RULE_TEXT.items()})
+    head_en = _cat(stage_en, " (", rule_en, "): ")
+    head_ja = _cat(pa.array(f["stage_ja"], pa.string()), "(", rule_ja, "): ")
     rec, n = parts["rec"], parts["n"]
     sub_active = f["sub_active"].to_numpy(dtype=bool)
     buyer = (n >= 1).to_numpy()
     temp = pa.array(f["temperature"], pa.string())
-    t_ja = pa.array(f["temperature"].map(temperature_ja()).to_numpy(dtype=object), pa.string())
+    t_ja = _lookup(f["temperature"], temperature_ja())
     ratio_t = _pdec(f["_temp_ratio"], 1)
     interval_t = _pnum(f["expected_interval_days"])
     quiet_t = _pnum(f["_quiet_days"])
@@ -284,8 +289,12 @@ def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
     rec = _pnum(d - _f(f, "last_order_day"))
     n_t = _pnum(n)
     ncat_t = _pnum(n_cat)
-    rule = f["stage_rule"].to_numpy(dtype=object)
-    cross = pa.array(rule == "engagement.cross_category")
+    rules = pa.array(f["stage_rule"], pa.string())
+
+    def rule_is(name: str) -> pa.Array:
+        return pc.fill_null(pc.equal(rules, name), False)
+
+    cross = rule_is("engagement.cross_category")
     one = (n == 1).to_numpy()
     none = (n == 0).to_numpy()
     cat_en = pc.if_else(cross, _cat(" in ", ncat_t, " categories"), "")
@@ -307,8 +316,9 @@ def _fact_parts(f: pd.DataFrame) -> dict[str, Any]:
     ago = {c: _pnum(d - _f(f, c)) for c in (
         "last_participation_day", "last_advocacy_day", "nps_last_day", "last_contact_event_day")}
     nps_v = _pnum(_f(f, "nps_last_value"))
-    conds = [rule == "circulation.advocacy", rule == "circulation.nps_promoter", rule == "engagement.participation",
-             rule == "empathy.personal_contact", rule == "observer.no_purchase"]
+    conds = [rule_is(name).to_numpy(zero_copy_only=False) for name in (
+        "circulation.advocacy", "circulation.nps_promoter", "engagement.participation", "empathy.personal_contact",
+        "observer.no_purchase")]
     extra_en = _select(conds, [
         _cat("; referral or testimonial ", ago["last_advocacy_day"], " days ago"),
         _cat("; NPS score ", nps_v, " given ", ago["nps_last_day"], " days ago"),
