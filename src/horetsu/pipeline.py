@@ -27,7 +27,7 @@ from horetsu import results as _results
 from horetsu.analytics import labels as _labels
 from horetsu.analytics import run as _analytics
 from horetsu.analytics.base import make_ctx
-from horetsu.analytics.repeat import acquisition, purchase_dates
+from horetsu.analytics.repeat import acquisition, numbered_days, purchase_dates
 from horetsu.core.dates import from_day, parse_date, to_day
 from horetsu.core.purchases import default_as_of, excluded_statuses, latest_activity_day
 from horetsu.errors import AnalysisError, ConvergenceError, HoretsuError
@@ -273,9 +273,6 @@ def analyze(
     @step("first purchase")
     def _acquisition() -> None:  # first category and channel, stored once for every reader
         tables["customers"] = merge_columns(tables["customers"], acquisition(ctx).to_pyarrow())
-        # the later steps need the purchase days only: keep that narrow table, free the rest
-        purchase_dates(ctx)
-        ctx.release(keep=("purchase_dates",))
 
     @step("models")
     def _models() -> None:
@@ -283,7 +280,8 @@ def analyze(
             meta["models"] = None
             return
         try:
-            scores, model_meta = score_workspace(ws, day, exclude_statuses=list(exclude))
+            scores, model_meta = score_workspace(ws, day, exclude_statuses=list(exclude),
+                                                 purchase_days=numbered_days(ctx))
         except (AnalysisError, ConvergenceError) as exc:
             # A young shop (no repeat buyer yet) or a fit that failed: everything else is
             # still worth having. The model columns stay, empty, and meta says why.
@@ -297,6 +295,9 @@ def analyze(
 
     @step("stages")
     def _stages() -> None:
+        # from here on only the purchase days are needed: keep that narrow table, free the rest
+        purchase_dates(ctx)
+        ctx.release(keep=("purchase_dates",))
         if not stages:
             meta["stages"] = None
             return

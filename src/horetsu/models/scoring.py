@@ -75,7 +75,7 @@ def _fit_spend_model(x: np.ndarray, monetary: np.ndarray, mean_order_value: floa
 
 
 def score_workspace(
-    ws: Any, as_of: Any = None, *, exclude_statuses: Any = None
+    ws: Any, as_of: Any = None, *, exclude_statuses: Any = None, purchase_days: Any = None
 ) -> tuple[Any, dict[str, Any]]:
     """Per-customer model scores for a workspace, and metadata about the models.
 
@@ -85,6 +85,9 @@ def score_workspace(
     dict with the time unit ("W"), horizons and fitted parameters.
     What a purchase is and the default as-of day come from :mod:`horetsu.core.purchases`
     (``exclude_statuses`` defaults to the workspace's ``[analysis] exclude_statuses``).
+    ``purchase_days``: the same purchases already as one row per customer and day
+    (``customer_id``, ``order_date``, ``revenue``: the day's total, e.g. what analyze keeps), so
+    that the orders are not grouped again.
     """
     import pyarrow as pa
 
@@ -92,8 +95,12 @@ def score_workspace(
     orders = ws.table("orders")
     orders = orders.filter(orders.customer_id.notnull(), is_purchase(orders, tuple(excluded)))
     as_of_date = resolve_as_of(ws, as_of)
-    expr = rfm_summary_expr(orders, "customer_id", "order_date", "total_jpy",
-                            calibration_end=as_of_date, observation_end=as_of_date, unit=UNIT)
+    if purchase_days is None:
+        expr = rfm_summary_expr(orders, "customer_id", "order_date", "total_jpy",
+                                calibration_end=as_of_date, observation_end=as_of_date, unit=UNIT)
+    else:  # a day's missing totals count as nothing spent either way (SUM skips them)
+        expr = rfm_summary_expr(purchase_days, "customer_id", "order_date", "revenue", calibration_end=as_of_date,
+                                observation_end=as_of_date, unit=UNIT, one_row_per_day=True)
     summary = expr.to_pyarrow()
     if summary.num_rows == 0:
         raise AnalysisError("there are no orders to model up to the as-of date", ja="基準日までにモデル化する注文がありません")
