@@ -295,14 +295,14 @@ def analyze(
 
     @step("stages")
     def _stages() -> None:
-        # from here on only the purchase days are needed: keep that narrow table, free the rest
-        purchase_dates(ctx)
-        ctx.release(keep=("purchase_dates",))
         if not stages:
             meta["stages"] = None
             return
         policy = load_policy(ws)
-        facts = facts_table(ws, day, policy, exclude)
+        facts = facts_table(ws, day, policy, exclude, purchase_days=numbered_days(ctx))
+        # from here on only the purchase days are needed: keep that narrow table, free the rest
+        purchase_dates(ctx)
+        ctx.release(keep=("purchase_dates",))
         facts = merge_columns(facts, message_facts(ws, day, policy))
         facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
         facts = facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up

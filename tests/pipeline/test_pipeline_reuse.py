@@ -7,6 +7,8 @@ import datetime as dt
 import importlib.util
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from horetsu.analytics.base import make_ctx
 from horetsu.analytics.repeat import numbered_days
 from horetsu.core.purchases import excluded_statuses
@@ -36,3 +38,30 @@ def test_scores_from_kept_purchase_days_equal_scores_from_orders(shop, make_ws):
     fresh, fresh_meta = score_workspace(ws, day, exclude_statuses=list(exclude))
     assert fresh.num_rows >= 25 and kept.equals(fresh)
     assert kept_meta == fresh_meta
+
+
+def test_stage_facts_from_kept_purchase_days_equal_facts_from_orders(shop, make_ws):
+    from horetsu.playbook.policy import load_policy
+    from horetsu.stages.facts import facts_table
+
+    shop = random_shop(shop, 8, n=40)
+    shop.order("R01", 30, total=None).order("R02", 45, total=None).order("R02", 45, total=2500)
+    shop.order("R05", 20, total=None).order("R03", 12).order("R03", 12, total=800)
+    shop.order("R04", 9, status="cancelled", total=99999)
+    shop.customer("N1", registered=100).order("N1", 50, total=None).order("N1", 20, total=None)
+    ws = make_ws(shop)
+    day = dt.date.fromisoformat(str(AS_OF))
+    exclude = excluded_statuses(ws, None)
+    policy = load_policy(ws)
+    ctx = make_ctx(ws, day, exclude_statuses=exclude).caching()
+    try:
+        kept = facts_table(ws, day, policy, exclude, purchase_days=numbered_days(ctx))
+    finally:
+        ctx.release()
+    fresh = facts_table(ws, day, policy, exclude)
+    assert kept.schema == fresh.schema and fresh.num_rows >= 40
+    assert kept.sort_by("customer_id").equals(fresh.sort_by("customer_id"))
+    spend = dict(zip(fresh["customer_id"].to_pylist(), fresh["spend_jpy"].to_pylist()))
+    assert spend["N1"] is None  # no total known on any purchase day: unknown, not zero
+    n1 = fresh.filter(pc.equal(fresh["customer_id"], "N1")).to_pylist()[0]
+    assert n1["n_orders"] == 2 and n1["second_order_day"] - n1["first_order_day"] == 30

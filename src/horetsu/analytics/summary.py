@@ -42,11 +42,13 @@ COLUMNS = (
 
 
 def purchase_days(ctx: Ctx) -> Any:
-    """One row per (customer, day with a paid order): orders, revenue, first category/channel, subscription."""
+    """One row per (customer, day with a paid order): orders, revenue (missing totals as 0), spend
+    (missing when no order that day has a total), first category/channel, subscription."""
     o = ctx.paid()
     return o.group_by(["customer_id", "order_date"]).aggregate(
         orders=o.count(),
         revenue=o.total_jpy.sum().fill_null(0).cast("int64"),
+        spend=o.total_jpy.sum().cast("int64"),  # as given: missing when no order that day has a total
         category=o.category.min(),
         channel=o.channel.min(),
         subscription=o.subscription_id.notnull().any(),

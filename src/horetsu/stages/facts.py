@@ -60,12 +60,17 @@ def _day_of_nth(per: Any, n: Any, name: str) -> Any:
 
 
 def customer_facts(
-    ws: Any, as_of: dt.date | None, policy: StagePolicy, exclude: tuple[str, ...], day: Any = None
+    ws: Any, as_of: dt.date | None, policy: StagePolicy, exclude: tuple[str, ...], day: Any = None,
+    purchase_days: Any = None,
 ) -> Any:
     """An Ibis expression with one row per customer known on ``as_of`` and their facts.
 
     ``day`` may be an Ibis scalar (e.g. a parameter) standing for the as-of day number;
     the expression then holds no Python-side value of the date at all.
+    ``purchase_days``: the purchases up to ``as_of`` already as one row per customer and
+    day (``customer_id``, ``order_date``, ``day_no``: 1 for the first, ``spend``: the day's
+    total, missing when none is known), e.g. what analyze keeps; the order facts then
+    come from it instead of grouping the orders again.
     """
     d = ibis.literal(to_day(as_of), type="int64") if day is None else day
     st = policy.stages
@@ -84,19 +89,29 @@ def customer_facts(
     )
 
     # purchases are counted as purchase days: two orders on one day are one purchase
-    ordagg = orders.group_by("customer_id").aggregate(
-        n_orders=orders.day.nunique(),
-        first_order_day=orders.day.min(),
-        last_order_day=orders.day.max(),
-        spend_jpy=orders.total_jpy.sum().cast("int64"),
-    )
-    # the second purchase day: the earliest purchase day after the first (an aggregate,
-    # not a window ranking every purchase day)
-    firsts = ordagg.select(_fk=ordagg.customer_id, _first=ordagg.first_order_day)
-    later = orders.select("customer_id", "day").join(firsts, orders.customer_id == firsts._fk)
-    second = later.group_by("customer_id").aggregate(
-        second_order_day=later.day.min(where=later.day > later._first))
-    second = second.filter(second.second_order_day.notnull())
+    if purchase_days is not None:
+        pd_ = purchase_days.mutate(day=date_day(purchase_days.order_date))
+        ordagg = pd_.group_by("customer_id").aggregate(
+            n_orders=pd_.count(),
+            first_order_day=pd_.day.min(),
+            last_order_day=pd_.day.max(),
+            spend_jpy=pd_.spend.sum().cast("int64"),
+        )
+        second = pd_.filter(pd_.day_no == 2).select("customer_id", second_order_day=pd_.day)
+    else:
+        ordagg = orders.group_by("customer_id").aggregate(
+            n_orders=orders.day.nunique(),
+            first_order_day=orders.day.min(),
+            last_order_day=orders.day.max(),
+            spend_jpy=orders.total_jpy.sum().cast("int64"),
+        )
+        # the second purchase day: the earliest purchase day after the first (an aggregate,
+        # not a window ranking every purchase day)
+        firsts = ordagg.select(_fk=ordagg.customer_id, _first=ordagg.first_order_day)
+        later = orders.select("customer_id", "day").join(firsts, orders.customer_id == firsts._fk)
+        second = later.group_by("customer_id").aggregate(
+            second_order_day=later.day.min(where=later.day > later._first))
+        second = second.filter(second.second_order_day.notnull())
 
     cats = _categories(ws, orders)
     first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
@@ -196,9 +211,14 @@ def _compiled_sql(ws: Any, policy: StagePolicy, exclude: tuple[str, ...]) -> tup
 
 
 def facts_table(
-    ws: Any, as_of: dt.date, policy: StagePolicy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None
+    ws: Any, as_of: dt.date, policy: StagePolicy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None,
+    purchase_days: Any = None,
 ) -> pa.Table:
-    """Materialise :func:`customer_facts` as Arrow (optionally for some customers only)."""
+    """Materialise :func:`customer_facts` as Arrow (optionally for some customers only;
+    ``purchase_days``: see :func:`customer_facts`)."""
+    if purchase_days is not None:
+        expr = customer_facts(ws, as_of, policy, exclude, purchase_days=purchase_days)
+        return expr.to_pyarrow().cast(expr.schema().to_pyarrow())
     if customer_ids is None:
         compiled = _compiled_sql(ws, policy, exclude)
         if compiled is not None:
