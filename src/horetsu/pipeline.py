@@ -405,9 +405,11 @@ def analyze(
         ctx.release()
 
     last = latest_activity_day(ws)
-    tables = _analytics.sorted_results(tables)
-    if stages:
-        tables["customers"] = _customer_blocks(tables["customers"], state["frame"], state["policy"])
+    if stages:  # the blocks follow the working frame's order, which is by id: no sort of a wide table
+        customers = _customer_blocks(tables.pop("customers"), state["frame"], state["policy"])
+        tables = {"customers": customers, **_analytics.sorted_results(tables)}
+    else:
+        tables = _analytics.sorted_results(tables)
     meta.update(
         {
             "as_of": day.isoformat(),

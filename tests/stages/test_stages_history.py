@@ -125,6 +125,27 @@ def test_transition_matrix_from_snapshots():
     assert t.num_rows == 6 * 5
 
 
+def test_transitions_count_new_unknown_and_missing_stages_by_hand():
+    import pandas as pd
+
+    from horetsu.stages.history import transitions
+
+    before = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e"],
+                           "stage": ["landing", None, "mystery", "empathy", "landing"]})
+    after = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "f", "e"],
+                          "stage": ["empathy", "landing", "landing", "empathy", "observer", "unknown"]})
+    # a landing->empathy; b no stage before: (new)->landing; c from an unknown stage: left out;
+    # d empathy->empathy; f not there before: (new)->observer; e to an unknown stage: left out
+    want = {("landing", "empathy"): (1, 1.0), ("(new)", "landing"): (1, 0.5), ("(new)", "observer"): (1, 0.5),
+            ("empathy", "empathy"): (1, 1.0)}
+    for got in (transitions(before, after),
+                transitions(pa.Table.from_pandas(before), pa.Table.from_pandas(after))):
+        rows = got.to_pylist()
+        assert len(rows) == 30 and sum(r["customers"] for r in rows) == 4
+        assert {(r["from_stage"], r["to_stage"]): (r["customers"], r["share_of_from"]) for r in rows
+                if r["customers"]} == want
+
+
 # ------------------------------------------------------------------ from a workspace
 def _ws_shop(shop):
     # X: registered Jan 10, buys Feb 15 and Apr 10 -> observer, landing, landing, empathy

@@ -359,19 +359,32 @@ def stalled_customers(
     }, schema=schema)
 
 
-def transitions(before: pd.DataFrame, after: pd.DataFrame) -> pa.Table:
-    """Counts from each stage (or ``(new)``) to each stage between two classifications."""
-    a = before[["customer_id", "stage"]].rename(columns={"stage": "from_stage"})
-    b = after[["customer_id", "stage"]].rename(columns={"stage": "to_stage"})
-    m = b.merge(a, on="customer_id", how="left")
-    m["from_stage"] = m["from_stage"].fillna(NEW)
-    order = [NEW, *STAGES]
-    grid = pd.MultiIndex.from_product([order, list(STAGES)], names=["from_stage", "to_stage"])
-    counts = m.groupby(["from_stage", "to_stage"]).size().reindex(grid, fill_value=0).rename("customers")
-    out = counts.reset_index()
-    totals = out.groupby("from_stage")["customers"].transform("sum")
-    out["share_of_from"] = np.where(totals > 0, out["customers"] / totals.where(totals > 0, 1), 0.0)
-    out["customers"] = out["customers"].astype("int64")
+def transitions(before: Any, after: Any) -> pa.Table:
+    """Counts from each stage (or ``(new)``) to each stage between two classifications.
+
+    ``before`` / ``after``: frames or Arrow tables with ``customer_id`` and ``stage``, one
+    row per customer.  A customer not in ``before`` (or without a stage there) comes from
+    ``(new)``; stages outside the five are left out.  Counted on integer codes."""
+    a, b = (pa.Table.from_pandas(t[["customer_id", "stage"]], preserve_index=False)
+            if isinstance(t, pd.DataFrame) else t.select(["customer_id", "stage"]) for t in (before, after))
+    n_s = len(STAGES)
+    to = _codes_of(pc.cast(b["stage"], pa.string()), STAGES)
+    where = pc.index_in(pc.cast(b["customer_id"], pa.string()), value_set=pc.cast(a["customer_id"], pa.string()))
+    known = np.asarray(pc.is_valid(where).to_numpy(zero_copy_only=False), bool)
+    at = np.asarray(pc.fill_null(where, 0).to_numpy(zero_copy_only=False), np.int64)
+    a_stage = pc.cast(a["stage"], pa.string())
+    a_code = _codes_of(a_stage, STAGES) if len(a_stage) else np.zeros(0, np.int64)
+    a_null = np.asarray(pc.is_null(a_stage).to_numpy(zero_copy_only=False), bool) if len(a_stage) else np.zeros(0, bool)
+    # 0 = (new); 1.. = a stage; -1 = a stage outside the five (left out, like an unknown stage after)
+    src = np.zeros(len(to), np.int64)
+    if len(a_code):
+        src[known] = np.where(a_null[at[known]], 0, np.where(a_code[at[known]] >= 0, a_code[at[known]] + 1, -1))
+    ok = (to >= 0) & (src >= 0)
+    counts = np.bincount(src[ok] * n_s + to[ok], minlength=(n_s + 1) * n_s).reshape(n_s + 1, n_s)
+    totals = counts.sum(axis=1, keepdims=True)
+    share = np.where(totals > 0, counts / np.where(totals > 0, totals, 1), 0.0)
+    out = pd.DataFrame({"from_stage": np.repeat([NEW, *STAGES], n_s), "to_stage": np.tile(list(STAGES), n_s + 1),
+                        "customers": counts.ravel().astype("int64"), "share_of_from": share.ravel()})
     return pa.Table.from_pandas(out, preserve_index=False)
 
 
@@ -392,15 +405,13 @@ def transition_matrix(ws: Any, start: Any, end: Any = None, customers: Any = Non
 
 def transition_matrix_from_snapshots(snapshots: Any, start: Any, end: Any) -> pa.Table:
     """The same matrix read from snapshots (the nearest snapshot on or before each date)."""
-    df = _frame(snapshots)
-    dates = np.sort(df["as_of"].unique())
+    t = _table(snapshots).select(["customer_id", "as_of", "stage"])
+    day = _day_numbers(t["as_of"].combine_chunks()) if t.num_rows else np.zeros(0, np.int64)
+    dates = np.unique(day)
 
-    def at(value: Any) -> pd.DataFrame:
-        d = pd.Timestamp(parse_date(value))
-        ok = dates[dates <= d]
-        if not len(ok):
-            return df.iloc[0:0]
-        return df[df["as_of"] == ok[-1]]
+    def at(value: Any) -> pa.Table:
+        ok = dates[dates <= (parse_date(value) - _EPOCH).days]
+        return t.filter(pa.array(day == ok[-1])) if len(ok) else t.slice(0, 0)
 
     return transitions(at(start), at(end))
 
