@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,7 +43,7 @@ from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
 from horetsu.stages.classifier import decide, evidence_texts
 from horetsu.stages.facts import facts_table
 from horetsu.stages.grid import SNAPSHOT_SCHEMA, history_days, stage_grid
-from horetsu.stages.history import movement_stats, transition_matrix_from_snapshots
+from horetsu.stages.history import StateChanges, movement_stats, transition_matrix_from_snapshots
 from horetsu.stages.overlays import journey_funnel
 from horetsu.workspace import Batches
 from horetsu.playbook.policy import load_policy
@@ -351,8 +352,9 @@ def analyze(
             m = transition_matrix_from_snapshots(pair, a, b).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
-        changes = pa.concat_tables([_runs_and_lapses(grid.changes.filter(pc.less(grid.changes["as_of"], pa.scalar(day)))),
-                                    now])
+        past = grid.state_changes
+        past = past.take(np.flatnonzero(past.day < to_day(day))).stage_or_lapse_changes()
+        changes = past.append(StateChanges.of_table(now))
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)
 
@@ -442,20 +444,6 @@ def _peak_mib() -> float | None:
     except OSError:
         pass
     return None
-
-
-def _runs_and_lapses(changes: pa.Table) -> pa.Table:
-    """The change rows moved / stalled / cooled need: a customer's first, a new stage, lapsed or no longer."""
-    n = changes.num_rows
-    if n < 2:
-        return changes
-    ids, stage = changes["customer_id"], changes["stage"]
-    lapsed = pc.equal(changes["temperature"], "lapsed")
-    keep = pc.or_(pc.not_equal(ids.slice(1), ids.slice(0, n - 1)),
-                  pc.or_(pc.not_equal(stage.slice(1), stage.slice(0, n - 1)),
-                         pc.not_equal(lapsed.slice(1), lapsed.slice(0, n - 1))))
-    return changes.filter(pa.concat_arrays([pa.array([True]), *keep.chunks]) if isinstance(keep, pa.ChunkedArray)
-                          else pa.concat_arrays([pa.array([True]), keep]))
 
 
 def _counts_now(frame: pd.DataFrame, day: dt.date) -> pa.Table:

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from horetsu.core import subscriptions
 from horetsu.core.dates import date_day, to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
-from horetsu.stages.history import NEW, _first_day, id_ranks, snapshot_dates
+from horetsu.stages.history import NEW, StateChanges, _first_day, id_ranks, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
 from horetsu.stages.policy import StagePolicy as Policy
 
@@ -49,17 +49,26 @@ class GridResult:
     ``counts``: as_of, stage, temperature, customers (every snapshot day).
     ``transitions``: period_from, period_to, from_stage (``(new)`` for customers not yet
     known), to_stage, customers (between consecutive snapshot days; zero pairs omitted).
-    ``changes``: customer_id, as_of, stage, journey_step, temperature: a row where a
-    customer first appears or their stage, journey step or temperature changes (the snapshots,
-    compressed: a customer's state on a day is their latest row on or before it).
+    ``state_changes``: a row where a customer first appears or their stage, journey step or
+    temperature changes (the snapshots, compressed: a customer's state on a day is their
+    latest row on or before it), as integer codes; ``changes`` is the same as an Arrow table
+    (customer_id, as_of, stage, journey_step, temperature), built when asked for.
     ``snapshots``: the full per-customer rows at the days asked for in ``keep``.
     """
 
     days: list[dt.date]
     counts: pa.Table
     transitions: pa.Table
-    changes: pa.Table
+    state_changes: StateChanges
     snapshots: pa.Table
+
+    @property
+    def changes(self) -> pa.Table:
+        c = self.state_changes
+        return pa.table({"customer_id": c.ids.take(pa.array(c.cust, pa.int64())),
+                         "as_of": pa.array(np.asarray(c.day, np.int32), pa.int32()).cast(pa.date32()),
+                         "stage": _names(STAGES, c.stage), "journey_step": _names(JOURNEY_STEPS, c.journey),
+                         "temperature": _names(TEMPERATURES, c.temp)}, schema=SNAPSHOT_SCHEMA)
 
 
 def grid_days(first: dt.date | None, end: dt.date, extra: tuple[dt.date, ...] = ()) -> list[dt.date]:
@@ -465,11 +474,11 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
     by = np.lexsort((jcol, who))  # customer ids are sorted, so by customer then day
     cols = [np.concatenate([p[i] for p in change_parts])[by] if change_parts else np.zeros(0, np.int8)
             for i in (2, 3, 4)]
-    changes = pa.table({"customer_id": ids.take(pa.array(who[by])), "as_of": _dates(days, jcol[by]),
-                        "stage": _names(STAGES, cols[0]), "journey_step": _names(JOURNEY_STEPS, cols[1]),
-                        "temperature": _names(TEMPERATURES, cols[2])}, schema=SNAPSHOT_SCHEMA)
-    snap_table = pa.concat_tables(snaps) if snaps else changes.slice(0, 0)
-    return GridResult(days=days, counts=count_table, transitions=transitions, changes=changes, snapshots=snap_table)
+    day_of = np.asarray(nums, np.int64)
+    changes = StateChanges(ids, who[by], day_of[jcol[by].astype(np.int64)], *cols)
+    snap_table = pa.concat_tables(snaps) if snaps else SNAPSHOT_SCHEMA.empty_table()
+    return GridResult(days=days, counts=count_table, transitions=transitions, state_changes=changes,
+                      snapshots=snap_table)
 
 
 def _dates(days: list[dt.date], j: Any) -> pa.Array:

@@ -9,6 +9,7 @@ spacing (about 30 days for monthly snapshots).  All work on the snapshots is vec
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from horetsu.errors import AnalysisError
 from horetsu.stages.classifier import classify_frame
 from horetsu.core.dates import parse_date
 from horetsu.core.purchases import resolve_as_of
-from horetsu.stages.policy import STAGES
+from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
 from horetsu.stages.policy import StagePolicy as Policy
 from horetsu.stages.policy import load_stage_policy as load_policy
 
@@ -162,25 +163,90 @@ def id_ranks(ids: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return enc.dictionary.take(pa.array(order, pa.int64())), rank[enc.indices.to_numpy(zero_copy_only=False)]
 
 
+_TEMP_NAMES = pa.array([*TEMPERATURES, None], pa.string())  # the last: a code outside the three
+
+
+@dataclass
+class StateChanges:
+    """Rows of customers' states as integers, by customer and then day: ``ids`` (the
+    customer ids, sorted), ``cust`` (each row's index into ``ids``), ``day`` (day number),
+    ``stage``, ``journey`` and ``temp`` (indexes into STAGES, JOURNEY_STEPS and
+    TEMPERATURES; -1 for a name outside them).  What :func:`movement_stats` reads, without
+    a string per row."""
+
+    ids: pa.Array
+    cust: np.ndarray
+    day: np.ndarray
+    stage: np.ndarray
+    journey: np.ndarray
+    temp: np.ndarray
+
+    @classmethod
+    def of_table(cls, table: pa.Table) -> StateChanges:
+        """From rows with customer_id, as_of, stage and (optionally) journey_step, temperature."""
+        return cls._sorted_from(table)[0]
+
+    @classmethod
+    def _sorted_from(cls, table: pa.Table) -> tuple[StateChanges, np.ndarray]:
+        n = table.num_rows
+        ids, cust = id_ranks(table["customer_id"].combine_chunks() if n else pa.array([], pa.string()))
+        day = _day_numbers(table["as_of"].combine_chunks()) if n else np.zeros(0, np.int64)
+
+        def codes(name: str, names: tuple[str, ...], default: str) -> np.ndarray:
+            col = pc.cast(table[name], pa.string()) if name in table.column_names else pa.array([default] * n, pa.string())
+            return _codes_of(col, names) if n else np.zeros(0, np.int64)
+
+        rows = cls(ids, cust, day, codes("stage", STAGES, ""), codes("journey_step", JOURNEY_STEPS, ""),
+                   codes("temperature", TEMPERATURES, "active"))
+        sort = np.lexsort((day, cust))  # by customer (their ids' order), then day
+        return rows.take(sort), sort
+
+    def take(self, rows: np.ndarray) -> StateChanges:
+        return StateChanges(self.ids, self.cust[rows], self.day[rows], self.stage[rows], self.journey[rows],
+                            self.temp[rows])
+
+    def lapsed(self) -> np.ndarray:
+        return self.temp == TEMPERATURES.index("lapsed")
+
+    def stage_or_lapse_changes(self) -> StateChanges:
+        """The rows moved / stalled / cooled need: a customer's first, a new stage, lapsed or no longer."""
+        n, lapsed = len(self.cust), self.lapsed()
+        keep = np.ones(n, bool)
+        if n > 1:
+            keep[1:] = ((self.cust[1:] != self.cust[:-1]) | (self.stage[1:] != self.stage[:-1])
+                        | (lapsed[1:] != lapsed[:-1]))
+        return self.take(np.flatnonzero(keep))
+
+    def append(self, other: StateChanges) -> StateChanges:
+        """Both sets of rows on one id numbering, by customer and then day."""
+        ids, ranks = id_ranks(pa.concat_arrays([pc.cast(self.ids, pa.string()), pc.cast(other.ids, pa.string())]))
+        cust = np.concatenate([ranks[: len(self.ids)][self.cust], ranks[len(self.ids):][other.cust]])
+        joined = StateChanges(ids, cust, *(np.concatenate([getattr(self, k), getattr(other, k)])
+                                           for k in ("day", "stage", "journey", "temp")))
+        return joined.take(np.lexsort((joined.day, joined.cust)))
+
+
 class _Spells:
     """Consecutive runs of one stage per customer as NumPy arrays (see :func:`spells`)."""
 
     def __init__(self, snapshots: Any, history_start: Any = None, last_date: Any = None) -> None:
-        t = _table(snapshots)
-        n = t.num_rows
-        self.ids, cust = id_ranks(t["customer_id"].combine_chunks() if n else pa.array([], pa.string()))
-        day = _day_numbers(t["as_of"].combine_chunks()) if n else np.zeros(0, np.int64)
-        sort = np.lexsort((day, cust))  # by customer (their ids' order), then day
-        cust, day = cust[sort], day[sort]
-        stage_names = pc.cast(t["stage"], pa.string()).combine_chunks().take(pa.array(sort, pa.int64())) if n else None
-        stage = _codes_of(stage_names, STAGES) if n else np.zeros(0, np.int64)
-        if "temperature" in t.column_names and n:
-            temps = pc.cast(t["temperature"], pa.string()).combine_chunks().take(pa.array(sort, pa.int64()))
+        if isinstance(snapshots, StateChanges):
+            rows, temps = snapshots, None
         else:
-            temps = pa.array(["active"] * n, pa.string())
-        lapsed = np.asarray(pc.fill_null(pc.equal(temps, "lapsed"), False).to_numpy(zero_copy_only=False), bool)
+            t = _table(snapshots)
+            rows, sort = StateChanges._sorted_from(t.select([c for c in t.column_names if c != "journey_step"]))
+            # the temperature as written (names outside the three included) for temperature_now
+            if "temperature" in t.column_names and t.num_rows:
+                temps = pc.cast(t["temperature"], pa.string()).combine_chunks().take(pa.array(sort, pa.int64()))
+            else:
+                temps = pa.array(["active"] * t.num_rows, pa.string())
+        n = len(rows.cust)
+        self.ids, cust, day, stage = rows.ids, rows.cust, rows.day, rows.stage
+        lapsed = (rows.lapsed() if temps is None else
+                  np.asarray(pc.fill_null(pc.equal(temps, "lapsed"), False).to_numpy(zero_copy_only=False), bool))
+        self._temp_codes = rows.temp  # names only for the rows temperature_now is asked for
         start_mark = parse_date(history_start) if history_start is not None else None
-        recorded = history_start_of(snapshots) if start_mark is None else None
+        recorded = history_start_of(snapshots) if start_mark is None and not isinstance(snapshots, StateChanges) else None
         if start_mark is not None:
             self.first_day = (start_mark - _EPOCH).days
         elif recorded is not None:
@@ -212,6 +278,9 @@ class _Spells:
 
     def temperature_now(self, rows: Any = None) -> pa.Array:
         last = self._last_rows if rows is None else self._last_rows[rows]
+        if self._temps is None:
+            codes = self._temp_codes[last]
+            return _TEMP_NAMES.take(pa.array(np.where(codes >= 0, codes, len(TEMPERATURES)), pa.int64()))
         return self._temps.take(pa.array(last, pa.int64()))
 
     def customer_ids(self, rows: Any = None) -> pa.Array:
