@@ -206,9 +206,16 @@ def _stage_columns(frame: pd.DataFrame) -> list[str]:
     return [*order[:at], *_TEXT_COLUMNS, *order[at:]]
 
 
+def _plain_schema(frame: pd.DataFrame) -> pa.Schema:
+    """The Arrow types of the frame's columns; categoricals (shared sentences) as plain strings."""
+    schema = pa.Schema.from_pandas(frame, preserve_index=False).remove_metadata()
+    return pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema])
+
+
 def _stage_table(frame: pd.DataFrame, policy: Any, schema: pa.Schema | None = None) -> pa.Table:
     """Rows of the working frame as the stage part of results/customers (sentences included)."""
     plain = [c for c in _stage_columns(frame) if c not in _TEXT_COLUMNS]
+    schema = schema if schema is not None else _plain_schema(frame[plain])
     staged = pa.Table.from_pandas(frame[plain], schema=schema, preserve_index=False)
     texts = evidence_texts(frame, policy)
     for name in _TEXT_COLUMNS:
@@ -225,7 +232,7 @@ def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Tab
     lined = merge_columns(pa.table({"customer_id": ids}), base)  # every stage row, in the frame's order
     names = _stage_columns(frame)
     plain = [c for c in names if c not in _TEXT_COLUMNS]
-    plain_schema = pa.Schema.from_pandas(frame[plain], preserve_index=False).remove_metadata()
+    plain_schema = _plain_schema(frame[plain])
     typed = {f.name: f for f in plain_schema} | {n: pa.field(n, pa.large_string()) for n in _TEXT_COLUMNS}
     extra = [n for n in names if n not in lined.column_names]
     schema = pa.schema([*lined.schema, *(typed[n] for n in extra)])
@@ -299,11 +306,11 @@ def analyze(
         if not stages:
             meta["stages"] = None
             return
-        policy = load_policy(ws)
-        facts = facts_table(ws, day, policy, exclude, purchase_days=numbered_days(ctx))
         # from here on only the purchase days are needed: keep that narrow table, free the rest
         purchase_dates(ctx)
         ctx.release(keep=("purchase_dates",))
+        policy = load_policy(ws)
+        facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_dates(ctx))
         facts = merge_columns(facts, message_facts(ws, day, policy))
         facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
         facts = facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up

@@ -12,7 +12,7 @@ import pandas as pd
 
 from horetsu.core.labels import temperature_ja
 from horetsu.playbook.rules import evaluate
-from horetsu.stages.classifier import has_default_index, texts_of
+from horetsu.stages.classifier import categories_of, has_default_index, texts_of
 from horetsu.playbook.policy import Policy
 from horetsu.stages.policy import STAGES, TEMPERATURES
 
@@ -86,6 +86,6 @@ def next_best_action(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         texts.extend("every recommended tactic is blocked for now: " + first_block.astype(str))
         texts_ja.extend("推奨施策はいずれも今は行えません: " + first_block_ja.astype(str))
     f["next_action"] = texts_of(actions, action)
-    f["next_action_reason"] = texts_of(texts, code)
-    f["next_action_reason_ja"] = texts_of(texts_ja, code)
+    f["next_action_reason"] = categories_of(texts, code)  # a few sentences shared by a million rows
+    f["next_action_reason_ja"] = categories_of(texts_ja, code)
     return f
