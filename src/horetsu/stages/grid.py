@@ -384,11 +384,14 @@ def stage_grid(
     # categories alone do not make one, as in customer_facts); earlier rows still count
     live = facts["seen"] > 0
     cust, b = key[live], rows.b[live]
-    facts = {k: v[live] for k, v in facts.items()}
+    all_ids = rows.ids
+    del rows, key
+    for k in list(facts):  # one column at a time: never two copies of every fact
+        facts[k] = facts[k][live]
     th = _thresholds(facts, np.asarray(nums, dtype=np.float64)[b], policy)
     del facts
     known = cust[np.r_[True, cust[1:] != cust[:-1]]] if len(cust) else cust  # rows are by customer
-    ids = rows.ids.take(pa.array(known))
+    ids = all_ids.take(pa.array(known))
     cust = np.searchsorted(known, cust)
     full_k = _full_line_k(ws, policy, exclude, nums)
     return _walk(days, nums, b, cust, th, ids, full_k, policy, keep)
