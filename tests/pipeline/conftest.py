@@ -17,3 +17,11 @@ sys.modules["horetsu_tests_shop_builder_pl"] = _stages.shop_builder
 
 shop = _stages.shop
 make_ws = _stages.make_ws
+
+# the random shops and policies of test_pipeline_property.py, for the other pipeline tests
+# (``from horetsu_tests_pipeline_property import AS_OF, POLICIES, random_shop``)
+_pspec = importlib.util.spec_from_file_location("horetsu_tests_pipeline_property",
+                                                Path(__file__).with_name("test_pipeline_property.py"))
+_property = importlib.util.module_from_spec(_pspec)
+sys.modules[_pspec.name] = _property
+_pspec.loader.exec_module(_property)

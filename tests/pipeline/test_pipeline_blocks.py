@@ -3,20 +3,13 @@ table whatever the block size, and every row's sentences are that row's own."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from horetsu import pipeline
 from horetsu.pipeline import analyze
 from horetsu.stages.policy import load_stage_policy
-
-_spec = importlib.util.spec_from_file_location("horetsu_tests_pipeline_property_blocks",
-                                               Path(__file__).with_name("test_pipeline_property.py"))
-_prop = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_prop)
-AS_OF, POLICIES, random_shop = _prop.AS_OF, _prop.POLICIES, _prop.random_shop
+from horetsu_tests_pipeline_property import AS_OF, POLICIES, random_shop
 
 
 def test_blocks_of_seven_write_the_table_one_block_writes(shop, make_ws, monkeypatch):

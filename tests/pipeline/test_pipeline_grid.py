@@ -8,8 +8,6 @@ counts of those per-day classifications."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 from collections import Counter
 
 import pytest
@@ -20,12 +18,7 @@ from horetsu.stages.classifier import classify_frame
 from horetsu.stages.grid import grid_days, stage_grid
 from horetsu.stages.history import NEW, _first_day
 from horetsu.stages.policy import load_stage_policy as load_policy
-
-_spec = importlib.util.spec_from_file_location("horetsu_tests_pipeline_property_grid",
-                                               Path(__file__).with_name("test_pipeline_property.py"))
-_prop = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_prop)
-AS_OF, POLICIES, random_shop = _prop.AS_OF, _prop.POLICIES, _prop.random_shop
+from horetsu_tests_pipeline_property import AS_OF, POLICIES, random_shop
 
 
 def _per_day(ws, days, policy):

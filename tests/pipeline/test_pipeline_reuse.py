@@ -4,8 +4,6 @@ equal the scores computed from the orders (missing totals, same-day and cancelle
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
 import pyarrow.compute as pc
 
@@ -13,12 +11,7 @@ from horetsu.analytics.base import make_ctx
 from horetsu.analytics.repeat import numbered_days
 from horetsu.core.purchases import excluded_statuses
 from horetsu.models.scoring import score_workspace
-
-_spec = importlib.util.spec_from_file_location("horetsu_tests_pipeline_property_reuse",
-                                               Path(__file__).with_name("test_pipeline_property.py"))
-_prop = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_prop)
-AS_OF, random_shop = _prop.AS_OF, _prop.random_shop
+from horetsu_tests_pipeline_property import AS_OF, random_shop
 
 
 def test_scores_from_kept_purchase_days_equal_scores_from_orders(shop, make_ws):
