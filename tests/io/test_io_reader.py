@@ -58,6 +58,19 @@ def test_not_a_table(tmp_path, data, what):
     assert str(p) in str(exc.value)
 
 
+def test_nul_bytes_inside_fields_are_kept_not_called_binary(tmp_path):
+    # found by the fuzz test: two NUL characters in a short file's fields are odd text, not
+    # binary data (a table's header line is text; only NULs there make a file binary)
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"order_id,customer_id\r\n\x00,\x00\r\nA2,C\x002\r\n")
+    src = read_source(p)
+    assert src.table.to_pylist() == [{"order_id": "\x00", "customer_id": "\x00"},
+                                     {"order_id": "A2", "customer_id": "C\x002"}]
+    p.write_bytes(b"order\x00_id,customer_id\r\nA1,C1\r\n")
+    with pytest.raises(InputFileError, match="binary"):
+        read_source(p)
+
+
 def test_excel_unicode_text_utf16_tsv(tmp_path):
     p = tmp_path / "x.txt"
     p.write_bytes("注文番号\t金額\r\nA1\t1,280\r\n".encode("utf-16"))

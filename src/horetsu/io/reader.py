@@ -230,7 +230,9 @@ def read_source(
     if head[:4] == b"PAR1":
         return read_parquet(path)
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if not utf16 and (head.count(b"\x00") > max(1, len(head) // 100) or b"\x00" in head.split(b"\n", 1)[0]):
+    # a table's header line is text: NUL bytes there mean binary data (a NUL inside a field
+    # further down is only an odd character, kept like any other)
+    if not utf16 and b"\x00" in head.split(b"\n", 1)[0]:
         raise _not_a_table(path, "binary data", "バイナリデータです")
     whole = len(head) < HEAD
     cands = enc.candidates(head, whole=whole)
