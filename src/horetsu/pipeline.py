@@ -88,10 +88,17 @@ class StoredTables(dict):  # type: ignore[type-arg]
         self.folder = folder
         self.batched = frozenset(k for k, v in tables.items() if isinstance(v, Batches))
 
-    def __missing__(self, name: str) -> pa.Table:
+    def _stored(self, name: str, columns: list[str] | None = None) -> pa.Table | None:
+        """The block-written table ``name`` read from its file (None: not one of those)."""
         if name not in self.batched or self.folder is None:
+            return None
+        return pq.read_table(self.folder / f"{name}.parquet", columns=columns)
+
+    def __missing__(self, name: str) -> pa.Table:
+        table = self._stored(name)
+        if table is None:
             raise KeyError(name)
-        table = self[name] = pq.read_table(self.folder / f"{name}.parquet")
+        self[name] = table
         return table
 
     def __contains__(self, name: object) -> bool:
@@ -99,9 +106,8 @@ class StoredTables(dict):  # type: ignore[type-arg]
 
     def columns(self, name: str, columns: list[str]) -> pa.Table:
         """Some columns of one table, without reading the others of a block-written one."""
-        if super().__contains__(name) or name not in self.batched or self.folder is None:
-            return self[name].select(columns)
-        return pq.read_table(self.folder / f"{name}.parquet", columns=columns)
+        stored = None if super().__contains__(name) else self._stored(name, columns)
+        return stored if stored is not None else self[name].select(columns)
 
 
 @dataclass

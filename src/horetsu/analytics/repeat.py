@@ -47,8 +47,11 @@ def purchase_dates(ctx: Ctx) -> Any:
     """``customer_id``, ``order_date``, ``day_no``, ``spend``: one row per customer and
     purchase day (narrow, so that it can be kept after the wider :func:`numbered_days` is
     released)."""
-    return ctx.shared("purchase_dates", lambda: numbered_days(ctx).select(
-        "customer_id", "order_date", day_no=numbered_days(ctx).day_no.cast("int32"), spend=numbered_days(ctx).spend))
+    def narrow() -> Any:
+        d = numbered_days(ctx)
+        return d.select("customer_id", "order_date", day_no=d.day_no.cast("int32"), spend=d.spend)
+
+    return ctx.shared("purchase_dates", narrow)
 
 
 def firsts(ctx: Ctx, steps: int = 2) -> Any:

@@ -50,9 +50,14 @@ def has_default_index(frame: pd.DataFrame) -> bool:
     return isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
 
 
+def names_of(names: Any, codes: Any) -> pa.Array:
+    """``names[codes]`` as Arrow strings (no Python string per row)."""
+    return pa.array(list(names), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
 def texts_of(names: Any, codes: Any) -> pd.Series:
-    """``names[codes]`` as a pandas column of Arrow strings (no Python string per row)."""
-    return pa.array(list(names), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
+    """``names[codes]`` as a pandas column of Arrow strings."""
+    return names_of(names, codes).to_pandas()
 
 
 def categories_of(names: Any, codes: Any) -> pd.Series:

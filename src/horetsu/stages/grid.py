@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from horetsu.core import subscriptions
 from horetsu.core.dates import date_day, to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
+from horetsu.stages.classifier import names_of
 from horetsu.stages.history import NEW, StateChanges, _first_day, id_ranks, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
 from horetsu.stages.policy import StagePolicy as Policy
@@ -67,8 +68,8 @@ class GridResult:
         c = self.state_changes
         return pa.table({"customer_id": c.ids.take(pa.array(c.cust, pa.int64())),
                          "as_of": pa.array(np.asarray(c.day, np.int32), pa.int32()).cast(pa.date32()),
-                         "stage": _names(STAGES, c.stage), "journey_step": _names(JOURNEY_STEPS, c.journey),
-                         "temperature": _names(TEMPERATURES, c.temp)}, schema=SNAPSHOT_SCHEMA)
+                         "stage": names_of(STAGES, c.stage), "journey_step": names_of(JOURNEY_STEPS, c.journey),
+                         "temperature": names_of(TEMPERATURES, c.temp)}, schema=SNAPSHOT_SCHEMA)
 
 
 def grid_days(first: dt.date | None, end: dt.date, extra: tuple[dt.date, ...] = ()) -> list[dt.date]:
@@ -457,20 +458,20 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
             by_id = np.argsort(perm[:now], kind="stable")
             snaps.append(pa.table({"customer_id": ids.take(pa.array(perm[:now][by_id])),
                                    "as_of": pa.array([days[j]] * now, pa.date32()),
-                                   "stage": _names(STAGES, stage[by_id]),
-                                   "journey_step": _names(JOURNEY_STEPS, journey[by_id]),
-                                   "temperature": _names(TEMPERATURES, temp[by_id])}, schema=SNAPSHOT_SCHEMA))
+                                   "stage": names_of(STAGES, stage[by_id]),
+                                   "journey_step": names_of(JOURNEY_STEPS, journey[by_id]),
+                                   "temperature": names_of(TEMPERATURES, temp[by_id])}, schema=SNAPSHOT_SCHEMA))
         before = now
     counts = np.asarray(count_rows).reshape(n_days, n_s, n_t)
     jj, ss, tt = np.nonzero(counts)
-    count_table = pa.table({"as_of": _dates(days, jj), "stage": _names(STAGES, ss),
-                            "temperature": _names(TEMPERATURES, tt), "customers": pa.array(counts[jj, ss, tt], pa.int64())})
+    count_table = pa.table({"as_of": _dates(days, jj), "stage": names_of(STAGES, ss),
+                            "temperature": names_of(TEMPERATURES, tt), "customers": pa.array(counts[jj, ss, tt], pa.int64())})
     flows = np.asarray(flow_rows).reshape(n_days, n_s + 1, n_s)
     flows[0] = 0
     jj, ff, tt = np.nonzero(flows)
     from_names = pa.array([*STAGES, NEW], pa.string())
     transitions = pa.table({"period_from": _dates(days, jj - 1), "period_to": _dates(days, jj),
-                            "from_stage": from_names.take(pa.array(ff)), "to_stage": _names(STAGES, tt),
+                            "from_stage": from_names.take(pa.array(ff)), "to_stage": names_of(STAGES, tt),
                             "customers": pa.array(flows[jj, ff, tt], pa.int64())})
     who = perm[np.concatenate([p[0] for p in change_parts])] if change_parts else np.zeros(0, np.int64)
     jcol = np.concatenate([p[1] for p in change_parts]) if change_parts else np.zeros(0, np.int16)
@@ -486,10 +487,6 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
 
 def _dates(days: list[dt.date], j: Any) -> pa.Array:
     return pa.array(days, pa.date32()).take(pa.array(np.asarray(j, dtype=np.int64)))
-
-
-def _names(values: tuple[str, ...], codes: Any) -> pa.Array:
-    return pa.array(list(values), pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
 
 __all__ = ["GridResult", "grid_days", "history_days", "stage_grid"]

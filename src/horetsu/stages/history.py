@@ -124,14 +124,6 @@ def _table(snapshots: Any) -> pa.Table:
     return t
 
 
-def _frame(snapshots: Any) -> pd.DataFrame:
-    df = _table(snapshots).to_pandas()
-    if "temperature" not in df.columns:
-        df["temperature"] = "active"
-    df["as_of"] = pd.to_datetime(df["as_of"]).dt.normalize()
-    return df
-
-
 _EPOCH = dt.date(1970, 1, 1)
 
 
