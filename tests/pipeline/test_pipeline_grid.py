@@ -93,3 +93,44 @@ def test_stored_monthly_history_feeds_the_report(shop, make_ws):
         if r["period_to"] == AS_OF:
             into_now[r["to_stage"]] += r["customers"]
     assert into_now == Counter(r["stage"] for r in stored if r["stage"])
+
+
+def test_grid_equals_classification_every_day_at_the_edges(shop, make_ws):
+    """Day by day, so that every lookback's end and every cooling or lapsing day (the
+    thresholds the grid turns the rules into) falls on a snapshot day: the day before
+    and the day itself must both agree with a fresh classification."""
+    ws = make_ws(random_shop(shop, 7, n=40), POLICIES[1])
+    policy = load_policy(ws)
+    extra = tuple(AS_OF - dt.timedelta(days=d) for d in range(75))
+    days = grid_days(_first_day(ws), AS_OF, extra)
+    res = stage_grid(ws, days, policy, excluded_statuses(ws))
+    want = _per_day(ws, days[-75:], policy)
+    state: dict[str, tuple] = {}
+    rows = sorted(res.changes.to_pylist(), key=lambda r: r["as_of"])
+    i, changed_temps = 0, 0
+    for day in days:
+        while i < len(rows) and rows[i]["as_of"] <= day:
+            r = rows[i]
+            changed_temps += r["customer_id"] in state and state[r["customer_id"]][2] != r["temperature"]
+            state[r["customer_id"]] = (r["stage"], r["journey_step"], r["temperature"])
+            i += 1
+        if day in want:
+            assert state == want[day], day
+    assert changed_temps > 0  # the days cover temperatures changing, not only steady ones
+
+
+def test_first_whole_day_past_a_ratio_is_exact():
+    """The grid's cooling day: the smallest whole x with x / iv > ratio, as float64 division
+    gives it, found here by trying every x."""
+    import numpy as np
+
+    from horetsu.stages.grid import _first_over
+
+    rng = np.random.default_rng(5)
+    iv = np.concatenate([rng.uniform(14, 400, 300), [20.0, 10 / 3, 14.0, 1e-1 + 14, 100 / 7]])
+    for ratio in (1.5, 3.0, 1.1, 2.7):
+        got = _first_over(iv, ratio)
+        for v, x in zip(iv, got):
+            xs = np.arange(0, int(ratio * v) + 5, dtype=np.float64)
+            assert x == xs[np.argmax(xs / v > ratio)], (v, ratio)
+    assert _first_over(np.array([20.0]), 1.5)[0] == 31  # 30 / 20 is exactly 1.5: not past it

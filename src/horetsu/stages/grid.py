@@ -299,66 +299,111 @@ def _running(cols: dict[str, np.ndarray], start: np.ndarray) -> dict[str, np.nda
     return out
 
 
-def _thresholds(f: dict[str, np.ndarray], d_first: np.ndarray, policy: Policy) -> dict[str, np.ndarray]:
-    """Per row: the rules of ``decide`` as day thresholds and flags.
+_NEVER = np.int32(np.iinfo(np.int32).max)  # "from no day on" in the day thresholds
 
-    Within a row's range of snapshot days nothing new happens, so each rule is either
-    constant or true while the day is before a threshold (a lookback's end)."""
+
+def _first_over(iv: np.ndarray, ratio: float) -> np.ndarray:
+    """Per interval ``iv`` (positive, float64): the smallest whole ``x >= 0`` with ``x / iv > ratio``.
+
+    The quotient is computed in float64 exactly as :func:`horetsu.stages.classifier.decide`
+    does; a correctly rounded division grows with ``x``, so stepping up from just below
+    ``ratio * iv`` finds the first whole number that passes, bit for bit."""
+    x = np.maximum(np.floor(np.float64(ratio) * iv) - 2, 0)
+    while True:
+        short = ~(x / iv > ratio)
+        if not short.any():
+            return x
+        x += short
+
+
+def _day(v: np.ndarray) -> np.ndarray:
+    """Whole day numbers (float, NaN for none) as int32, NaN as :data:`_NEVER`."""
+    return np.where(np.isnan(v), _NEVER, v).astype(np.int32)
+
+
+def _thresholds(f: dict[str, np.ndarray], d_first: np.ndarray, policy: Policy) -> dict[str, np.ndarray]:
+    """Per row: the rules of ``decide`` as day thresholds, so that a snapshot day needs comparisons only.
+
+    Within a row's range of snapshot days nothing new happens, so the stage is at least
+    ``s`` exactly while the day is before a threshold ``t{s}`` (the end of a lookback, or
+    never), and the temperature cools and lapses from a day on (``cool``, ``lapse``).  For a
+    buyer with one purchase day the shop's typical interval, known only on the snapshot
+    day, sets those days: the row keeps its last purchase day there and ``one`` says so.
+    """
     st, tp = policy.stages, policy.temperature
     n, n_cat = f["n_orders"], f["n_categories"]
 
-    def until(v: np.ndarray, days: int) -> np.ndarray:
-        return np.where(np.isnan(v), _NONE, v + days)
+    def until(v: np.ndarray, days: int) -> np.ndarray:  # the stage holds while day < v + days
+        return np.where(np.isnan(v), -1, v + days).astype(np.int32)
 
     sub_active = f["sub_running"] > 0
     sub_ev = sub_active & bool(st.engagement.active_subscription)
     cross = (st.engagement.min_categories > 0) & (n >= 2) & (n_cat >= st.engagement.min_categories)
+    eng = sub_ev | cross
     with np.errstate(invalid="ignore"):
-        promoter = (f["nps_last_value"] >= st.circulation.nps_promoter_min) & (sub_ev | cross)
-    prom_until = np.where(promoter, until(f["nps_last_day"], st.circulation.nps_lookback_days), _NONE)
+        promoter = (f["nps_last_value"] >= st.circulation.nps_promoter_min) & eng
+    circ = np.maximum(until(f["last_advocacy_day"], st.circulation.advocacy_lookback_days),
+                      np.where(promoter, until(f["nps_last_day"], st.circulation.nps_lookback_days), -1))
+    partic = np.maximum(until(f["last_participation_day"], st.engagement.participation_lookback_days), circ)
+    contact = np.maximum(until(f["last_contact_event_day"], st.empathy.contact_lookback_days), partic)
+    repeat, bought = n >= st.empathy.min_orders, n >= st.landing.min_orders
+    # the stage rules, lowest first: bought 1; contact, repeat 2; participation, engagement 3; circulation 4
+    t3 = np.where(eng, _NEVER, partic)
+    t2 = np.where(eng | repeat, _NEVER, contact)
+    t1 = np.where(eng | repeat | bought, _NEVER, contact)
     steps = {s: i for i, s in enumerate(JOURNEY_STEPS)}
     j_base = np.select([(n >= 2) & (n_cat >= 2), f["n_subscriptions"] > 0, n >= 2, n >= 1],
                        [steps["cross_sell"], steps["subscription"], steps["repeat"], steps["trial"]], steps["lead"])
+    j_top = ~np.isnan(f["first_advocate_day"])
     with np.errstate(invalid="ignore", divide="ignore"):
         own = np.where(n >= 2, (f["last_order_day"] - f["first_order_day"]).astype(np.float64)
                        / (n.astype(np.float64) - 1), np.nan)
+    # temperature: a buyer by the purchase rhythm (a running subscription keeps it active),
+    # anyone else by the days since the last touch (registration or event)
+    buyer = n >= 1
+    last = f["last_order_day"]
+    rhythm = buyer & ~sub_active & (n >= 2)
+    iv = np.maximum(own[rhythm], tp.min_interval_days)
+    cool = np.full(len(n), _NEVER, np.int32)
+    lapse = cool.copy()
+    cool[rhythm] = last[rhythm] + _first_over(iv, tp.cooling_ratio)
+    lapse[rhythm] = last[rhythm] + _first_over(iv, tp.lapsed_ratio)
+    one = buyer & ~sub_active & (n < 2)
+    cool[one] = lapse[one] = last[one]
     reg = np.where(f["reg_day"] <= d_first, f["reg_day"], np.nan)  # registered by the range's first day
     touch = np.fmax(reg, f["last_event_day"])
+    quiet = ~buyer & ~np.isnan(touch)  # cooling once more than the policy's days have passed
+    cool[quiet] = touch[quiet] + tp.contact_cooling_days + 1
+    lapse[quiet] = touch[quiet] + tp.contact_lapsed_days + 1
     return {
-        "circ_until": np.maximum(until(f["last_advocacy_day"], st.circulation.advocacy_lookback_days), prom_until),
-        "eng": sub_ev | cross,
-        "partic_until": until(f["last_participation_day"], st.engagement.participation_lookback_days),
-        "repeat": n >= st.empathy.min_orders,
-        "contact_until": until(f["last_contact_event_day"], st.empathy.contact_lookback_days),
-        "bought": n >= st.landing.min_orders,
-        "j_top": ~np.isnan(f["first_advocate_day"]),
-        "j_full": np.where(n >= 2, n_cat, -1),
-        "j_base": j_base.astype(np.int8),
-        "buyer": n >= 1,
-        "sub_active": sub_active,
-        "last_order": f["last_order_day"],
+        "t1": t1, "t2": t2, "t3": t3, "t4": circ,
+        "j_fixed": np.where(j_top, steps["advocate"], j_base).astype(np.int8),
+        "j_full": np.where(j_top | (n < 2), -1, n_cat).astype(np.int16),
+        "cool": cool, "lapse": lapse, "one": one.astype(np.int32),
         "own_raw": own,
-        "own_iv": np.maximum(own, tp.min_interval_days),  # NaN stays NaN: one purchase
-        "touch": touch,
     }
 
 
-def _codes(c: dict[str, np.ndarray], d: int, ival: float, k: int, policy: Policy) -> tuple[np.ndarray, ...]:
-    """Stage, journey and temperature codes (indexes into STAGES, JOURNEY_STEPS, TEMPERATURES) on day ``d``."""
-    tp = policy.temperature
-    stage = np.zeros(len(c["bought"]), dtype=np.int8)  # the rules of ``decide``, lowest priority first
-    for code, rule in ((1, c["bought"]), (2, d < c["contact_until"]), (2, c["repeat"]), (3, d < c["partic_until"]),
-                       (3, c["eng"]), (4, d < c["circ_until"])):
-        stage[rule] = code
-    journey = np.where(c["j_top"], 6, np.where(c["j_full"] >= k, 5, c["j_base"])).astype(np.int8)
-    iv = np.where(np.isnan(c["own_iv"]), ival, c["own_iv"])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = (d - c["last_order"]) / iv
-        quiet = d - c["touch"]
-        level = np.where(ratio > tp.lapsed_ratio, 2, ratio > tp.cooling_ratio).astype(np.int8)
-        touch_level = np.where(quiet > tp.contact_lapsed_days, 2, quiet > tp.contact_cooling_days).astype(np.int8)
-    level[c["sub_active"]] = 0
-    return stage, journey, np.where(c["buyer"], level, touch_level).astype(np.int8)
+#: a customer's state in one small integer: stage x 21 + journey step x 3 + temperature
+_N_J, _N_T = len(JOURNEY_STEPS), len(TEMPERATURES)
+_N_CODES = len(STAGES) * _N_J * _N_T
+_CODE_SPAN = 128  # a power of two above every code
+
+
+def _state(c: dict[str, np.ndarray], d: int, k: int, one_cool: int, one_lapse: int) -> np.ndarray:
+    """Every known customer's state code (see :data:`_N_CODES`) on day ``d``: comparisons only."""
+    stage = (d < c["t1"]).view(np.int8) + (d < c["t2"]).view(np.int8)
+    stage += (d < c["t3"]).view(np.int8)
+    stage += (d < c["t4"]).view(np.int8)
+    journey = np.where(c["j_full"] >= k, np.int8(5), c["j_fixed"])
+    cool, lapse = c["cool"], c["lapse"]
+    if one_cool or one_lapse:  # one purchase day: cools after the shop's interval
+        cool, lapse = cool + c["one"] * one_cool, lapse + c["one"] * one_lapse
+    temp = (d >= cool).view(np.int8) + (d >= lapse).view(np.int8)  # lapse is never before cool
+    stage *= _N_J * _N_T
+    stage += journey * np.int8(_N_T)
+    stage += temp
+    return stage
 
 
 def stage_grid(
@@ -416,7 +461,7 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
     always a prefix of the arrays: each day works on slices, never on a mask or a copy.
     """
     tp = policy.temperature
-    n_days, n_cust, n_s, n_t = len(nums), len(ids), len(STAGES), len(TEMPERATURES)
+    n_days, n_cust, n_s, n_t = len(nums), len(ids), len(STAGES), _N_T
     firsts = np.r_[True, cust[1:] != cust[:-1]] if len(cust) else np.zeros(0, bool)  # rows: by customer, bucket
     first_b = np.full(n_cust, n_days, np.int64)
     first_b[cust[firsts]] = b[firsts]
@@ -428,7 +473,8 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
     order = np.argsort(b.astype(np.int16), kind="stable")  # a radix sort: buckets are few
     bounds = np.searchsorted(b[order], np.arange(n_days + 1))
     cur = {k: np.zeros(n_cust, dtype=v.dtype) for k, v in th.items()}  # each customer's current row's values
-    state = {k: np.zeros(n_cust, dtype=np.int8) for k in ("stage", "journey", "temp")}
+    prev = np.zeros(n_cust, dtype=np.int8)  # each known customer's state code on the day before
+    tally = np.zeros(_N_CODES, np.int64)  # customers per state code on the day before
     count_rows, flow_rows, change_parts, snaps = [], [], [], []
     keep_days = {to_day(k) for k in keep}
     before = 0  # customers known before this day
@@ -442,25 +488,32 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
         own = own[~np.isnan(own)]
         med = float(np.median(own)) if len(own) else None
         fallback = med if med is not None and med > 0 else float(tp.default_interval_days)
-        ival = max(fallback, float(tp.min_interval_days))
-        stage, journey, temp = _codes({k: v[:now] for k, v in cur.items()}, nums[j], ival, full_k[j], policy)
-        p_stage, p_journey, p_temp = (state[k][:before] for k in ("stage", "journey", "temp"))
-        changed = np.ones(now, dtype=bool)  # the newly known ones (from ``before`` on) always
-        changed[:before] = (p_stage != stage[:before]) | (p_temp != temp[:before]) | (p_journey != journey[:before])
-        sel = np.flatnonzero(changed)
-        change_parts.append((sel, np.full(len(sel), j, np.int16), stage[sel], journey[sel], temp[sel]))
-        count_rows.append(np.bincount(stage.astype(np.int64) * n_t + temp, minlength=n_s * n_t))
-        src = np.full(now, n_s, dtype=np.int64)
-        src[:before] = p_stage
-        flow_rows.append(np.bincount(src * n_s + stage, minlength=(n_s + 1) * n_s))
-        state["stage"][:now], state["journey"][:now], state["temp"][:now] = stage, journey, temp
+        ival = np.array([max(fallback, float(tp.min_interval_days))])
+        one_cool, one_lapse = (int(_first_over(ival, r)[0]) for r in (tp.cooling_ratio, tp.lapsed_ratio))
+        code = _state({k: v[:now] for k, v in cur.items()}, nums[j], full_k[j], one_cool, one_lapse)
+        # only the customers whose state changed (and the newly known ones) are looked at again
+        moved = np.flatnonzero(code[:before] != prev[:before])
+        sel = np.concatenate([moved, np.arange(before, now)])
+        new_codes, old_codes = code[sel], prev[moved]
+        tally += np.bincount(new_codes, minlength=_N_CODES)
+        tally -= np.bincount(old_codes, minlength=_N_CODES)
+        by_state = tally.reshape(n_s, _N_J, n_t)
+        count_rows.append(by_state.sum(axis=1).ravel())
+        to_stage = new_codes // (_N_J * n_t)
+        flow = np.bincount(np.concatenate([old_codes // (_N_J * n_t), np.full(now - before, n_s, np.int8)])
+                           .astype(np.int64) * n_s + to_stage, minlength=(n_s + 1) * n_s).reshape(n_s + 1, n_s)
+        flow[np.arange(n_s), np.arange(n_s)] += by_state.sum(axis=(1, 2)) - np.bincount(to_stage, minlength=n_s)
+        flow_rows.append(flow.ravel())
+        change_parts.append((sel, j, new_codes))
+        prev[sel] = new_codes
         if nums[j] in keep_days:  # rows in customer id order
             by_id = np.argsort(perm[:now], kind="stable")
+            stage, journey, temp = _decoded(code[by_id])
             snaps.append(pa.table({"customer_id": ids.take(pa.array(perm[:now][by_id])),
                                    "as_of": pa.array([days[j]] * now, pa.date32()),
-                                   "stage": names_of(STAGES, stage[by_id]),
-                                   "journey_step": names_of(JOURNEY_STEPS, journey[by_id]),
-                                   "temperature": names_of(TEMPERATURES, temp[by_id])}, schema=SNAPSHOT_SCHEMA))
+                                   "stage": names_of(STAGES, stage),
+                                   "journey_step": names_of(JOURNEY_STEPS, journey),
+                                   "temperature": names_of(TEMPERATURES, temp)}, schema=SNAPSHOT_SCHEMA))
         before = now
     counts = np.asarray(count_rows).reshape(n_days, n_s, n_t)
     jj, ss, tt = np.nonzero(counts)
@@ -473,16 +526,21 @@ def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray,
     transitions = pa.table({"period_from": _dates(days, jj - 1), "period_to": _dates(days, jj),
                             "from_stage": from_names.take(pa.array(ff)), "to_stage": names_of(STAGES, tt),
                             "customers": pa.array(flows[jj, ff, tt], pa.int64())})
-    who = perm[np.concatenate([p[0] for p in change_parts])] if change_parts else np.zeros(0, np.int64)
-    jcol = np.concatenate([p[1] for p in change_parts]) if change_parts else np.zeros(0, np.int16)
-    by = np.lexsort((jcol, who))  # customer ids are sorted, so by customer then day
-    cols = [np.concatenate([p[i] for p in change_parts])[by] if change_parts else np.zeros(0, np.int8)
-            for i in (2, 3, 4)]
-    day_of = np.asarray(nums, np.int64)
-    changes = StateChanges(ids, who[by], day_of[jcol[by].astype(np.int64)], *cols)
+    # one sort of one integer per change row: customer, then day, then the state code itself
+    packed = np.sort(np.concatenate([(perm[sel] * n_days + j) * _CODE_SPAN + c for sel, j, c in change_parts])
+                     if change_parts else np.zeros(0, np.int64))
+    code, packed = (packed % _CODE_SPAN).astype(np.int8), packed // _CODE_SPAN
+    who, jcol = packed // n_days, packed % n_days
+    del packed
+    changes = StateChanges(ids, who, np.asarray(nums, np.int64)[jcol], *_decoded(code))
     snap_table = pa.concat_tables(snaps) if snaps else SNAPSHOT_SCHEMA.empty_table()
     return GridResult(days=days, counts=count_table, transitions=transitions, state_changes=changes,
                       snapshots=snap_table)
+
+
+def _decoded(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stage, journey step and temperature codes from state codes (:func:`_state`)."""
+    return code // (_N_J * _N_T), code % (_N_J * _N_T) // _N_T, code % _N_T
 
 
 def _dates(days: list[dt.date], j: Any) -> pa.Array:
