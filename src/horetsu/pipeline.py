@@ -307,15 +307,31 @@ def analyze(
         tables["customers"] = merge_columns(tables["customers"], scores)
         meta["models"] = model_meta
 
+    @step("stage history")
+    def _history() -> None:
+        if not stages:
+            return
+        # from here on only the purchase days are needed: keep that narrow table, free the rest
+        purchase_dates(ctx)
+        ctx.release(keep=("purchase_dates",))
+        state["policy"] = policy = load_policy(ws)
+        # the grid runs before the working frame exists: the two never share the memory
+        flow_days = tuple(day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS))
+        # per-customer rows are kept on the flow's days and at the last two month ends (the
+        # home page's "cooled this month" compares them with the as-of day)
+        keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
+        days, start = history_days(ws, day, keep)
+        grid = stage_grid(ws, days, policy, exclude, keep=keep, purchase_days=purchase_dates(ctx))
+        past = grid.state_changes  # moved / stalled / cooled need fewer rows: keep only those
+        grid.state_changes = past.take(np.flatnonzero(past.day < to_day(day))).stage_or_lapse_changes()
+        state["grid"], state["history"] = grid, (flow_days, start)
+
     @step("stages")
     def _stages() -> None:
         if not stages:
             meta["stages"] = None
             return
-        # from here on only the purchase days are needed: keep that narrow table, free the rest
-        purchase_dates(ctx)
-        ctx.release(keep=("purchase_dates",))
-        policy = load_policy(ws)
+        policy = state["policy"]
         facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_dates(ctx))
         facts = merge_columns(facts, message_facts(ws, day, policy))
         facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
@@ -337,17 +353,12 @@ def analyze(
         meta["stages"] = {"columns": [c for c in _stage_columns(frame) if c != "customer_id"],
                           "state_columns": list(STATE_COLUMNS)}
 
-    @step("stage history")
-    def _history() -> None:
+    @step("stage flows")
+    def _flows() -> None:
         if not stages:
             return
-        frame, policy = state["frame"], state["policy"]
-        flow_days = tuple(day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS))
-        # per-customer rows are kept on the flow's days and at the last two month ends (the
-        # home page's "cooled this month" compares them with the as-of day)
-        keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
-        days, start = history_days(ws, day, keep)
-        grid = stage_grid(ws, days, policy, exclude, keep=keep, purchase_days=purchase_dates(ctx))
+        frame, grid = state["frame"], state.pop("grid")
+        flow_days, start = state["history"]
         # the as-of day's rows are the results' own (their temperature also weighs P(alive))
         now_frame = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
         now = pa.Table.from_pandas(now_frame[list(SNAPSHOT_SCHEMA.names)], schema=SNAPSHOT_SCHEMA, preserve_index=False)
@@ -365,9 +376,7 @@ def analyze(
             m = transition_matrix_from_snapshots(pair, a, b).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
-        past = grid.state_changes
-        past = past.take(np.flatnonzero(past.day < to_day(day))).stage_or_lapse_changes()
-        changes = past.append(StateChanges.of_table(now))
+        changes = grid.state_changes.append(StateChanges.of_table(now))
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)
 

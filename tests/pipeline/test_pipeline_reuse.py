@@ -58,3 +58,37 @@ def test_stage_facts_from_kept_purchase_days_equal_facts_from_orders(shop, make_
     assert spend["N1"] is None  # no total known on any purchase day: unknown, not zero
     n1 = fresh.filter(pc.equal(fresh["customer_id"], "N1")).to_pylist()[0]
     assert n1["n_orders"] == 2 and n1["second_order_day"] - n1["first_order_day"] == 30
+
+
+def test_customer_summary_from_kept_purchase_days_equals_summary_from_orders(shop, make_ws):
+    """The summary (and the CPM transitions' summary a year earlier) read the run's kept
+    purchase days; a fresh one groups the orders: every column of every row is equal,
+    including a customer whose only orders were cancelled and days with missing totals."""
+    from dataclasses import replace
+
+    from horetsu.analytics.summary import customer_summary
+
+    shop = random_shop(shop, 11, n=40)
+    shop.order("R01", 30, total=None).order("R02", 45, total=None).order("R02", 45, total=2500)
+    shop.order("R03", 12).order("R03", 12, total=800).order("Z9", 9, status="cancelled", total=99999)
+    shop.order("Z9", 400, status="returned", total=5000).order("R03", 500, total=1200)
+    ws = make_ws(shop)
+    day = dt.date.fromisoformat(str(AS_OF))
+    exclude = excluded_statuses(ws, None)
+    earlier = day - dt.timedelta(days=365)
+    ctx = make_ctx(ws, day, exclude_statuses=exclude).caching()
+    try:
+        kept = customer_summary(ws, ctx).to_pyarrow()
+        kept_before = customer_summary(ws, replace(make_ctx(ws, earlier, exclude_statuses=exclude), days_of=ctx)).to_pyarrow()
+    finally:
+        ctx.release()
+    fresh = customer_summary(ws, day, exclude_statuses=exclude).to_pyarrow()
+    fresh_before = customer_summary(ws, earlier, exclude_statuses=exclude).to_pyarrow()
+    for a, b in ((kept, fresh), (kept_before, fresh_before)):
+        assert a.schema == b.schema and b.num_rows >= 20
+        assert a.sort_by("customer_id").equals(b.sort_by("customer_id"))
+    z9 = fresh.filter(pc.equal(fresh["customer_id"], "Z9")).to_pylist()[0]
+    assert z9["frequency"] == 0 and z9["orders"] == 0 and z9["first_purchase"] is None  # cancelled only
+    assert fresh_before.num_rows < fresh.num_rows  # the earlier day knows fewer customers
+    z9_before = fresh_before.filter(pc.equal(fresh_before["customer_id"], "Z9")).to_pylist()[0]
+    assert z9_before["frequency"] == 0 and z9_before["monetary_total"] == 0  # only a returned order then

@@ -35,6 +35,9 @@ class Ctx:
     # When a dict, intermediate tables used by several metrics are computed once and
     # kept in the engine (Ibis ``cache()``: a temporary table) — see :meth:`shared`.
     store: dict[str, Any] | None = field(default=None, compare=False)
+    # A later context (same exclusions) whose kept purchase days this one reads up to its
+    # own as-of day instead of grouping the orders again (see summary.numbered_days).
+    days_of: Ctx | None = field(default=None, compare=False)
 
     @property
     def backend(self) -> str:

@@ -21,26 +21,13 @@ import ibis
 
 from horetsu.analytics.base import Ctx, as_float, days_between, make_ctx, month_index, month_start
 from horetsu.analytics.quantiles import grouped_quantiles
-from horetsu.analytics.summary import purchase_days
+from horetsu.analytics.summary import numbered_days
 
 MEDIAN_P80 = [(1, 2), (4, 5)]
 
 
 #: "the first year" of a customer: the first purchase day and the days at most this many days after it
 FIRST_YEAR_DAYS = 365
-
-
-def numbered_days(ctx: Ctx) -> Any:
-    """Purchase days with ``day_no`` (1 = first purchase day) and ``gap_days`` since the previous one."""
-    return ctx.shared("numbered_days", lambda: _numbered_days(ctx))
-
-
-def _numbered_days(ctx: Ctx) -> Any:
-    d = purchase_days(ctx)
-    w = ibis.window(group_by=d.customer_id, order_by=d.order_date)
-    d = d.mutate(day_no=(ibis.row_number().over(w) + 1).cast("int64"), prev_date=d.order_date.lag().over(w),
-                 first_date=d.order_date.first().over(w))
-    return d.mutate(gap_days=days_between(d.order_date, d.prev_date))
 
 
 def purchase_dates(ctx: Ctx) -> Any:

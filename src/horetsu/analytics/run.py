@@ -10,6 +10,7 @@ results generation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import ibis
@@ -130,6 +131,8 @@ def steps(ctx: Ctx, tables: dict[str, pa.Table], meta: dict[str, Any]) -> list[S
         days = ctx.settings.cpm.transition_days
         before = make_ctx(ctx.ws, default_from(ctx.as_of, days), exclude_statuses=ctx.exclude,
                           settings=ctx.settings)
+        if ctx.store is not None:  # the earlier day's purchase days are the kept ones, cut there
+            before = replace(before, days_of=ctx)
         tables["cpm_transitions"] = transitions_between(before, ctx).to_pyarrow()
         meta["cpm_transitions_from"] = before.as_of.isoformat()
 
