@@ -43,7 +43,7 @@ from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
 from horetsu.stages.classifier import decide, evidence_texts
 from horetsu.stages.facts import facts_table
 from horetsu.stages.grid import SNAPSHOT_SCHEMA, history_days, stage_grid
-from horetsu.stages.history import StateChanges, movement_stats, transition_matrix_from_snapshots
+from horetsu.stages.history import StateChanges, movement_stats, transitions
 from horetsu.stages.overlays import journey_funnel
 from horetsu.workspace import Batches
 from horetsu.playbook.policy import load_policy
@@ -369,11 +369,13 @@ def analyze(
         tables["stage_monthly"] = pa.concat_tables([counts, _counts_now(now_frame, day)])
         tables["stage_transitions"] = grid.transitions
         picks = [*flow_days, day]
+
+        def on(d: dt.date) -> pa.Table:  # the grid keeps whole snapshots on exactly the flow's days
+            return now if d == day else grid.snapshots.filter(pc.equal(grid.snapshots["as_of"], pa.scalar(d, pa.date32())))
+
         parts = []
         for a, b in zip(picks, picks[1:], strict=False):  # two periods
-            # the grid keeps whole snapshots on exactly these days: only their rows go to pandas
-            pair = snaps.filter(pc.is_in(snaps["as_of"], value_set=pa.array([a, b], pa.date32())))
-            m = transition_matrix_from_snapshots(pair, a, b).to_pandas()
+            m = transitions(on(a), on(b)).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
         changes = grid.state_changes.append(StateChanges.of_table(now))

@@ -258,3 +258,41 @@ def test_analyze_writes_the_stage_columns_into_customer_results(shop, make_ws):
     nonzero = {(r["cpm_segment"], r["stage"]) for r in cpm.to_pylist() if r["customers"]}
     assert "cpm_active" in cpm.column_names
     assert nonzero == {(seg_a, "empathy"), ("(none)", "observer")}  # b has not bought: no CPM segment
+
+
+def test_state_changes_append_orders_rows_by_customer_then_day():
+    """Appending later rows (the as-of day's) to the history's: the same rows as sorting
+    (customer id, day) in plain Python, with shared ids, different ids, and an earlier row
+    in the appended set (which must take the general path)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from horetsu.stages.history import StateChanges
+
+    def make(rows):
+        ids = sorted({r[0] for r in rows})
+        rows = sorted(rows, key=lambda r: (ids.index(r[0]), r[1]))
+        col = lambda i, t: np.array([r[i] for r in rows], t)  # noqa: E731
+        return StateChanges(pa.array(ids, pa.string()), np.array([ids.index(r[0]) for r in rows], np.int64),
+                            col(1, np.int64), col(2, np.int8), col(3, np.int8), col(4, np.int8))
+
+    def rows_of(sc):
+        ids = sc.ids.to_pylist()
+        return [(ids[c], int(d), int(s), int(j), int(t)) for c, d, s, j, t in
+                zip(sc.cust, sc.day, sc.stage, sc.journey, sc.temp)]
+
+    rng = np.random.default_rng(3)
+    for trial in range(30):
+        names = [f"C{i:02d}" for i in rng.choice(40, size=12, replace=False)]
+        past = [(c, int(d), int(rng.integers(5)), int(rng.integers(7)), int(rng.integers(3)))
+                for c in names for d in set(rng.integers(100, 200, size=int(rng.integers(1, 4))))]
+        now_names = names if trial % 3 == 0 else [*names[2:], "Z1", "A0"]
+        day = 250 if trial % 5 else 150  # every fifth: one "now" day inside the history
+        now = [(c, day, int(rng.integers(5)), int(rng.integers(7)), int(rng.integers(3))) for c in now_names]
+        a, b = make(past), make(now)
+        got = a.append(b)
+        ids = got.ids.to_pylist()
+        assert ids == sorted(set(names) | set(now_names))
+        want = sorted(past + now, key=lambda r: (r[0], r[1]))
+        assert rows_of(got) == want
+        assert all(np.diff(got.cust) >= 0)

@@ -211,10 +211,27 @@ class StateChanges:
 
     def append(self, other: StateChanges) -> StateChanges:
         """Both sets of rows on one id numbering, by customer and then day."""
-        ids, ranks = id_ranks(pa.concat_arrays([pc.cast(self.ids, pa.string()), pc.cast(other.ids, pa.string())]))
-        cust = np.concatenate([ranks[: len(self.ids)][self.cust], ranks[len(self.ids):][other.cust]])
-        joined = StateChanges(ids, cust, *(np.concatenate([getattr(self, k), getattr(other, k)])
-                                           for k in ("day", "stage", "journey", "temp")))
+        if len(self.ids) == len(other.ids) and self.ids.equals(other.ids):  # the same customers: same numbers
+            ids, mine, theirs = self.ids, self.cust, other.cust
+        else:
+            ids, ranks = id_ranks(pa.concat_arrays([pc.cast(self.ids, pa.string()), pc.cast(other.ids, pa.string())]))
+            mine, theirs = ranks[: len(self.ids)][self.cust], ranks[len(self.ids):][other.cust]
+        n, m = len(mine), len(theirs)
+        if n and m and self.day.max() < other.day.min():
+            # every row of ``other`` is later: each customer's rows here, then theirs (both
+            # sides are already by customer and day, and the numbering keeps that order)
+            at = np.empty(n + m, np.int64)
+            at[:n] = np.arange(n) + np.searchsorted(theirs, mine, side="left")
+            at[n:] = np.arange(m) + np.searchsorted(mine, theirs, side="right")
+            cols = []
+            for a, b in ((mine, theirs), *((getattr(self, k), getattr(other, k)) for k in ("day", "stage", "journey",
+                                                                                        "temp"))):
+                col = np.empty(n + m, np.result_type(a, b))
+                col[at[:n]], col[at[n:]] = a, b
+                cols.append(col)
+            return StateChanges(ids, *cols)
+        joined = StateChanges(ids, np.concatenate([mine, theirs]), *(np.concatenate([getattr(self, k), getattr(other, k)])
+                                                                    for k in ("day", "stage", "journey", "temp")))
         return joined.take(np.lexsort((joined.day, joined.cust)))
 
 
