@@ -286,7 +286,7 @@ def analyze(
 
     @step("first purchase")
     def _acquisition() -> None:  # first category and channel, stored once for every reader
-        tables["customers"] = merge_columns(tables["customers"], acquisition(ctx).to_pyarrow())
+        tables["customers"] = merge_columns(tables["customers"], acquisition(ctx).order_by("customer_id").to_pyarrow())
 
     @step("models")
     def _models() -> None:
