@@ -196,16 +196,17 @@ _NONE = -1  # "no such day" in the thresholds (day numbers are positive)
 
 @dataclass
 class _Rows:
-    """Per (customer, bucket) activity, sorted by customer and bucket, as NumPy columns."""
+    """Per (customer, bucket) activity, sorted by bucket and then customer, as NumPy columns."""
 
     ids: pa.Array  # every customer id seen, sorted; ``key`` indexes it
     key: np.ndarray
     b: np.ndarray
     cols: dict[str, np.ndarray]  # float32 (NaN: nothing that bucket), nps_last_value float64
+    reg_day: np.ndarray  # per customer (index into ``ids``): the first registration day, NaN if none
 
 
 def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int], purchase_days: Any = None) -> _Rows:
-    """The sources' per (customer, bucket) rows, merged and sorted by customer and bucket.
+    """The sources' per (customer, bucket) rows, merged and sorted by bucket and customer.
 
     Customer ids become integers once (their rank among all ids, Arrow's byte order);
     rows of the same customer and bucket from several sources are combined with the
@@ -229,9 +230,9 @@ def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int], p
     reg_day = np.full(len(ids), np.nan, np.float32)
     listed = slice(offsets[-3], offsets[-2])
     reg_day[key[listed]] = pc.fill_null(pc.cast(reg["reg_day"], pa.float32()), np.nan).to_numpy()
-    n_b = len(nums) + 1
+    n_k = max(len(ids), 1)
     b = np.concatenate([t["b"].to_numpy(zero_copy_only=False).astype(np.int64) for t in fetched])
-    composite = key * n_b + b
+    composite = b * n_k + key  # by bucket first: each snapshot day's news is one slice
     del key, b
     sort = np.argsort(composite, kind="stable")
     sorted_keys = composite[sort]
@@ -258,45 +259,7 @@ def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int], p
                 values = pc.fill_null(pc.cast(t[name], pa.float64()), 0.0 if name in _SUMS else np.nan).to_numpy()
                 out[g] = combine(out[g], values)
         cols[name] = out
-    gkey = group_key // n_b
-    cols["reg_day"] = reg_day[gkey]
-    return _Rows(ids=ids, key=gkey, b=group_key % n_b, cols=cols)
-
-
-def _running(cols: dict[str, np.ndarray], start: np.ndarray) -> dict[str, np.ndarray]:
-    """Each row's facts accumulated over the customer's rows so far (vectorised, no loop).
-
-    ``start``: index of the customer's first row, per row.  Sums accumulate; the latest
-    days (and the NPS value given last) carry forward; the first days are the first seen.
-    Day numbers and counts are integers far below 2**24: float32 holds them exactly at
-    half the memory (1M customers x 70 months).
-    """
-    n = len(start)
-    idx = np.arange(n)
-    out: dict[str, np.ndarray] = {}
-    for c in _SUMS:
-        x = cols.pop(c)
-        cs = np.cumsum(x, dtype=np.float64)
-        out[c] = (cs - (cs[start] - x[start])).astype(np.float32)
-
-    def carry(x: np.ndarray, present: np.ndarray) -> np.ndarray:
-        last = np.maximum.accumulate(np.where(present, idx, -1))
-        ok = last >= start
-        return np.where(ok, x[np.maximum(last, 0)], np.nan).astype(x.dtype)
-
-    nps = cols.pop("nps_last_value")  # a score: compared with the policy's threshold
-    out["nps_last_value"] = carry(nps, ~np.isnan(cols["nps_last_day"]))
-    for c in _MAXES:  # later buckets hold later days: the running max is the latest present
-        x = cols.pop(c)
-        out[c] = carry(x, ~np.isnan(x))
-    for c in _MINS:  # the first present value is the smallest
-        x = cols.pop(c)
-        present = ~np.isnan(x)
-        seen_before = np.cumsum(present) - present
-        first = present & (seen_before - (np.cumsum(present)[start] - present[start]) == 0)
-        out[c] = carry(x, first)
-    out["reg_day"] = cols.pop("reg_day")
-    return out
+    return _Rows(ids=ids, key=group_key % n_k, b=group_key // n_k, cols=cols, reg_day=reg_day)
 
 
 _NEVER = np.int32(np.iinfo(np.int32).max)  # "from no day on" in the day thresholds
@@ -390,6 +353,17 @@ _N_CODES = len(STAGES) * _N_J * _N_T
 _CODE_SPAN = 128  # a power of two above every code
 
 
+def _median_known(own: np.ndarray) -> float | None:
+    """``np.median`` of the values that are not NaN (None if none), without copying them out:
+    NaN sorts last, so the middle of the first ``m`` (the count of numbers) is the median."""
+    m = len(own) - int(np.count_nonzero(np.isnan(own)))
+    if m == 0:
+        return None
+    mid = sorted({(m - 1) // 2, m // 2})
+    part = np.partition(own, mid)
+    return float(np.mean(part[mid]))
+
+
 def _state(c: dict[str, np.ndarray], d: int, k: int, one_cool: int, one_lapse: int) -> np.ndarray:
     """Every known customer's state code (see :data:`_N_CODES`) on day ``d``: comparisons only."""
     stage = (d < c["t1"]).view(np.int8) + (d < c["t2"]).view(np.int8)
@@ -420,27 +394,8 @@ def stage_grid(
     """
     nums = [to_day(d) for d in days]
     rows = _fetch(ws, policy, exclude, nums, purchase_days)
-    key, n = rows.key, len(rows.key)
-    new_cust = np.ones(n, dtype=bool)
-    new_cust[1:] = key[1:] != key[:-1]
-    start = np.maximum.accumulate(np.where(new_cust, np.arange(n), 0))
-    facts = _running(rows.cols, start)
-    del start, new_cust
-    # a customer exists from their first order, event or registration (subscriptions and
-    # categories alone do not make one, as in customer_facts); earlier rows still count
-    live = facts["seen"] > 0
-    cust, b = key[live], rows.b[live]
-    all_ids = rows.ids
-    del rows, key
-    for k in list(facts):  # one column at a time: never two copies of every fact
-        facts[k] = facts[k][live]
-    th = _thresholds(facts, np.asarray(nums, dtype=np.float64)[b], policy)
-    del facts
-    known = cust[np.r_[True, cust[1:] != cust[:-1]]] if len(cust) else cust  # rows are by customer
-    ids = all_ids.take(pa.array(known))
-    cust = np.searchsorted(known, cust)
     full_k = _full_line_k(ws, policy, exclude, nums)
-    return _walk(days, nums, b, cust, th, ids, full_k, policy, keep)
+    return _walk(days, nums, rows, full_k, policy, keep)
 
 
 def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> list[int]:
@@ -453,40 +408,77 @@ def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[i
     return [max(jp.full_line_min_categories, int(np.ceil(np.float64(c) * jp.full_line_share))) for c in shop_cats]
 
 
-def _walk(days: list[dt.date], nums: list[int], b: np.ndarray, cust: np.ndarray, th: dict[str, np.ndarray],
-          ids: pa.Array, full_k: list[int], policy: Policy, keep: tuple[dt.date, ...]) -> GridResult:
-    """Step through the snapshot days, each customer's current facts row at hand (vectorised over customers).
+def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], policy: Policy,
+          keep: tuple[dt.date, ...]) -> GridResult:
+    """Step through the snapshot days, vectorised over customers.
 
+    Each day takes that bucket's rows (a slice: rows are by bucket), adds them to the
+    customers' facts so far (sums add, latest days take the maximum, first days the
+    minimum, the NPS score its latest), turns the changed customers' facts into day
+    thresholds (:func:`_thresholds`) and decides every known customer (:func:`_state`).
+
+    A customer exists from their first order, event or registration (subscriptions and
+    categories alone do not make one, as in ``customer_facts``); earlier rows still count.
     Customers are renumbered in the order they become known, so that the known ones are
     always a prefix of the arrays: each day works on slices, never on a mask or a copy.
     """
     tp = policy.temperature
-    n_days, n_cust, n_s, n_t = len(nums), len(ids), len(STAGES), _N_T
-    firsts = np.r_[True, cust[1:] != cust[:-1]] if len(cust) else np.zeros(0, bool)  # rows: by customer, bucket
-    first_b = np.full(n_cust, n_days, np.int64)
-    first_b[cust[firsts]] = b[firsts]
+    n_days, n_s, n_t = len(nums), len(STAGES), _N_T
+    bounds = np.searchsorted(rows.b, np.arange(n_days + 1))  # rows are by bucket: day j's are one slice
+    first_b = np.full(len(rows.ids), n_days, np.int64)  # per id: the bucket it becomes known
+    seen = rows.cols["seen"] > 0
+    for j in range(n_days - 1, -1, -1):  # latest first, so that the earliest bucket is written last
+        lo, hi = bounds[j], bounds[j + 1]
+        first_b[rows.key[lo:hi][seen[lo:hi]]] = j  # a customer has one row per bucket at most
+    del seen
+    live = np.flatnonzero(first_b < n_days)  # ids ever known (sorted)
+    ids = rows.ids.take(pa.array(live))
+    in_live = first_b[rows.key] < n_days
+    key, b, facts = rows.key, rows.b, rows.cols
+    if not in_live.all():  # drop the rows of ids never known, one column at a time
+        key, b = key[in_live], b[in_live]
+        facts = {k: facts.pop(k)[in_live] for k in list(facts)}
+    del in_live
+    reg_day = rows.reg_day[live]
+    first_b = first_b[live]
+    n_cust = len(live)
     perm = np.argsort(first_b, kind="stable")  # new number -> customer (index into ids)
     renum = np.empty(n_cust, np.int64)
     renum[perm] = np.arange(n_cust)
-    ncust = renum[cust]
+    # each row's customer, in the new numbering
+    ncust = renum[key if n_cust == len(rows.ids) else np.searchsorted(live, key)]
+    del key
+    reg_day = reg_day[perm]
     known_upto = np.searchsorted(first_b[perm], np.arange(n_days), side="right")
-    order = np.argsort(b.astype(np.int16), kind="stable")  # a radix sort: buckets are few
-    bounds = np.searchsorted(b[order], np.arange(n_days + 1))
-    cur = {k: np.zeros(n_cust, dtype=v.dtype) for k, v in th.items()}  # each customer's current row's values
+    bounds = np.searchsorted(b, np.arange(n_days + 1))
+    acc = {k: (np.zeros if k in _SUMS else np.full)(n_cust, *(() if k in _SUMS else (np.nan,)), dtype=v.dtype)
+           for k, v in facts.items()}  # each customer's facts so far
+    cur = {k: np.zeros(n_cust, dtype=v.dtype)  # each customer's thresholds from their facts so far
+           for k, v in _thresholds({**{k: a[:0] for k, a in acc.items()}, "reg_day": reg_day[:0]}, 0.0, policy).items()}
     prev = np.zeros(n_cust, dtype=np.int8)  # each known customer's state code on the day before
     tally = np.zeros(_N_CODES, np.int64)  # customers per state code on the day before
     count_rows, flow_rows, change_parts, snaps = [], [], [], []
     keep_days = {to_day(k) for k in keep}
     before = 0  # customers known before this day
     for j in range(n_days):  # snapshot days (dozens), each vectorised over every known customer
-        starting = order[bounds[j]:bounds[j + 1]]
-        targets = ncust[starting]
-        for k, v in th.items():  # a few columns, each updated for the customers with news only
-            cur[k][targets] = v[starting]
+        lo, hi = bounds[j], bounds[j + 1]
+        if hi > lo:  # news: the facts and thresholds of these customers only (one row each)
+            targets = ncust[lo:hi]
+            mine = {}
+            for k, v in facts.items():
+                a = acc[k]
+                if k in _SUMS:
+                    a[targets] += v[lo:hi]
+                elif k == "nps_last_value":  # the score given last: this bucket's, if any
+                    a[targets] = np.where(np.isnan(facts["nps_last_day"][lo:hi]), a[targets], v[lo:hi])
+                else:
+                    a[targets] = (np.fmin if k in _MINS else np.fmax)(a[targets], v[lo:hi])
+                mine[k] = a[targets]
+            mine["reg_day"] = reg_day[targets]
+            for k, v in _thresholds(mine, float(nums[j]), policy).items():
+                cur[k][targets] = v
         now = int(known_upto[j])
-        own = cur["own_raw"][:now]
-        own = own[~np.isnan(own)]
-        med = float(np.median(own)) if len(own) else None
+        med = _median_known(cur["own_raw"][:now])
         fallback = med if med is not None and med > 0 else float(tp.default_interval_days)
         ival = np.array([max(fallback, float(tp.min_interval_days))])
         one_cool, one_lapse = (int(_first_over(ival, r)[0]) for r in (tp.cooling_ratio, tp.lapsed_ratio))
