@@ -34,12 +34,18 @@ def expected_purchases_by_month(
     purchase_model: Any, frequency: Any, recency: Any, T: Any, horizon_months: int, unit: str = "W"
 ) -> np.ndarray:
     """Expected purchases in each of the next ``horizon_months`` months, shape (n, horizon)."""
+    inc, inv = _by_month_distinct(purchase_model, frequency, recency, T, horizon_months, unit)
+    return inc[inv]
+
+
+def _by_month_distinct(purchase_model: Any, frequency: Any, recency: Any, T: Any, horizon_months: int,
+                       unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """The months' expected purchases per distinct (frequency, recency, T), C-ordered, and each row's index."""
     per_month = MONTH_DAYS / unit_days(unit)
     (ux, ut, uT), inv = distinct(frequency, recency, T)
     grid = np.arange(horizon_months + 1, dtype=float)[:, None] * per_month
     cum = purchase_model.expected_purchases(grid, ux[None, :], ut[None, :], uT[None, :])
-    inc = np.diff(cum, axis=0).T  # (distinct, horizon)
-    return inc[inv]
+    return np.ascontiguousarray(np.diff(cum, axis=0).T), inv  # (distinct, horizon)
 
 
 def customer_value(
@@ -67,9 +73,10 @@ def customer_value(
     money = _column(summary, "monetary")
     monthly = (1.0 + annual_discount) ** (1.0 / 12.0) - 1.0
     discount = (1.0 + monthly) ** -np.arange(1, horizon_months + 1, dtype=float)
-    purchases = expected_purchases_by_month(purchase_model, x, t_x, big_t, horizon_months, unit)
+    # valued once per distinct (frequency, recency, T): customers who share them share the sum
+    purchases, inv = _by_month_distinct(purchase_model, x, t_x, big_t, horizon_months, unit)
     spend = spend_model.expected_spend(x, money)
-    value = matvec(purchases, discount) * spend
+    value = matvec(purchases, discount)[inv] * spend
     if hasattr(summary, "index") and hasattr(summary, "iloc"):
         import pandas as pd
 
