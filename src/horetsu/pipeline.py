@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from horetsu.playbook.rules import evaluate
 from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
 from horetsu.stages.classifier import decide, evidence_texts
 from horetsu.stages.facts import facts_table
-from horetsu.stages.grid import SNAPSHOT_SCHEMA, history_days, stage_grid
+from horetsu.stages.grid import SNAPSHOT_SCHEMA, grid_from, grid_input, history_days
 from horetsu.stages.history import StateChanges, movement_stats, transitions
 from horetsu.stages.overlays import journey_funnel
 from horetsu.workspace import Batches
@@ -254,6 +255,14 @@ def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Tab
     return Batches(schema=schema, num_rows=len(frame), make=make)
 
 
+def _stage_facts(ws: Any, day: dt.date, policy: Any, exclude: tuple[str, ...], purchase_days: Any) -> pa.Table:
+    """Every customer's stage facts, message facts and cap counts as of ``day``, by id (Arrow)."""
+    facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_days)
+    facts = merge_columns(facts, message_facts(ws, day, policy))
+    facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
+    return facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up
+
+
 def analyze(
     ws: Any,
     as_of: Any = None,
@@ -275,6 +284,7 @@ def analyze(
     tables: dict[str, pa.Table] = {}
     meta: dict[str, Any] = {}
     state: dict[str, Any] = {}
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="horetsu-analyze")
     steps: list[tuple[str, Callable[[], None]]] = list(_analytics.steps(ctx, tables, meta))
 
     def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
@@ -321,7 +331,12 @@ def analyze(
         # home page's "cooled this month" compares them with the as-of day)
         keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
         days, start = history_days(ws, day, keep)
-        grid = stage_grid(ws, days, policy, exclude, keep=keep, purchase_days=purchase_dates(ctx))
+        given = grid_input(ws, days, policy, exclude, purchase_days=purchase_dates(ctx))
+        # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
+        # (one thread uses the engine at a time; most of both runs outside the GIL)
+        state["facts"] = background.submit(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))
+        grid = grid_from(given, policy, keep)
+        del given
         past = grid.state_changes  # moved / stalled / cooled need fewer rows: keep only those
         grid.state_changes = past.take(np.flatnonzero(past.day < to_day(day))).stage_or_lapse_changes()
         state["grid"], state["history"] = grid, (flow_days, start)
@@ -332,10 +347,7 @@ def analyze(
             meta["stages"] = None
             return
         policy = state["policy"]
-        facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_dates(ctx))
-        facts = merge_columns(facts, message_facts(ws, day, policy))
-        facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
-        facts = facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up
+        facts = state.pop("facts").result()
         scores = None
         if "p_alive" in tables["customers"].column_names:  # P(alive) row by row with the facts
             where = pc.index_in(facts["customer_id"], value_set=tables["customers"]["customer_id"])
@@ -428,6 +440,7 @@ def analyze(
             if progress is not None:
                 progress.advance(1)
     finally:
+        background.shutdown(wait=True)  # nothing may still read the engine's kept tables
         ctx.release()
 
     last = latest_activity_day(ws)

@@ -205,22 +205,40 @@ class _Rows:
     reg_day: np.ndarray  # per customer (index into ``ids``): the first registration day, NaN if none
 
 
-def _fetch(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int], purchase_days: Any = None) -> _Rows:
+@dataclass
+class GridInput:
+    """What the grid reads from the engine (:func:`grid_input`); the rest is NumPy."""
+
+    days: list[dt.date]
+    nums: list[int]
+    fetched: list[pa.Table]
+    reg: pa.Table
+    full_k: list[int]
+
+
+def grid_input(ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str, ...],
+               purchase_days: Any = None) -> GridInput:
+    """Every engine query of :func:`stage_grid` (the rest, :func:`grid_from`, uses no engine:
+    a caller may use the engine in another thread meanwhile)."""
+    nums = [to_day(d) for d in days]
+    lookup, lo = _bucket_lookup(nums)
+    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1], purchase_days)
+    return GridInput(days=days, nums=nums, fetched=[p.to_pyarrow() for p in parts], reg=regs.to_pyarrow(),
+                     full_k=_full_line_k(ws, policy, exclude, nums))
+
+
+def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
     """The sources' per (customer, bucket) rows, merged and sorted by bucket and customer.
 
     Customer ids become integers once (their rank among all ids, Arrow's byte order);
     rows of the same customer and bucket from several sources are combined with the
     fact's own rule (sums add, latest days take the maximum, first days the minimum).
     """
-    lookup, lo = _bucket_lookup(nums)
-    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1], purchase_days)
-    fetched = [p.to_pyarrow() for p in parts]
-    reg = regs.to_pyarrow()
     # a registration adds a row at the bucket it is known and one at its own day's bucket
     reg_rows = [reg.select(["customer_id", "b"]).append_column("seen", pa.array(np.ones(reg.num_rows, np.int32))),
                 reg.filter(pc.is_valid(reg["reg_bucket"])).select(["customer_id", "reg_bucket"])
                 .rename_columns(["customer_id", "b"])]
-    fetched += reg_rows
+    fetched = [*fetched, *reg_rows]
     all_ids = pa.concat_arrays([pc.cast(t["customer_id"], pa.string()).combine_chunks() for t in fetched])
     ids, key = id_ranks(all_ids)
     del all_ids
@@ -392,10 +410,14 @@ def stage_grid(
     (``customer_id``, ``order_date``) up to the last day, when the caller already keeps
     one; by default the purchases are read from the orders.
     """
-    nums = [to_day(d) for d in days]
-    rows = _fetch(ws, policy, exclude, nums, purchase_days)
-    full_k = _full_line_k(ws, policy, exclude, nums)
-    return _walk(days, nums, rows, full_k, policy, keep)
+    return grid_from(grid_input(ws, days, policy, exclude, purchase_days), policy, keep)
+
+
+def grid_from(given: GridInput, policy: Policy, keep: tuple[dt.date, ...] = ()) -> GridResult:
+    """:func:`stage_grid` from what :func:`grid_input` read (NumPy only, no engine)."""
+    rows = _merged(given.fetched, given.reg)
+    given.fetched, given.reg = [], given.reg.slice(0, 0)  # the merged rows replace them
+    return _walk(given.days, given.nums, rows, given.full_k, policy, keep)
 
 
 def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> list[int]:
@@ -539,4 +561,4 @@ def _dates(days: list[dt.date], j: Any) -> pa.Array:
     return pa.array(days, pa.date32()).take(pa.array(np.asarray(j, dtype=np.int64)))
 
 
-__all__ = ["GridResult", "grid_days", "history_days", "stage_grid"]
+__all__ = ["GridInput", "GridResult", "grid_days", "grid_from", "grid_input", "history_days", "stage_grid"]
