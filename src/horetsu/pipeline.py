@@ -335,6 +335,9 @@ def analyze(
         # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
         # (one thread uses the engine at a time; most of both runs outside the GIL)
         state["facts"] = background.submit(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))
+        if models:  # then the holdout check, while the stages are decided and their flows counted
+            state["holdout"] = background.submit(_holdout_table, ctx, day,
+                                                 (meta.get("models") or {}).get("purchase_model"))
         grid = grid_from(given, policy, keep)
         del given
         past = grid.state_changes  # moved / stalled / cooled need fewer rows: keep only those
@@ -403,7 +406,9 @@ def analyze(
     def _holdout() -> None:
         if not models:
             return
-        table = _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model"))
+        pending = state.pop("holdout", None)  # started beside the grid when the stages are on
+        table = (pending.result() if pending is not None else
+                 _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model")))
         if table is not None:
             tables["holdout"] = table
 
