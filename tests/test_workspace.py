@@ -61,3 +61,27 @@ def test_opening_removes_what_a_killed_write_left_behind(ws):
     again = horetsu.open_workspace(ws.path)
     assert not orphan.exists() and not os.path.lexists(stale_link)
     assert again.current_generation() == kept and (ws.path / ".gen" / kept).is_dir()
+
+
+def test_engine_memory_limit_caps_the_embedded_duckdb_and_spills_to_its_own_temp_dir(tmp_path):
+    """``[workspace] engine_memory_limit``: DuckDB gets the limit and a spill directory of
+    its own under the system's temporary directory; unset, DuckDB keeps its default; a
+    value that is not a size is a friendly config error naming the key."""
+    import tempfile
+
+    from horetsu.errors import ConfigError
+
+    def settings(ws):
+        return ws.con.raw_sql("select current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+
+    path = tmp_path / "ws"
+    plain_limit, _ = settings(horetsu.init_workspace(path))
+    toml = path / "horetsu.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("[workspace]", '[workspace]\nengine_memory_limit = "64MB"', 1), encoding="utf-8")
+    limit, spill = settings(horetsu.open_workspace(path))
+    assert limit == "61.0 MiB" and plain_limit != limit  # DuckDB's rendering of 64 MB
+    assert spill.startswith(os.path.join(tempfile.gettempdir(), "horetsu-duckdb-"))
+    toml.write_text(text.replace("[workspace]", '[workspace]\nengine_memory_limit = "lots"', 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[workspace.engine_memory_limit\]"):
+        horetsu.open_workspace(path)

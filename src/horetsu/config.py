@@ -32,6 +32,9 @@ class StrictModel(BaseModel):
 
 class WorkspaceSettings(StrictModel):
     engine: str = ""  # Ibis connection URL; empty = embedded DuckDB over the Parquet tables
+    # the embedded DuckDB's memory; beyond it, DuckDB moves kept tables and large joins to a
+    # temporary directory (removed when done).  "" = DuckDB's own default (80% of the RAM)
+    engine_memory_limit: str = Field(default="", pattern=r"^(|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$")
     lang: str = ""  # ja | en ; empty = from the locale
     shop_name: str = ""
 

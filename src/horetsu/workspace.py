@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -134,6 +135,15 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _duckdb_config(memory_limit: str) -> dict[str, str]:
+    """The embedded DuckDB's memory limit and where it may spill (a directory of its own
+    under the system's temporary directory, which DuckDB removes when it closes)."""
+    if not memory_limit:
+        return {}
+    spill = Path(tempfile.gettempdir()) / f"horetsu-duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    return {"memory_limit": memory_limit, "temp_directory": str(spill)}
+
+
 def _write_batches(table: Batches, path: Path) -> None:
     """Write the blocks in order, each while the next is being made (two cores: Arrow's
     writer and most of a block's making run outside the GIL)."""
@@ -233,7 +243,7 @@ class Workspace:
             if self.engine_url:
                 self._con = ibis.connect(self.engine_url)
             else:
-                self._con = ibis.duckdb.connect()
+                self._con = ibis.duckdb.connect(**_duckdb_config(self.settings.engine_memory_limit))
         return self._con
 
     def table(self, name: str) -> Any:
