@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -335,13 +334,10 @@ def analyze(
         # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
         # (one thread uses the engine at a time; most of both runs outside the GIL)
         state["facts"] = background.submit(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))
-        if models:  # then the holdout check, while the stages are decided and their flows counted
-            state["holdout"] = background.submit(_holdout_table, ctx, day,
-                                                 (meta.get("models") or {}).get("purchase_model"))
         grid = grid_from(given, policy, keep)
         del given
-        past = grid.state_changes  # moved / stalled / cooled need fewer rows: keep only those
-        grid.state_changes = past.take(np.flatnonzero(past.day < to_day(day))).stage_or_lapse_changes()
+        # moved / stalled / cooled need fewer rows (the as-of day's own come from the results)
+        grid.state_changes = grid.state_changes.stage_or_lapse_changes(before=to_day(day))
         state["grid"], state["history"] = grid, (flow_days, start)
 
     @step("stages")
@@ -351,6 +347,9 @@ def analyze(
             return
         policy = state["policy"]
         facts = state.pop("facts").result()
+        if models:  # the holdout check runs while the stages are decided and their flows counted
+            state["holdout"] = background.submit(_holdout_table, ctx, day,
+                                                 (meta.get("models") or {}).get("purchase_model"))
         scores = None
         if "p_alive" in tables["customers"].column_names:  # P(alive) row by row with the facts
             where = pc.index_in(facts["customer_id"], value_set=tables["customers"]["customer_id"])

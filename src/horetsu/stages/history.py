@@ -200,13 +200,16 @@ class StateChanges:
     def lapsed(self) -> np.ndarray:
         return self.temp == TEMPERATURES.index("lapsed")
 
-    def stage_or_lapse_changes(self) -> StateChanges:
-        """The rows moved / stalled / cooled need: a customer's first, a new stage, lapsed or no longer."""
+    def stage_or_lapse_changes(self, before: int | None = None) -> StateChanges:
+        """The rows moved / stalled / cooled need: a customer's first, a new stage, lapsed or
+        no longer; only those on days before ``before`` (a day number) when given."""
         n, lapsed = len(self.cust), self.lapsed()
         keep = np.ones(n, bool)
         if n > 1:
             keep[1:] = ((self.cust[1:] != self.cust[:-1]) | (self.stage[1:] != self.stage[:-1])
                         | (lapsed[1:] != lapsed[:-1]))
+        if before is not None:
+            keep &= self.day < before
         return self.take(np.flatnonzero(keep))
 
     def append(self, other: StateChanges) -> StateChanges:
