@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,16 +144,18 @@ def _duckdb_config(memory_limit: str) -> dict[str, str]:
     return {"memory_limit": memory_limit, "temp_directory": str(spill)}
 
 
-def _write_batches(table: Batches, path: Path) -> None:
-    """Write the blocks in order, each while the next is being made (two cores: Arrow's
-    writer and most of a block's making run outside the GIL)."""
-    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer, \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="horetsu-write") as pool:
+def _write_batches(table: Batches, path: Path, pool: ThreadPoolExecutor) -> None:
+    """Write the blocks in order on ``pool`` (one thread), each while the next is being made."""
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
         pending = None
-        for batch in table.make():
+        try:
+            for batch in table.make():
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(writer.write_batch, batch)
+        finally:  # never close the file under a write still running (when making a block failed)
             if pending is not None:
-                pending.result()
-            pending = pool.submit(writer.write_batch, batch)
+                wait([pending])
         if pending is not None:
             pending.result()
 
@@ -346,15 +348,22 @@ class Workspace:
                 # change the older generation too.
                 if f.suffix in (".parquet", ".json") and f.stem not in files and f.name not in written:
                     os.link(f, new_dir / f.name)  # hard link: no copy, same bytes
-        for name, table in files.items():
-            if isinstance(table, (bytes, str)):
-                data = table.encode() if isinstance(table, str) else table
-                (new_dir / name).write_bytes(data)
-                continue
-            if isinstance(table, Batches):
-                _write_batches(table, new_dir / f"{name}.parquet")
-                continue
-            pq.write_table(table, new_dir / f"{name}.parquet", compression="zstd")
+        # one writer thread: the whole tables first, then the blocks, each block written while
+        # this thread makes the next one (Arrow's writer works outside the GIL)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="horetsu-write") as writer:
+            written_whole = []
+            for name, table in files.items():
+                if isinstance(table, (bytes, str)):
+                    data = table.encode() if isinstance(table, str) else table
+                    (new_dir / name).write_bytes(data)
+                elif not isinstance(table, Batches):
+                    written_whole.append(writer.submit(pq.write_table, table, new_dir / f"{name}.parquet",
+                                                       compression="zstd"))
+            for name, table in files.items():
+                if isinstance(table, Batches):
+                    _write_batches(table, new_dir / f"{name}.parquet", writer)
+            for done in written_whole:
+                done.result()
         for f in new_dir.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
