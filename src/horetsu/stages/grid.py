@@ -1,23 +1,26 @@
 """Stage snapshots on a grid of days over the whole history, set-based.
 
-One engine query decides every customer's stage, journey step and temperature at every
-snapshot day (month ends by default): not one query per date.  How:
+A few engine queries (not one per date) and a NumPy walk decide every customer's stage,
+journey step and temperature at every snapshot day (month ends by default).  How:
 
 1. every purchase day, new category, event, subscription start or end and registration
-   is put in its *bucket*: the index of the first snapshot day on or after it;
-2. per (customer, bucket) those are aggregated, and running totals / maxima over the
-   buckets (window functions) give each customer's facts as of each bucket;
-3. each such row stands for the snapshot days from its bucket to the customer's next
-   one (nothing new happened in between), so it is expanded over that range and the
-   stage rules of :func:`horetsu.stages.classifier.decide` are applied as engine
-   expressions at each day; the stage one snapshot earlier is decided in the same row
-   (from the previous row's facts at a range's first day), so flows need no self-join.
+   is put in its *bucket*: the index of the first snapshot day on or after it, and per
+   (customer, bucket) those are aggregated in the engine, source by source
+   (:func:`grid_input`: every engine query is there);
+2. the sources' rows are merged in NumPy, customers as integers (their rank among all ids),
+   rows sorted by bucket (:func:`_merged`);
+3. the walk steps through the snapshot days: each day adds that bucket's rows to the
+   customers' facts so far, turns the changed customers' facts into day thresholds (the
+   rules of :func:`horetsu.stages.classifier.decide`: a stage holds while the day is before
+   a lookback's end, a temperature cools and lapses from a day on) and decides every known
+   customer by comparisons only (:func:`_walk`).
 
 The readers need counts (per day × stage × temperature, and transitions between
 consecutive snapshot days) and, for moved / stalled / cooled, the rows where a
-customer's stage, journey step or temperature changes; per-customer rows at every snapshot day are
-never materialised.  Temperature here uses the purchase rhythm only (P(alive) is not
-known for past dates), as in :func:`horetsu.stages.history.stage_history`.
+customer's stage, journey step or temperature changes; per-customer rows at every snapshot
+day are never materialised (only on the days asked for in ``keep``).  Temperature here uses
+the purchase rhythm only (P(alive) is not known for past dates), as in
+:func:`horetsu.stages.history.stage_history`.
 """
 
 from __future__ import annotations
@@ -119,7 +122,7 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
     """Each activity source's per-(customer, bucket) rows, with only the fact columns it has.
 
     The sources are fetched one by one, narrow (a wide union of mostly empty columns
-    costs the engine more than the facts themselves), and merged in NumPy (:func:`_fetch`).
+    costs the engine more than the facts themselves), and merged in NumPy (:func:`_merged`).
     """
     st = policy.stages
     orders = valid_orders(ws, last, exclude)
