@@ -405,7 +405,7 @@ def analyze(
     def _holdout() -> None:
         if not models:
             return
-        pending = state.pop("holdout", None)  # started beside the grid when the stages are on
+        pending = state.pop("holdout", None)  # started by the stages step when the stages are on
         table = (pending.result() if pending is not None else
                  _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model")))
         if table is not None:

@@ -117,6 +117,17 @@ _MINS = ("first_order_day", "first_advocate_day")
 _FACTS = (*_SUMS, *_MAXES, *_MINS, "nps_last_value")
 
 
+def _blank(name: str, n: int, dtype: Any) -> np.ndarray:
+    """``n`` values of fact ``name`` before anything happened: no count, no day."""
+    return np.zeros(n, dtype) if name in _SUMS else np.full(n, np.nan, dtype)
+
+
+def _combine(name: str) -> Any:
+    """How two values of fact ``name`` for one customer combine: counts add, first days take
+    the minimum, latest days (and a score, which one source gives) the maximum."""
+    return np.add if name in _SUMS else np.fmin if name in _MINS else np.fmax
+
+
 def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int,
            purchase_days: Any = None) -> tuple[list[Any], Any]:
     """Each activity source's per-(customer, bucket) rows, with only the fact columns it has.
@@ -269,11 +280,7 @@ def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
     # go straight to their groups, combined with the fact's rule where sources overlap
     cols: dict[str, np.ndarray] = {}
     for name in _FACTS:
-        dtype = np.float64 if name == "nps_last_value" else np.float32
-        if name in _SUMS:
-            out, combine = np.zeros(n_groups, dtype), np.add
-        else:
-            out, combine = np.full(n_groups, np.nan, dtype), (np.fmin if name in _MINS else np.fmax)
+        out, combine = _blank(name, n_groups, np.float64 if name == "nps_last_value" else np.float32), _combine(name)
         for i, t in enumerate(fetched):
             if name in t.column_names:
                 g = group[offsets[i]:offsets[i + 1]]
@@ -476,8 +483,7 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
     reg_day = reg_day[perm]
     known_upto = np.searchsorted(first_b[perm], np.arange(n_days), side="right")
     bounds = np.searchsorted(b, np.arange(n_days + 1))
-    acc = {k: (np.zeros if k in _SUMS else np.full)(n_cust, *(() if k in _SUMS else (np.nan,)), dtype=v.dtype)
-           for k, v in facts.items()}  # each customer's facts so far
+    acc = {k: _blank(k, n_cust, v.dtype) for k, v in facts.items()}  # each customer's facts so far
     cur = {k: np.zeros(n_cust, dtype=v.dtype)  # each customer's thresholds from their facts so far
            for k, v in _thresholds({**{k: a[:0] for k, a in acc.items()}, "reg_day": reg_day[:0]}, 0.0, policy).items()}
     prev = np.zeros(n_cust, dtype=np.int8)  # each known customer's state code on the day before
@@ -492,12 +498,10 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
             mine = {}
             for k, v in facts.items():
                 a = acc[k]
-                if k in _SUMS:
-                    a[targets] += v[lo:hi]
-                elif k == "nps_last_value":  # the score given last: this bucket's, if any
+                if k == "nps_last_value":  # the score given last: this bucket's, if any
                     a[targets] = np.where(np.isnan(facts["nps_last_day"][lo:hi]), a[targets], v[lo:hi])
                 else:
-                    a[targets] = (np.fmin if k in _MINS else np.fmax)(a[targets], v[lo:hi])
+                    a[targets] = _combine(k)(a[targets], v[lo:hi])
                 mine[k] = a[targets]
             mine["reg_day"] = reg_day[targets]
             for k, v in _thresholds(mine, float(nums[j]), policy).items():
