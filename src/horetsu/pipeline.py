@@ -276,6 +276,8 @@ def analyze(
     ``as_of``: default :func:`horetsu.core.purchases.default_as_of`.  ``exclude_statuses``
     overrides ``[analysis] exclude_statuses`` for every part (analytics, models, stages).
     ``models`` / ``stages``: set False to skip the model scores / stages and history.
+    ``progress``: told each step's name and when it is done; it must not use the workspace's
+    engine (a second thread may be reading it then: the stages' facts, the holdout refit).
     """
     exclude = excluded_statuses(ws, exclude_statuses)
     day = parse_date(as_of) or default_as_of(ws)
