@@ -85,3 +85,72 @@ def test_engine_memory_limit_caps_the_embedded_duckdb_and_spills_to_its_own_temp
     toml.write_text(text.replace("[workspace]", '[workspace]\nengine_memory_limit = "lots"', 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[workspace.engine_memory_limit\]"):
         horetsu.open_workspace(path)
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
+
+
+def test_a_kept_table_is_stored_compressed_equals_its_expression_and_is_dropped_when_forgotten(ws):
+    """``Workspace.keep``: on the embedded DuckDB the table lives compressed in an in-memory
+    database of its own (repetitive columns take a fraction of their plain size), reads the
+    same rows as the expression, and :meth:`forget` drops it."""
+    import ibis
+
+    from horetsu.workspace import KEEP_DATABASE
+
+    n = 300_000
+    expr = ibis.memtable(pa.table({"customer_id": [f"C{i % 5000:07d}" for i in range(n)],
+                                   "day": pa.array([i % 365 for i in range(n)], pa.int64())}))
+    expr = expr.mutate(spend=expr.day * 100)
+    kept = ws.keep(expr)
+    assert kept.order_by(["customer_id", "day"]).to_pyarrow().equals(
+        expr.order_by(["customer_id", "day"]).to_pyarrow())
+    name = kept.op().name
+    info = ws.con.raw_sql(f"select column_name, compression from pragma_storage_info('{KEEP_DATABASE}.main.{name}')"
+                          " where segment_type <> 'VALIDITY'").fetchall()
+    methods = {col: {c for k, c in info if k == col} for col, _ in info}
+    assert set(methods) == {"customer_id", "day", "spend"}
+    assert all("Uncompressed" not in m for m in methods.values()), methods  # plain: 8 bytes a number
+    used = ws.con.raw_sql("select sum(memory_usage_bytes) from duckdb_memory() where tag = 'IN_MEMORY_TABLE'").fetchone()[0]
+    assert used < n * (16 + 8 + 8) / 2  # well under half of the uncompressed columns
+    ws.forget(kept)
+    tables = ws.con.raw_sql(f"select table_name from duckdb_tables() where database_name = '{KEEP_DATABASE}'").fetchall()
+    assert (name,) not in tables
+
+
+def test_giving_back_memory_returns_what_duckdb_freed_and_keeps_its_limit(tmp_path):
+    """After DuckDB dropped a large table its allocator still holds the pages; giving them back
+    shrinks the process by most of the table's size, and a configured memory limit stays."""
+    path = tmp_path / "ws"
+    horetsu.init_workspace(path)
+    toml = path / "horetsu.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[workspace]", '[workspace]\nengine_memory_limit = "3GB"', 1),
+                    encoding="utf-8")
+    ws = horetsu.open_workspace(path)
+    con = ws.con
+    before = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
+    con.raw_sql("create table big as select range as i, range::varchar as s from range(12000000)")
+    con.raw_sql("create table agg as select s, count(*) as n from big group by s")
+    con.raw_sql("drop table agg")
+    con.raw_sql("drop table big")
+    held = _rss_mib()
+    ws.give_back_memory()
+    assert held - _rss_mib() > 200  # the table alone was ~300 MB
+    ws.give_back_memory()
+    assert con.raw_sql("select current_setting('memory_limit')").fetchone()[0] == before  # no drift
+    # unset, DuckDB's default is kept as DuckDB shows it (rounded to 0.1 GiB once, then stable)
+    plain = horetsu.init_workspace(tmp_path / "plain")
+
+    def gib() -> float:
+        value, unit = plain.con.raw_sql("select current_setting('memory_limit')").fetchone()[0].split()
+        return float(value) * {"GiB": 1.0, "MiB": 1 / 1024}[unit]
+
+    default = gib()
+    plain.give_back_memory()
+    first = gib()
+    assert default - 0.1 <= first <= default
+    for _ in range(3):
+        plain.give_back_memory()
+        assert gib() == first

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,12 @@ def analyze(
     meta: dict[str, Any] = {}
     state: dict[str, Any] = {}
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="horetsu-analyze")
+    jobs: list[Future[Any]] = []  # what the second thread was given (see ``later``)
+
+    def later(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """``fn(*args)`` on the second thread, which then has the engine to itself."""
+        jobs.append(background.submit(fn, *args))
+        return jobs[-1]
     steps: list[tuple[str, Callable[[], None]]] = list(_analytics.steps(ctx, tables, meta))
 
     def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
@@ -325,6 +331,7 @@ def analyze(
         # from here on only the purchase days are needed: keep that narrow table, free the rest
         purchase_dates(ctx)
         ctx.release(keep=("purchase_dates",))
+        ws.give_back_memory()  # what the analytics freed, before the grid's NumPy work
         state["policy"] = policy = load_policy(ws)
         # the grid runs before the working frame exists: the two never share the memory
         flow_days = tuple(day - dt.timedelta(days=d) for d in range(HISTORY_DAYS, 0, -SNAPSHOT_DAYS))
@@ -335,7 +342,7 @@ def analyze(
         given = grid_input(ws, days, policy, exclude, purchase_days=purchase_dates(ctx))
         # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
         # (one thread uses the engine at a time; most of both runs outside the GIL)
-        state["facts"] = background.submit(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))
+        state["facts"] = later(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))
         grid = grid_from(given, policy, keep)
         del given
         # moved / stalled / cooled need fewer rows (the as-of day's own come from the results)
@@ -350,7 +357,7 @@ def analyze(
         policy = state["policy"]
         facts = state.pop("facts").result()
         if models:  # the holdout check runs while the stages are decided and their flows counted
-            state["holdout"] = background.submit(_holdout_table, ctx, day,
+            state["holdout"] = later(_holdout_table, ctx, day,
                                                  (meta.get("models") or {}).get("purchase_model"))
         scores = None
         if "p_alive" in tables["customers"].column_names:  # P(alive) row by row with the facts
@@ -439,6 +446,8 @@ def analyze(
                 progress.update(description=name)
             started = time.perf_counter()
             fn()
+            if all(job.done() for job in jobs):  # the engine is idle: what it freed goes back
+                ws.give_back_memory()
             timings[name] = round(time.perf_counter() - started, 3)
             peak = _peak_mib()  # the kernel's figure can dip by a page (per-CPU counters): keep the highest
             highest = peak if peak is None or highest is None else max(highest, peak)

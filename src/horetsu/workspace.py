@@ -160,6 +160,10 @@ def _write_batches(table: Batches, path: Path, pool: ThreadPoolExecutor) -> None
             pending.result()
 
 
+#: the embedded DuckDB's in-memory database for the tables :meth:`Workspace.keep` keeps
+KEEP_DATABASE = "horetsu_keep"
+
+
 class Workspace:
     """An opened workspace. Use :func:`open_workspace` or :func:`init_workspace`."""
 
@@ -266,6 +270,52 @@ class Workspace:
                 expr = self.con.create_table(f"hrt_{name}_{uuid.uuid4().hex[:8]}", schema.empty(name), temp=True)
         self._views[name] = expr
         return expr
+
+    def keep(self, expr: Any) -> Any:
+        """``expr`` computed once and kept in the engine for reuse; give it back with :meth:`forget`.
+
+        On the embedded DuckDB the table goes to an in-memory database of its own that
+        stores its columns compressed (``ATTACH ':memory:' (COMPRESS)``, then a checkpoint):
+        a million customers' purchase days take ~0.1 GB there instead of ~0.8 GB, and scans
+        are no slower.  Another engine keeps it its own way (Ibis ``cache()``).
+        """
+        con = self.con
+        if self.engine_url or getattr(con, "name", "") != "duckdb":
+            return expr.cache()
+        if not getattr(con, "_horetsu_keep", False):
+            con.raw_sql(f"ATTACH ':memory:' AS {KEEP_DATABASE} (COMPRESS)")
+            con._horetsu_keep = True
+        name = f"kept_{uuid.uuid4().hex[:12]}"
+        con.create_table(name, expr, database=f"{KEEP_DATABASE}.main")
+        con.raw_sql(f"CHECKPOINT {KEEP_DATABASE}")  # compression happens here
+        return con.table(name, database=(KEEP_DATABASE, "main"))
+
+    def forget(self, kept: Any) -> None:
+        """Drop a table :meth:`keep` made (a temporary table also dies with the connection)."""
+        con = self.con
+        if self.engine_url or getattr(con, "name", "") != "duckdb":
+            kept.release()
+            return
+        con.drop_table(kept.op().name, database=f"{KEEP_DATABASE}.main", force=True)
+
+    def give_back_memory(self) -> None:
+        """Return the memory the embedded DuckDB freed to the operating system.
+
+        DuckDB's allocator keeps freed pages for reuse: after the purchase days of a million
+        customers are built, the process holds ~0.8 GB that nothing uses, and NumPy or Arrow
+        cannot take it.  Setting the memory limit again (to the same value) makes DuckDB purge
+        its allocator and trim the system heap.  Only between queries: never while another
+        thread uses the engine.  Other engines manage their own memory: nothing to do.
+        """
+        con = self._con
+        if con is None or self.engine_url or getattr(con, "name", "") != "duckdb":
+            return
+        # the configured limit as written; else DuckDB's own as it shows it (its rendering of
+        # a size is rounded: read once, so that repeated calls never drift)
+        limit = self.settings.engine_memory_limit or getattr(con, "_horetsu_limit", "")
+        if not limit:
+            limit = con._horetsu_limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.raw_sql(f"SET memory_limit = '{limit}'")
 
     def publish(self, con: Any, names: tuple[str, ...] | None = None) -> None:
         """Copy the canonical tables into another Ibis backend (PostgreSQL, Spark...)."""

@@ -33,7 +33,7 @@ class Ctx:
     settings: AnalysisSettings
     exclude: tuple[str, ...]
     # When a dict, intermediate tables used by several metrics are computed once and
-    # kept in the engine (Ibis ``cache()``: a temporary table) — see :meth:`shared`.
+    # kept in the engine (:meth:`Workspace.keep`: compressed on DuckDB) — see :meth:`shared`.
     store: dict[str, Any] | None = field(default=None, compare=False)
     # A later context (same exclusions) whose kept purchase days this one reads up to its
     # own as-of day instead of grouping the orders again (see summary.numbered_days).
@@ -55,7 +55,7 @@ class Ctx:
         if self.store is None:
             return build()
         if name not in self.store:
-            self.store[name] = build().cache()
+            self.store[name] = self.ws.keep(build())
         return self.store[name]
 
     def caching(self) -> Ctx:
@@ -68,8 +68,8 @@ class Ctx:
             if name in keep:
                 continue
             try:
-                table.release()
-            except Exception:  # noqa: BLE001 - best effort: a temp table also dies with the connection
+                self.ws.forget(table)
+            except Exception:  # noqa: BLE001 - best effort: a kept table also dies with the connection
                 pass
             del self.store[name]  # type: ignore[union-attr]
 
