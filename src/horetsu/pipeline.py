@@ -340,6 +340,7 @@ def analyze(
         keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
         days, start = history_days(ws, day, keep)
         given = grid_input(ws, days, policy, exclude, purchase_days=purchase_dates(ctx))
+        ws.give_back_memory()  # what those reads freed
         # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
         # (one thread uses the engine at a time; most of both runs outside the GIL)
         state["facts"] = later(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))

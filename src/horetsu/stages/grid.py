@@ -38,7 +38,7 @@ from horetsu.core import subscriptions
 from horetsu.core.dates import date_day, to_day, ts_day
 from horetsu.stages.facts import _categories, events_until, valid_orders
 from horetsu.stages.classifier import names_of
-from horetsu.stages.history import NEW, StateChanges, _first_day, id_ranks, snapshot_dates
+from horetsu.stages.history import NEW, StateChanges, _first_day, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
 from horetsu.stages.policy import StagePolicy as Policy
 
@@ -209,13 +209,22 @@ _NONE = -1  # "no such day" in the thresholds (day numbers are positive)
 
 
 @dataclass
+class Fact:
+    """One fact's values for the (customer, bucket) groups that have it: ``where`` (group
+    numbers, sorted) and ``values`` there.  Facts of the same sources share ``where``."""
+
+    where: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
 class _Rows:
     """Per (customer, bucket) activity, sorted by bucket and then customer, as NumPy columns."""
 
     ids: pa.Array  # every customer id seen, sorted; ``key`` indexes it
     key: np.ndarray
     b: np.ndarray
-    cols: dict[str, np.ndarray]  # float32 (NaN: nothing that bucket), nps_last_value float64
+    cols: dict[str, Fact]  # float32 (NaN: nothing that bucket), nps_last_value float64
     reg_day: np.ndarray  # per customer (index into ``ids``): the first registration day, NaN if none
 
 
@@ -244,7 +253,8 @@ def grid_input(ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str,
 def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
     """The sources' per (customer, bucket) rows, merged and sorted by bucket and customer.
 
-    Customer ids become integers once (their rank among all ids, Arrow's byte order);
+    Customer ids become integers once (their rank among all ids, Arrow's byte order; int32
+    with the bucket in one number while that fits: a million customers over 75 days do);
     rows of the same customer and bucket from several sources are combined with the
     fact's own rule (sums add, latest days take the maximum, first days the minimum).
     """
@@ -253,41 +263,97 @@ def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
                 reg.filter(pc.is_valid(reg["reg_bucket"])).select(["customer_id", "reg_bucket"])
                 .rename_columns(["customer_id", "b"])]
     fetched = [*fetched, *reg_rows]
-    all_ids = pa.concat_arrays([pc.cast(t["customer_id"], pa.string()).combine_chunks() for t in fetched])
-    ids, key = id_ranks(all_ids)
-    del all_ids
+    # the distinct ids, sorted (Arrow's byte order), then each row's index among them, source
+    # by source: the ids of every row are never gathered into one array
+    ids, keys = _id_keys(fetched)
     sizes = [t.num_rows for t in fetched]
     offsets = np.cumsum([0, *sizes])
-    # each listed customer's first registration day (its row of the first registration table)
-    reg_day = np.full(len(ids), np.nan, np.float32)
-    listed = slice(offsets[-3], offsets[-2])
-    reg_day[key[listed]] = pc.fill_null(pc.cast(reg["reg_day"], pa.float32()), np.nan).to_numpy()
     n_k = max(len(ids), 1)
-    b = np.concatenate([t["b"].to_numpy(zero_copy_only=False).astype(np.int64) for t in fetched])
-    composite = b * n_k + key  # by bucket first: each snapshot day's news is one slice
-    del key, b
+    n_b = 1 + max((pc.max(t["b"]).as_py() or 0 for t in fetched if t.num_rows), default=0)
+    small = np.int32 if n_b * n_k < np.iinfo(np.int32).max else np.int64  # a million customers: int32
+    composite = np.empty(int(offsets[-1]), small)  # by bucket first: each snapshot day's news is one slice
+    for i, t in enumerate(fetched):
+        key = keys[i]
+        keys[i] = None
+        part = composite[offsets[i]:offsets[i + 1]]
+        np.multiply(t["b"].to_numpy(zero_copy_only=False), n_k, out=part, casting="unsafe")
+        part += key.astype(small, copy=False)
+        if i == len(fetched) - 2:  # each listed customer's first registration day (its row of that table)
+            reg_day = np.full(len(ids), np.nan, np.float32)
+            reg_day[key] = pc.fill_null(pc.cast(reg["reg_day"], pa.float32()), np.nan).to_numpy()
+        del key
     sort = np.argsort(composite, kind="stable")
     sorted_keys = composite[sort]
     del composite
     first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]] if len(sort) else np.zeros(0, bool)
     group_key = sorted_keys[first]
     del sorted_keys
-    group = np.empty(len(sort), np.int64)  # each fetched row's (customer, bucket) group
-    group[sort] = np.cumsum(first) - 1
-    del sort, first
-    n_groups = len(group_key)
-    # within one source a (customer, bucket) has one row at most: each source's values
-    # go straight to their groups, combined with the fact's rule where sources overlap
-    cols: dict[str, np.ndarray] = {}
+    group = np.cumsum(first, dtype=small) - 1  # the (customer, bucket) group of each row, in sorted order
+    del first
+    # Each fact is kept only for the groups that have it (an event fact for the event rows,
+    # not for every order's row): per set of sources, their groups in order, and the values
+    # there, combined with the fact's rule where sources overlap.  Within one source a
+    # (customer, bucket) has one row at most.
+    rows_of = []  # per source: its rows in group order, and their groups
+    for i in range(len(fetched)):
+        mine = np.flatnonzero((sort >= offsets[i]) & (sort < offsets[i + 1]))
+        rows_of.append((sort[mine] - offsets[i], group[mine]))
+    del sort, group
+    spans: dict[tuple[int, ...], np.ndarray] = {}
+    cols: dict[str, Fact] = {}
     for name in _FACTS:
-        out, combine = _blank(name, n_groups, np.float64 if name == "nps_last_value" else np.float32), _combine(name)
-        for i, t in enumerate(fetched):
-            if name in t.column_names:
-                g = group[offsets[i]:offsets[i + 1]]
-                values = pc.fill_null(pc.cast(t[name], pa.float64()), 0.0 if name in _SUMS else np.nan).to_numpy()
-                out[g] = combine(out[g], values)
-        cols[name] = out
+        srcs = tuple(i for i, t in enumerate(fetched) if name in t.column_names and t.num_rows)
+        if srcs not in spans:  # the groups any of these sources has, sorted
+            parts = [rows_of[i][1] for i in srcs]
+            spans[srcs] = (parts[0] if len(parts) == 1 else _union_sorted(parts)) if parts else np.zeros(0, small)
+        where = spans[srcs]
+        out, combine = _blank(name, len(where), np.float64 if name == "nps_last_value" else np.float32), _combine(name)
+        for i in srcs:
+            at, g = rows_of[i]
+            pos = slice(None) if len(srcs) == 1 else np.searchsorted(where, g)
+            values = pc.fill_null(pc.cast(fetched[i][name], pa.float64()), 0.0 if name in _SUMS else np.nan).to_numpy()
+            out[pos] = combine(out[pos], values[at])
+        cols[name] = Fact(where, out)
+    # the score given last is taken where its day is known: both come from the same rows
+    assert cols["nps_last_value"].where is cols["nps_last_day"].where
     return _Rows(ids=ids, key=group_key % n_k, b=group_key // n_k, cols=cols, reg_day=reg_day)
+
+
+def _union_sorted(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct values of sorted arrays, sorted (a stable sort merges the sorted runs)."""
+    c = np.concatenate(parts)
+    c.sort(kind="stable")
+    return c[np.r_[True, c[1:] != c[:-1]]] if len(c) else c
+
+
+def _kept_groups(facts: dict[str, Fact], keep: np.ndarray) -> dict[str, Fact]:
+    """The facts of the groups where ``keep`` (a mask over groups) holds, groups renumbered."""
+    number = np.cumsum(keep) - 1
+    done: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # facts sharing ``where`` still share it
+    out = {}
+    for name, f in facts.items():
+        if id(f.where) not in done:
+            mask = keep[f.where]
+            done[id(f.where)] = (mask, number[f.where[mask]].astype(f.where.dtype))
+        mask, where = done[id(f.where)]
+        out[name] = Fact(where, f.values[mask])
+    return out
+
+
+def _id_keys(tables: list[pa.Table]) -> tuple[pa.Array, list[Any]]:
+    """The distinct ``customer_id`` of all ``tables`` sorted (Arrow's byte order), and per table
+    each row's index among them (int32): one hash pass over every row's id."""
+    every = pa.concat_arrays([pc.cast(t["customer_id"], pa.string()).combine_chunks() for t in tables])
+    encoded = every.dictionary_encode()
+    del every
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    key = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    ids = encoded.dictionary.take(pa.array(order, pa.int64()))
+    del encoded, rank
+    bounds = np.cumsum([0, *(t.num_rows for t in tables)])
+    return ids, [key[lo:hi] for lo, hi in zip(bounds, bounds[1:], strict=False)]
 
 
 _NEVER = np.int32(np.iinfo(np.int32).max)  # "from no day on" in the day thresholds
@@ -458,7 +524,8 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
     n_days, n_s, n_t = len(nums), len(STAGES), _N_T
     bounds = np.searchsorted(rows.b, np.arange(n_days + 1))  # rows are by bucket: day j's are one slice
     first_b = np.full(len(rows.ids), n_days, np.int64)  # per id: the bucket it becomes known
-    seen = rows.cols["seen"] > 0
+    seen = np.zeros(len(rows.b), bool)
+    seen[rows.cols["seen"].where[rows.cols["seen"].values > 0]] = True
     for j in range(n_days - 1, -1, -1):  # latest first, so that the earliest bucket is written last
         lo, hi = bounds[j], bounds[j + 1]
         first_b[rows.key[lo:hi][seen[lo:hi]]] = j  # a customer has one row per bucket at most
@@ -467,9 +534,9 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
     ids = rows.ids.take(pa.array(live))
     in_live = first_b[rows.key] < n_days
     key, b, facts = rows.key, rows.b, rows.cols
-    if not in_live.all():  # drop the rows of ids never known, one column at a time
+    if not in_live.all():  # drop the rows of ids never known
         key, b = key[in_live], b[in_live]
-        facts = {k: facts.pop(k)[in_live] for k in list(facts)}
+        facts = _kept_groups(facts, in_live)
     del in_live
     reg_day = rows.reg_day[live]
     first_b = first_b[live]
@@ -483,7 +550,10 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
     reg_day = reg_day[perm]
     known_upto = np.searchsorted(first_b[perm], np.arange(n_days), side="right")
     bounds = np.searchsorted(b, np.arange(n_days + 1))
-    acc = {k: _blank(k, n_cust, v.dtype) for k, v in facts.items()}  # each customer's facts so far
+    cuts: dict[int, np.ndarray] = {}  # per ``where``: where each day's groups start in it
+    for f in facts.values():
+        cuts.setdefault(id(f.where), np.searchsorted(f.where, bounds))
+    acc = {k: _blank(k, n_cust, v.values.dtype) for k, v in facts.items()}  # each customer's facts so far
     cur = {k: np.zeros(n_cust, dtype=v.dtype)  # each customer's thresholds from their facts so far
            for k, v in _thresholds({**{k: a[:0] for k, a in acc.items()}, "reg_day": reg_day[:0]}, 0.0, policy).items()}
     prev = np.zeros(n_cust, dtype=np.int8)  # each known customer's state code on the day before
@@ -496,12 +566,15 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
         if hi > lo:  # news: the facts and thresholds of these customers only (one row each)
             targets = ncust[lo:hi]
             mine = {}
-            for k, v in facts.items():
-                a = acc[k]
-                if k == "nps_last_value":  # the score given last: this bucket's, if any
-                    a[targets] = np.where(np.isnan(facts["nps_last_day"][lo:hi]), a[targets], v[lo:hi])
-                else:
-                    a[targets] = _combine(k)(a[targets], v[lo:hi])
+            for k, f in facts.items():
+                a, cut = acc[k], cuts[id(f.where)]
+                s, e = cut[j], cut[j + 1]  # the groups of this day that have the fact
+                if e > s:
+                    at, v = ncust[f.where[s:e]], f.values[s:e]
+                    if k == "nps_last_value":  # the score given last: this bucket's, if any
+                        a[at] = np.where(np.isnan(facts["nps_last_day"].values[s:e]), a[at], v)
+                    else:
+                        a[at] = _combine(k)(a[at], v)
                 mine[k] = a[targets]
             mine["reg_day"] = reg_day[targets]
             for k, v in _thresholds(mine, float(nums[j]), policy).items():
