@@ -41,7 +41,7 @@ from horetsu.playbook.nba import next_best_action
 from horetsu.playbook.rules import evaluate
 from horetsu.playbook.state import STATE_COLUMNS, with_cap_counts
 from horetsu.stages.classifier import decide, evidence_texts
-from horetsu.stages.facts import facts_table
+from horetsu.stages.facts import facts_table, first_category_days
 from horetsu.stages.grid import SNAPSHOT_SCHEMA, grid_from, grid_input, history_days
 from horetsu.stages.history import StateChanges, movement_stats, transitions
 from horetsu.stages.overlays import journey_funnel
@@ -254,9 +254,10 @@ def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Tab
     return Batches(schema=schema, num_rows=len(frame), make=make)
 
 
-def _stage_facts(ws: Any, day: dt.date, policy: Any, exclude: tuple[str, ...], purchase_days: Any) -> pa.Table:
+def _stage_facts(ws: Any, day: dt.date, policy: Any, exclude: tuple[str, ...], purchase_days: Any,
+                 first_categories: Any = None) -> pa.Table:
     """Every customer's stage facts, message facts and cap counts as of ``day``, by id (Arrow)."""
-    facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_days)
+    facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_days, first_categories=first_categories)
     facts = merge_columns(facts, message_facts(ws, day, policy))
     facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
     return facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up
@@ -324,6 +325,16 @@ def analyze(
         tables["customers"] = merge_columns(tables["customers"], scores)
         meta["models"] = model_meta
 
+    @step("holdout")
+    def _holdout() -> None:
+        if not models:
+            return
+        pending = state.pop("holdout", None)  # started by the stages step when the stages are on
+        table = (pending.result() if pending is not None else
+                 _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model")))
+        if table is not None:
+            tables["holdout"] = table
+
     @step("stage history")
     def _history() -> None:
         if not stages:
@@ -339,11 +350,13 @@ def analyze(
         # home page's "cooled this month" compares them with the as-of day)
         keep = tuple(sorted({*flow_days, *month_ends_before(day, 2)}))
         days, start = history_days(ws, day, keep)
-        given = grid_input(ws, days, policy, exclude, purchase_days=purchase_dates(ctx))
+        # each customer's first day per category: the grid and the facts read the same rows
+        first_cats = ctx.shared("first_categories", lambda: first_category_days(ws, to_day(day), exclude))
+        given = grid_input(ws, days, policy, exclude, purchase_days=purchase_dates(ctx), first_categories=first_cats)
         ws.give_back_memory()  # what those reads freed
         # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
         # (one thread uses the engine at a time; most of both runs outside the GIL)
-        state["facts"] = later(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx))
+        state["facts"] = later(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx), first_cats)
         grid = grid_from(given, policy, keep)
         del given
         # moved / stalled / cooled need fewer rows (the as-of day's own come from the results)
@@ -357,9 +370,6 @@ def analyze(
             return
         policy = state["policy"]
         facts = state.pop("facts").result()
-        if models:  # the holdout check runs while the stages are decided and their flows counted
-            state["holdout"] = later(_holdout_table, ctx, day,
-                                                 (meta.get("models") or {}).get("purchase_model"))
         scores = None
         if "p_alive" in tables["customers"].column_names:  # P(alive) row by row with the facts
             where = pc.index_in(facts["customer_id"], value_set=tables["customers"]["customer_id"])
@@ -410,16 +420,6 @@ def analyze(
     def _funnel() -> None:
         if stages:
             tables["funnel"] = journey_funnel(ws, day, classified=state["frame"])
-
-    @step("holdout")
-    def _holdout() -> None:
-        if not models:
-            return
-        pending = state.pop("holdout", None)  # started by the stages step when the stages are on
-        table = (pending.result() if pending is not None else
-                 _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model")))
-        if table is not None:
-            tables["holdout"] = table
 
     @step("gate counts")
     def _gate_counts() -> None:

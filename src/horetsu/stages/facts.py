@@ -51,6 +51,15 @@ def _categories(ws: Any, orders: Any) -> Any:
     return both.filter(both.category.strip() != "")
 
 
+def first_category_days(ws: Any, as_of_day: Any, exclude: tuple[str, ...]) -> Any:
+    """(customer_id, category, day): the first purchase day of each category a customer bought,
+    up to the as-of day number.  The stage facts and the stage grid read the same rows; a
+    caller that computes both (``analyze``) keeps them once instead of joining the order
+    lines to the orders for each."""
+    cats = _categories(ws, valid_orders(ws, as_of_day, exclude))
+    return cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
+
+
 def _day_of_nth(per: Any, n: Any, name: str) -> Any:
     """Day on which each customer reached their n-th distinct item (``per``: customer_id, day)."""
     ranked = per.mutate(
@@ -61,7 +70,7 @@ def _day_of_nth(per: Any, n: Any, name: str) -> Any:
 
 def customer_facts(
     ws: Any, as_of: dt.date | None, policy: StagePolicy, exclude: tuple[str, ...], day: Any = None,
-    purchase_days: Any = None,
+    purchase_days: Any = None, first_categories: Any = None,
 ) -> Any:
     """An Ibis expression with one row per customer known on ``as_of`` and their facts.
 
@@ -70,7 +79,8 @@ def customer_facts(
     ``purchase_days``: the purchases up to ``as_of`` already as one row per customer and
     day (``customer_id``, ``order_date``, ``day_no``: 1 for the first, ``spend``: the day's
     total, missing when none is known), e.g. what analyze keeps; the order facts then
-    come from it instead of grouping the orders again.
+    come from it instead of grouping the orders again.  ``first_categories``: what
+    :func:`first_category_days` gives for ``as_of`` (or a later day), already computed.
     """
     d = ibis.literal(to_day(as_of), type="int64") if day is None else day
     st = policy.stages
@@ -80,13 +90,6 @@ def customer_facts(
     cust = cust.filter(cust.customer_id.notnull()).mutate(reg_day=ts_day(cust.registered_at))
     cust = cust.filter(cust.reg_day.isnull() | (cust.reg_day <= d))
     cust = cust.group_by("customer_id").aggregate(reg_day=cust.reg_day.min())
-
-    universe = (
-        cust.select("customer_id")
-        .union(orders.select("customer_id"))
-        .union(events.select("customer_id"))
-        .distinct()
-    )
 
     # purchases are counted as purchase days: two orders on one day are one purchase
     if purchase_days is not None:
@@ -113,8 +116,10 @@ def customer_facts(
             second_order_day=later.day.min(where=later.day > later._first))
         second = second.filter(second.second_order_day.notnull())
 
-    cats = _categories(ws, orders)
-    first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
+    if first_categories is None:
+        first_cat = first_category_days(ws, d, exclude)
+    else:
+        first_cat = first_categories.filter(first_categories.day <= d)
     catagg = first_cat.group_by("customer_id").aggregate(n_categories=first_cat.count())
     # "full line": at least max(min categories, ceil(share x the shop's categories)), in SQL
     shop_cats = first_cat.category.nunique().as_scalar()
@@ -159,6 +164,14 @@ def customer_facts(
     }
     evagg = events.group_by("customer_id").aggregate(**ev_aggs)
 
+    # everyone known: listed, or with a purchase or an event by then (from the per-customer
+    # aggregates: a union of a million ids each, not of every order's and event's id)
+    universe = (
+        cust.select("customer_id")
+        .union(ordagg.select("customer_id"))
+        .union(evagg.select("customer_id"))
+        .distinct()
+    )
     # one flat join chain (each part keyed by its own column name), one final projection
     out = universe
     keep = ["customer_id"]
@@ -212,12 +225,13 @@ def _compiled_sql(ws: Any, policy: StagePolicy, exclude: tuple[str, ...]) -> tup
 
 def facts_table(
     ws: Any, as_of: dt.date, policy: StagePolicy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None,
-    purchase_days: Any = None,
+    purchase_days: Any = None, first_categories: Any = None,
 ) -> pa.Table:
     """Materialise :func:`customer_facts` as Arrow (optionally for some customers only;
-    ``purchase_days``: see :func:`customer_facts`)."""
+    ``purchase_days``, ``first_categories``: see :func:`customer_facts`)."""
     if purchase_days is not None:
-        expr = customer_facts(ws, as_of, policy, exclude, purchase_days=purchase_days)
+        expr = customer_facts(ws, as_of, policy, exclude, purchase_days=purchase_days,
+                              first_categories=first_categories)
         return expr.to_pyarrow().cast(expr.schema().to_pyarrow())
     if customer_ids is None:
         compiled = _compiled_sql(ws, policy, exclude)

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from horetsu.core import subscriptions
 from horetsu.core.dates import date_day, to_day, ts_day
-from horetsu.stages.facts import _categories, events_until, valid_orders
+from horetsu.stages.facts import events_until, first_category_days, valid_orders
 from horetsu.stages.classifier import names_of
 from horetsu.stages.history import NEW, StateChanges, _first_day, snapshot_dates
 from horetsu.stages.policy import JOURNEY_STEPS, STAGES, TEMPERATURES
@@ -129,7 +129,7 @@ def _combine(name: str) -> Any:
 
 
 def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: int, last: int,
-           purchase_days: Any = None) -> tuple[list[Any], Any]:
+           purchase_days: Any = None, first_categories: Any = None) -> tuple[list[Any], Any]:
     """Each activity source's per-(customer, bucket) rows, with only the fact columns it has.
 
     The sources are fetched one by one, narrow (a wide union of mostly empty columns
@@ -150,8 +150,8 @@ def _parts(ws: Any, policy: Policy, exclude: tuple[str, ...], lookup: Any, lo: i
     od = days.group_by(["customer_id", "b"]).aggregate(n=days.count(), lastd=days.day.max(), firstd=days.day.min())
     parts = [shape(od, n_orders=od.n, last_order_day=od.lastd, first_order_day=od.firstd, seen=od.n)]
 
-    cats = _categories(ws, orders)
-    first_cat = cats.group_by(["customer_id", "category"]).aggregate(day=cats.day.min())
+    first_cat = first_category_days(ws, last, exclude) if first_categories is None else first_categories
+    first_cat = first_cat.filter(first_cat.day <= last)
     fc = _bucketed(first_cat, "day", lookup, lo, last)
     fc = fc.group_by(["customer_id", "b"]).aggregate(n=fc.count())
     parts.append(shape(fc, n_categories=fc.n))
@@ -240,14 +240,16 @@ class GridInput:
 
 
 def grid_input(ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str, ...],
-               purchase_days: Any = None) -> GridInput:
+               purchase_days: Any = None, first_categories: Any = None) -> GridInput:
     """Every engine query of :func:`stage_grid` (the rest, :func:`grid_from`, uses no engine:
     a caller may use the engine in another thread meanwhile)."""
     nums = [to_day(d) for d in days]
     lookup, lo = _bucket_lookup(nums)
-    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1], purchase_days)
+    if first_categories is None:
+        first_categories = first_category_days(ws, nums[-1], exclude)
+    parts, regs = _parts(ws, policy, exclude, lookup, lo, nums[-1], purchase_days, first_categories)
     return GridInput(days=days, nums=nums, fetched=[p.to_pyarrow() for p in parts], reg=regs.to_pyarrow(),
-                     full_k=_full_line_k(ws, policy, exclude, nums))
+                     full_k=_full_line_k(policy, nums, first_categories))
 
 
 def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
@@ -476,7 +478,7 @@ def _state(c: dict[str, np.ndarray], d: int, k: int, one_cool: int, one_lapse: i
 
 def stage_grid(
     ws: Any, days: list[dt.date], policy: Policy, exclude: tuple[str, ...], keep: tuple[dt.date, ...] = (),
-    purchase_days: Any = None,
+    purchase_days: Any = None, first_categories: Any = None,
 ) -> GridResult:
     """Stage, journey step and temperature of every customer at every day of ``days`` (sorted).
 
@@ -484,9 +486,10 @@ def stage_grid(
     day; the decisions those of :func:`horetsu.stages.classifier.decide` without P(alive).
     ``purchase_days``: an expression with one row per customer and purchase day
     (``customer_id``, ``order_date``) up to the last day, when the caller already keeps
-    one; by default the purchases are read from the orders.
+    one; by default the purchases are read from the orders.  ``first_categories``: what
+    :func:`horetsu.stages.facts.first_category_days` gives for the last day, when kept.
     """
-    return grid_from(grid_input(ws, days, policy, exclude, purchase_days), policy, keep)
+    return grid_from(grid_input(ws, days, policy, exclude, purchase_days, first_categories), policy, keep)
 
 
 def grid_from(given: GridInput, policy: Policy, keep: tuple[dt.date, ...] = ()) -> GridResult:
@@ -496,9 +499,9 @@ def grid_from(given: GridInput, policy: Policy, keep: tuple[dt.date, ...] = ()) 
     return _walk(given.days, given.nums, rows, given.full_k, policy, keep)
 
 
-def _full_line_k(ws: Any, policy: Policy, exclude: tuple[str, ...], nums: list[int]) -> list[int]:
+def _full_line_k(policy: Policy, nums: list[int], first_categories: Any) -> list[int]:
     """"Full line" per day: max(min categories, ceil(share x the shop's categories known that day))."""
-    cats = _categories(ws, valid_orders(ws, nums[-1], exclude))
+    cats = first_categories.filter(first_categories.day <= nums[-1])
     first_cat = cats.group_by("category").aggregate(day=cats.day.min()).to_pyarrow()
     cat_days = np.sort(np.asarray(first_cat["day"].to_numpy(zero_copy_only=False), dtype=np.int64))
     jp = policy.journey
