@@ -254,6 +254,22 @@ def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Tab
     return Batches(schema=schema, num_rows=len(frame), make=make)
 
 
+def _compact(table: pa.Table) -> pa.Table:
+    """``table`` with its string columns dictionary-encoded (stage snapshots: a million
+    customers on a few days repeat the same ids and a handful of names)."""
+    return pa.table([pc.dictionary_encode(c) if pa.types.is_string(c.type) else c for c in table.columns],
+                    names=table.column_names)
+
+
+def _plain_blocks(table: pa.Table, schema: pa.Schema, rows: int = 1 << 20) -> Batches:
+    """``table`` written with ``schema``'s plain types, decoded block by block as it is written."""
+    def make() -> Iterator[pa.RecordBatch]:
+        for batch in table.to_batches(max_chunksize=rows):
+            yield batch.cast(schema.remove_metadata()).replace_schema_metadata(schema.metadata)
+
+    return Batches(schema=schema, num_rows=table.num_rows, make=make)
+
+
 def _stage_facts(ws: Any, day: dt.date, policy: Any, exclude: tuple[str, ...], purchase_days: Any,
                  first_categories: Any = None) -> pa.Table:
     """Every customer's stage facts, message facts and cap counts as of ``day``, by id (Arrow)."""
@@ -361,6 +377,7 @@ def analyze(
         del given
         # moved / stalled / cooled need fewer rows (the as-of day's own come from the results)
         grid.state_changes = grid.state_changes.stage_or_lapse_changes(before=to_day(day))
+        grid.snapshots = _compact(grid.snapshots)  # kept until written: each name once
         state["grid"], state["history"] = grid, (flow_days, start)
 
     @step("stages")
@@ -397,15 +414,17 @@ def analyze(
         now_frame = frame[["customer_id", "stage", "journey_step", "temperature"]].assign(as_of=day)
         now = pa.Table.from_pandas(now_frame[list(SNAPSHOT_SCHEMA.names)], schema=SNAPSHOT_SCHEMA, preserve_index=False)
         meta_start = {b"history_start": start.isoformat().encode()}
-        snaps = pa.concat_tables([grid.snapshots.filter(pc.less(grid.snapshots["as_of"], pa.scalar(day))), now])
-        tables["stage_snapshots"] = snaps.replace_schema_metadata(meta_start)
+        snaps = pa.concat_tables([grid.snapshots.filter(pc.less(grid.snapshots["as_of"], pa.scalar(day))),
+                                  _compact(now)])
+        tables["stage_snapshots"] = _plain_blocks(snaps, SNAPSHOT_SCHEMA.with_metadata(meta_start))
         counts = grid.counts.filter(pc.less(grid.counts["as_of"], pa.scalar(day)))
         tables["stage_monthly"] = pa.concat_tables([counts, _counts_now(now_frame, day)])
         tables["stage_transitions"] = grid.transitions
         picks = [*flow_days, day]
 
         def on(d: dt.date) -> pa.Table:  # the grid keeps whole snapshots on exactly the flow's days
-            return now if d == day else grid.snapshots.filter(pc.equal(grid.snapshots["as_of"], pa.scalar(d, pa.date32())))
+            return now if d == day else grid.snapshots.filter(
+                pc.equal(grid.snapshots["as_of"], pa.scalar(d, pa.date32()))).cast(SNAPSHOT_SCHEMA)
 
         parts = []
         for a, b in zip(picks, picks[1:], strict=False):  # two periods
@@ -458,6 +477,7 @@ def analyze(
     finally:
         background.shutdown(wait=True)  # nothing may still read the engine's kept tables
         ctx.release()
+        ws.give_back_memory()
 
     last = latest_activity_day(ws)
     if stages:  # the blocks follow the working frame's order, which is by id: no sort of a wide table
