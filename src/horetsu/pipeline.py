@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -293,8 +292,9 @@ def analyze(
     ``as_of``: default :func:`horetsu.core.purchases.default_as_of`.  ``exclude_statuses``
     overrides ``[analysis] exclude_statuses`` for every part (analytics, models, stages).
     ``models`` / ``stages``: set False to skip the model scores / stages and history.
-    ``progress``: told each step's name and when it is done; it must not use the workspace's
-    engine (a second thread may be reading it then: the stages' facts, the holdout refit).
+    ``progress``: told each step's name and when it is done.  One thread does all the work:
+    side by side, the parts that could overlap took more memory than the time they saved
+    (docs/performance.md).
     """
     exclude = excluded_statuses(ws, exclude_statuses)
     day = parse_date(as_of) or default_as_of(ws)
@@ -302,13 +302,6 @@ def analyze(
     tables: dict[str, pa.Table] = {}
     meta: dict[str, Any] = {}
     state: dict[str, Any] = {}
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="horetsu-analyze")
-    jobs: list[Future[Any]] = []  # what the second thread was given (see ``later``)
-
-    def later(fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """``fn(*args)`` on the second thread, which then has the engine to itself."""
-        jobs.append(background.submit(fn, *args))
-        return jobs[-1]
     steps: list[tuple[str, Callable[[], None]]] = list(_analytics.steps(ctx, tables, meta))
 
     def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
@@ -345,9 +338,9 @@ def analyze(
     def _holdout() -> None:
         if not models:
             return
-        pending = state.pop("holdout", None)  # started by the stages step when the stages are on
-        table = (pending.result() if pending is not None else
-                 _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model")))
+        # right after the models, before the stages' working data exists (beside it, it
+        # added 0.6 GB to the peak)
+        table = _holdout_table(ctx, day, (meta.get("models") or {}).get("purchase_model"))
         if table is not None:
             tables["holdout"] = table
 
@@ -368,11 +361,12 @@ def analyze(
         days, start = history_days(ws, day, keep)
         # each customer's first day per category: the grid and the facts read the same rows
         first_cats = ctx.shared("first_categories", lambda: first_category_days(ws, to_day(day), exclude))
+        # the stages' facts first, then the grid: each has the memory to itself (beside each
+        # other they took 0.6 GB more, for ~4 s of time; docs/performance.md)
+        state["facts"] = _stage_facts(ws, day, policy, exclude, purchase_dates(ctx), first_cats)
+        ws.give_back_memory()
         given = grid_input(ws, days, policy, exclude, purchase_days=purchase_dates(ctx), first_categories=first_cats)
         ws.give_back_memory()  # what those reads freed
-        # the grid's NumPy work leaves the engine idle: the stages' facts are read meanwhile
-        # (one thread uses the engine at a time; most of both runs outside the GIL)
-        state["facts"] = later(_stage_facts, ws, day, policy, exclude, purchase_dates(ctx), first_cats)
         grid = grid_from(given, policy, keep)
         del given
         # moved / stalled / cooled need fewer rows (the as-of day's own come from the results)
@@ -386,7 +380,7 @@ def analyze(
             meta["stages"] = None
             return
         policy = state["policy"]
-        facts = state.pop("facts").result()
+        facts = state.pop("facts")
         scores = None
         if "p_alive" in tables["customers"].column_names:  # P(alive) row by row with the facts
             where = pc.index_in(facts["customer_id"], value_set=tables["customers"]["customer_id"])
@@ -422,16 +416,17 @@ def analyze(
         tables["stage_transitions"] = grid.transitions
         picks = [*flow_days, day]
 
-        def on(d: dt.date) -> pa.Table:  # the grid keeps whole snapshots on exactly the flow's days
-            return now if d == day else grid.snapshots.filter(
-                pc.equal(grid.snapshots["as_of"], pa.scalar(d, pa.date32()))).cast(SNAPSHOT_SCHEMA)
-
+        # the grid keeps whole snapshots on exactly the flow's days
+        on = {d: now if d == day else grid.snapshots.filter(
+            pc.equal(grid.snapshots["as_of"], pa.scalar(d, pa.date32()))).cast(SNAPSHOT_SCHEMA) for d in picks}
         parts = []
         for a, b in zip(picks, picks[1:], strict=False):  # two periods
-            m = transitions(on(a), on(b)).to_pandas()
+            m = transitions(on[a], on[b]).to_pandas()
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
+        del now_frame, snaps, parts, on
         changes = grid.state_changes.append(StateChanges.of_table(now))
+        del grid, now  # the joined rows replace them
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)
 
@@ -466,8 +461,7 @@ def analyze(
                 progress.update(description=name)
             started = time.perf_counter()
             fn()
-            if all(job.done() for job in jobs):  # the engine is idle: what it freed goes back
-                ws.give_back_memory()
+            ws.give_back_memory()  # what the engine freed goes back to the system
             timings[name] = round(time.perf_counter() - started, 3)
             peak = _peak_mib()  # the kernel's figure can dip by a page (per-CPU counters): keep the highest
             highest = peak if peak is None or highest is None else max(highest, peak)
@@ -475,7 +469,6 @@ def analyze(
             if progress is not None:
                 progress.advance(1)
     finally:
-        background.shutdown(wait=True)  # nothing may still read the engine's kept tables
         ctx.release()
         ws.give_back_memory()
 
