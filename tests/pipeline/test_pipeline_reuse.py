@@ -92,3 +92,36 @@ def test_customer_summary_from_kept_purchase_days_equals_summary_from_orders(sho
     assert fresh_before.num_rows < fresh.num_rows  # the earlier day knows fewer customers
     z9_before = fresh_before.filter(pc.equal(fresh_before["customer_id"], "Z9")).to_pylist()[0]
     assert z9_before["frequency"] == 0 and z9_before["monetary_total"] == 0  # only a returned order then
+
+
+def test_facts_and_grid_from_kept_first_category_days_equal_those_from_the_orders(shop, make_ws):
+    """analyze computes each customer's first day per category once, for its as-of day, and
+    the stage facts and the grid read it; read for that day or an earlier one, they give what
+    joining the orders again gives (a category bought again later counts from its first day)."""
+    from horetsu.analytics.base import make_ctx
+    from horetsu.core.dates import to_day
+    from horetsu.playbook.policy import load_policy
+    from horetsu.stages.facts import facts_table, first_category_days
+    from horetsu.stages.grid import history_days, stage_grid
+
+    shop = random_shop(shop, 13, n=40)
+    shop.order("R01", 200, category="tea").order("R01", 3, category="tea").order("R01", 2, category="wine")
+    ws = make_ws(shop)
+    day = dt.date.fromisoformat(str(AS_OF))
+    exclude = excluded_statuses(ws, None)
+    policy = load_policy(ws)
+    kept = ws.keep(first_category_days(ws, to_day(day), exclude))
+    try:
+        for d in (day, day - dt.timedelta(days=90)):
+            days_then = numbered_days(make_ctx(ws, d, exclude_statuses=exclude))
+            got = facts_table(ws, d, policy, exclude, purchase_days=days_then, first_categories=kept)
+            want = facts_table(ws, d, policy, exclude)
+            assert got.sort_by("customer_id").equals(want.sort_by("customer_id"))
+            assert pc.max(want["n_categories"]).as_py() >= 2
+        days, _ = history_days(ws, day, ())
+        fresh, from_kept = stage_grid(ws, days, policy, exclude), stage_grid(ws, days, policy, exclude,
+                                                                               first_categories=kept)
+        assert from_kept.counts.equals(fresh.counts) and from_kept.transitions.equals(fresh.transitions)
+        assert from_kept.snapshots.equals(fresh.snapshots)
+    finally:
+        ws.forget(kept)
