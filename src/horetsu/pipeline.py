@@ -425,7 +425,7 @@ def analyze(
             parts.append(m.assign(period_from=a.isoformat(), period_to=b.isoformat()))
         tables["stage_flow"] = pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
         del now_frame, snaps, parts, on
-        changes = grid.state_changes.append(StateChanges.of_table(now))
+        changes = grid.state_changes.append(StateChanges.of_table(now).narrow())
         del grid, now  # the joined rows replace them
         tables["stage_movement"] = movement_stats(changes, windows=(MOVE_WINDOW_DAYS,), history_start=start,
                                                   last_date=day)

@@ -629,7 +629,7 @@ def _walk(days: list[dt.date], nums: list[int], rows: _Rows, full_k: list[int], 
     code, packed = (packed % _CODE_SPAN).astype(np.int8), packed // _CODE_SPAN
     who, jcol = packed // n_days, packed % n_days
     del packed
-    changes = StateChanges(ids, who, np.asarray(nums, np.int64)[jcol], *_decoded(code))
+    changes = StateChanges(ids, who, np.asarray(nums, np.int64)[jcol], *_decoded(code)).narrow()
     snap_table = pa.concat_tables(snaps) if snaps else SNAPSHOT_SCHEMA.empty_table()
     return GridResult(days=days, counts=count_table, transitions=transitions, state_changes=changes,
                       snapshots=snap_table)

@@ -193,6 +193,14 @@ class StateChanges:
         sort = np.lexsort((day, cust))  # by customer (their ids' order), then day
         return rows.take(sort), sort
 
+    def narrow(self) -> StateChanges:
+        """The same rows with customer numbers and days as int32 (a customer number is below
+        the number of ids, a day number about 20,000): half the memory for millions of rows."""
+        if len(self.ids) >= np.iinfo(np.int32).max:
+            return self
+        return StateChanges(self.ids, self.cust.astype(np.int32, copy=False), self.day.astype(np.int32, copy=False),
+                            self.stage, self.journey, self.temp)
+
     def take(self, rows: np.ndarray) -> StateChanges:
         return StateChanges(self.ids, self.cust[rows], self.day[rows], self.stage[rows], self.journey[rows],
                             self.temp[rows])
