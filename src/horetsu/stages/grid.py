@@ -26,6 +26,7 @@ the purchase rhythm only (P(alive) is not known for past dates), as in
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,7 +259,9 @@ def _fetched(ws: Any, expr: Any) -> pa.Table:
     ~0.2 GB less at the grid's peak)."""
     if ws.engine_url or getattr(ws.con, "name", "") != "duckdb":
         return expr.to_pyarrow()
-    return expr.to_pyarrow_batches(chunk_size=122_880).read_all()
+    with warnings.catch_warnings():  # ibis 12 reads DuckDB through a call DuckDB 1.5 deprecates
+        warnings.filterwarnings("ignore", "fetch_record_batch", DeprecationWarning)
+        return expr.to_pyarrow_batches(chunk_size=122_880).read_all()
 
 
 def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
