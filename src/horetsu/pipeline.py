@@ -292,9 +292,9 @@ def analyze(
     ``as_of``: default :func:`horetsu.core.purchases.default_as_of`.  ``exclude_statuses``
     overrides ``[analysis] exclude_statuses`` for every part (analytics, models, stages).
     ``models`` / ``stages``: set False to skip the model scores / stages and history.
-    ``progress``: told each step's name and when it is done.  One thread does all the work:
-    side by side, the parts that could overlap took more memory than the time they saved
-    (docs/performance.md).
+    ``progress``: told each step's name and when it is done.  The steps run one after the
+    other (side by side, those that could overlap took more memory than the time they saved,
+    docs/performance.md); only the writing of finished result blocks has a thread of its own.
     """
     exclude = excluded_statuses(ws, exclude_statuses)
     day = parse_date(as_of) or default_as_of(ws)
