@@ -252,6 +252,11 @@ class Workspace:
                 self._con = ibis.duckdb.connect(**_duckdb_config(self.settings.engine_memory_limit))
         return self._con
 
+    @property
+    def embedded(self) -> bool:
+        """True when the engine is horetsu's own embedded DuckDB (no engine URL, nothing attached)."""
+        return not self.engine_url
+
     def table(self, name: str) -> Any:
         """A canonical table as an Ibis expression.
 
@@ -279,9 +284,9 @@ class Workspace:
         a million customers' purchase days take ~0.1 GB there instead of ~0.8 GB, and scans
         are no slower.  Another engine keeps it its own way (Ibis ``cache()``).
         """
-        con = self.con
-        if self.engine_url or getattr(con, "name", "") != "duckdb":
+        if not self.embedded:
             return expr.cache()
+        con = self.con
         if not getattr(con, "_horetsu_keep", False):
             con.raw_sql(f"ATTACH ':memory:' AS {KEEP_DATABASE} (COMPRESS)")
             con._horetsu_keep = True
@@ -292,11 +297,10 @@ class Workspace:
 
     def forget(self, kept: Any) -> None:
         """Drop a table :meth:`keep` made (a temporary table also dies with the connection)."""
-        con = self.con
-        if self.engine_url or getattr(con, "name", "") != "duckdb":
+        if not self.embedded:
             kept.release()
             return
-        con.drop_table(kept.op().name, database=f"{KEEP_DATABASE}.main", force=True)
+        self.con.drop_table(kept.op().name, database=f"{KEEP_DATABASE}.main", force=True)
 
     def give_back_memory(self) -> None:
         """Return the memory the embedded DuckDB freed to the operating system.
@@ -308,7 +312,7 @@ class Workspace:
         thread uses the engine.  Other engines manage their own memory: nothing to do.
         """
         con = self._con
-        if con is None or self.engine_url or getattr(con, "name", "") != "duckdb":
+        if con is None or not self.embedded:
             return
         # the configured limit as written; else DuckDB's own as it shows it (its rendering of
         # a size is rounded: read once, so that repeated calls never drift)

@@ -210,7 +210,7 @@ _NONE = -1  # "no such day" in the thresholds (day numbers are positive)
 
 
 @dataclass
-class Fact:
+class _Fact:
     """One fact's values for the (customer, bucket) groups that have it: ``where`` (group
     numbers, sorted) and ``values`` there.  Facts of the same sources share ``where``."""
 
@@ -225,7 +225,7 @@ class _Rows:
     ids: pa.Array  # every customer id seen, sorted; ``key`` indexes it
     key: np.ndarray
     b: np.ndarray
-    cols: dict[str, Fact]  # float32 (NaN: nothing that bucket), nps_last_value float64
+    cols: dict[str, _Fact]  # float32 (NaN: nothing that bucket), nps_last_value float64
     reg_day: np.ndarray  # per customer (index into ``ids``): the first registration day, NaN if none
 
 
@@ -257,7 +257,7 @@ def _fetched(ws: Any, expr: Any) -> pa.Table:
     """``expr`` as Arrow; from the embedded DuckDB block by block, so that the engine never
     holds the whole result beside its Arrow copy (the orders' rows of a million customers:
     ~0.2 GB less at the grid's peak)."""
-    if ws.engine_url or getattr(ws.con, "name", "") != "duckdb":
+    if not ws.embedded:
         return expr.to_pyarrow()
     with warnings.catch_warnings():  # ibis 12 reads DuckDB through a call DuckDB 1.5 deprecates
         warnings.filterwarnings("ignore", "fetch_record_batch", DeprecationWarning)
@@ -286,16 +286,14 @@ def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
     n_b = 1 + max((pc.max(t["b"]).as_py() or 0 for t in fetched if t.num_rows), default=0)
     small = np.int32 if n_b * n_k < np.iinfo(np.int32).max else np.int64  # a million customers: int32
     composite = np.empty(int(offsets[-1]), small)  # by bucket first: each snapshot day's news is one slice
-    for i, t in enumerate(fetched):
-        key = keys[i]
-        keys[i] = None
+    for i, (t, key) in enumerate(zip(fetched, keys, strict=True)):
         part = composite[offsets[i]:offsets[i + 1]]
         np.multiply(t["b"].to_numpy(zero_copy_only=False), n_k, out=part, casting="unsafe")
         part += key.astype(small, copy=False)
         if i == len(fetched) - 2:  # each listed customer's first registration day (its row of that table)
             reg_day = np.full(len(ids), np.nan, np.float32)
             reg_day[key] = pc.fill_null(pc.cast(reg["reg_day"], pa.float32()), np.nan).to_numpy()
-        del key
+    del keys
     sort = np.argsort(composite, kind="stable")
     sorted_keys = composite[sort]
     del composite
@@ -314,7 +312,7 @@ def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
         rows_of.append((sort[mine] - offsets[i], group[mine]))
     del sort, group
     spans: dict[tuple[int, ...], np.ndarray] = {}
-    cols: dict[str, Fact] = {}
+    cols: dict[str, _Fact] = {}
     for name in _FACTS:
         srcs = tuple(i for i, t in enumerate(fetched) if name in t.column_names and t.num_rows)
         if srcs not in spans:  # the groups any of these sources has, sorted
@@ -327,7 +325,7 @@ def _merged(fetched: list[pa.Table], reg: pa.Table) -> _Rows:
             pos = slice(None) if len(srcs) == 1 else np.searchsorted(where, g)
             values = pc.fill_null(pc.cast(fetched[i][name], pa.float64()), 0.0 if name in _SUMS else np.nan).to_numpy()
             out[pos] = combine(out[pos], values[at])
-        cols[name] = Fact(where, out)
+        cols[name] = _Fact(where, out)
     # the score given last is taken where its day is known: both come from the same rows
     assert cols["nps_last_value"].where is cols["nps_last_day"].where
     return _Rows(ids=ids, key=group_key % n_k, b=group_key // n_k, cols=cols, reg_day=reg_day)
@@ -340,7 +338,7 @@ def _union_sorted(parts: list[np.ndarray]) -> np.ndarray:
     return c[np.r_[True, c[1:] != c[:-1]]] if len(c) else c
 
 
-def _kept_groups(facts: dict[str, Fact], keep: np.ndarray) -> dict[str, Fact]:
+def _kept_groups(facts: dict[str, _Fact], keep: np.ndarray) -> dict[str, _Fact]:
     """The facts of the groups where ``keep`` (a mask over groups) holds, groups renumbered."""
     number = np.cumsum(keep) - 1
     done: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # facts sharing ``where`` still share it
@@ -350,7 +348,7 @@ def _kept_groups(facts: dict[str, Fact], keep: np.ndarray) -> dict[str, Fact]:
             mask = keep[f.where]
             done[id(f.where)] = (mask, number[f.where[mask]].astype(f.where.dtype))
         mask, where = done[id(f.where)]
-        out[name] = Fact(where, f.values[mask])
+        out[name] = _Fact(where, f.values[mask])
     return out
 
 
