@@ -120,6 +120,35 @@ def test_a_kept_table_is_stored_compressed_equals_its_expression_and_is_dropped_
     assert (name,) not in tables
 
 
+def test_a_parked_table_is_read_back_from_a_mapped_file_and_leaves_nothing_behind(ws):
+    """``Workspace.park``: the same rows, held by a memory mapping of an unlinked file in the
+    workspace (not by Arrow's allocator); the mapping goes with the last column using it."""
+    import gc
+
+    n = 400_000
+    table = pa.table({"customer_id": pa.array([f"C{i:07d}" for i in range(n)]),
+                      "spend": pa.array(range(n), pa.int64()),
+                      "day": pa.array([i % 365 for i in range(n)], pa.date32())})
+
+    def mapped() -> list[str]:
+        with open("/proc/self/maps", encoding="utf-8") as fh:
+            return [line for line in fh if ".parked-" in line]
+
+    allocated = pa.total_allocated_bytes()
+    parked = ws.park(table)
+    assert pa.total_allocated_bytes() - allocated < 1 << 20  # no copy in Arrow's memory: 10 MB of data
+    assert parked.equals(table) and parked.schema == table.schema
+    assert not list(ws.path.glob(".parked-*"))  # unlinked at once
+    assert mapped() and all("(deleted)" in line for line in mapped())
+    ids = parked["customer_id"]
+    del parked
+    gc.collect()
+    assert mapped() and ids[n - 1].as_py() == "C0399999"  # a column still reads the mapping
+    del ids
+    gc.collect()
+    assert not mapped()
+
+
 def test_giving_back_memory_returns_what_duckdb_freed_and_keeps_its_limit(tmp_path):
     """After DuckDB dropped a large table its allocator still holds the pages; giving them back
     shrinks the process by most of the table's size, and a configured memory limit stays."""

@@ -295,6 +295,28 @@ class Workspace:
         con.raw_sql(f"CHECKPOINT {KEEP_DATABASE}")  # compression happens here
         return con.table(name, database=(KEEP_DATABASE, "main"))
 
+    def park(self, table: pa.Table) -> pa.Table:
+        """``table`` moved out of the process's memory until it is read again.
+
+        It is written, uncompressed, to an Arrow file in the workspace and read back
+        memory-mapped (no copy): its pages live in the system's file cache, count in this
+        process's memory only while they are read, and can be dropped by the system
+        (they are on disk).  The file is unlinked at once; the mapping keeps it alive until
+        the last column using it is gone (a killed run leaves a ``.tmp`` that
+        :meth:`clean_orphans` removes).  For big tables a long step does not read; where the
+        workspace cannot be written, ``table`` is returned as it is.
+        """
+        path = self.path / f".parked-{uuid.uuid4().hex}.tmp"
+        try:
+            try:
+                with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                    writer.write_table(table)
+                return pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+            finally:
+                path.unlink(missing_ok=True)
+        except OSError:
+            return table
+
     def forget(self, kept: Any) -> None:
         """Drop a table :meth:`keep` made (a temporary table also dies with the connection)."""
         if not self.embedded:
