@@ -33,6 +33,9 @@ def message_facts_expr(ws: Any, as_of: dt.date, policy: Policy) -> Any:
     events = events_until(ws, d)
     contrib_types = sorted({t for r in policy.thanks.values() for t in r.contribution_events})
     sent_types = policy.messages.sent_event_types or NONE
+    # only the events some fact reads (an aggregate over none of a customer's rows is null,
+    # as a customer left out is after the join): a shop's millions of other events are not grouped
+    events = events.filter(events.type.isin(sorted({*contrib_types, *sent_types})))
     is_sent = events.type.isin(sent_types)
     aggs: dict[str, Any] = {
         "last_contribution_day": events.day.max(where=events.type.isin(contrib_types or NONE)),
