@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import horetsu
@@ -122,7 +123,8 @@ def test_a_kept_table_is_stored_compressed_equals_its_expression_and_is_dropped_
 
 def test_a_parked_table_is_read_back_from_a_mapped_file_and_leaves_nothing_behind(ws):
     """``Workspace.park``: the same rows, held by a memory mapping of an unlinked file in the
-    workspace (not by Arrow's allocator); the mapping goes with the last column using it."""
+    workspace (not by Arrow's allocator); pages read can be let go of and are read again when
+    needed; the mapping goes with the last column using it."""
     import gc
 
     n = 400_000
@@ -140,6 +142,17 @@ def test_a_parked_table_is_read_back_from_a_mapped_file_and_leaves_nothing_behin
     assert parked.equals(table) and parked.schema == table.schema
     assert not list(ws.path.glob(".parked-*"))  # unlinked at once
     assert mapped() and all("(deleted)" in line for line in mapped())
+
+    def rss_file_kib() -> int:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("RssFile:"))
+
+    # read whole (its pages are mapped in), then let go of the pages: it still reads the same
+    assert pc.sum(pc.utf8_length(parked["customer_id"])).as_py() == 8 * n and pc.sum(parked["spend"]).as_py() > 0
+    held = rss_file_kib()
+    ws.drop_parked_pages()
+    assert held - rss_file_kib() > 5_000  # ~8 MB of the file were mapped in
+    assert parked.equals(table)
     ids = parked["customer_id"]
     del parked
     gc.collect()

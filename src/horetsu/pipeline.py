@@ -201,7 +201,7 @@ def _with_stages(base: pa.Table, staged: pa.Table) -> pa.Table:
 
 #: rows of results/customers worded and written at a time (the sentences of a million
 #: customers are about a gigabyte of text: they never exist all at once)
-CUSTOMER_BLOCK_ROWS = 65_536
+CUSTOMER_BLOCK_ROWS = 131_072
 #: blocks of results/customers worded side by side (the wording is mostly Arrow kernels,
 #: which run outside the GIL)
 BLOCK_MAKERS = 2
@@ -235,9 +235,12 @@ def _stage_table(frame: pd.DataFrame, policy: Any, schema: pa.Schema | None = No
     return staged.select(_stage_columns(frame))
 
 
-def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Table | Batches:
+def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any,
+                     after_block: Callable[[], None] | None = None) -> pa.Table | Batches:
     """results/customers: the analytics columns of ``base`` with the stage columns of
-    ``frame`` (in id order), converted and worded block by block as it is written."""
+    ``frame`` (in id order), converted and worded block by block as it is written;
+    ``after_block`` is called as each block is handed over (a parked ``base`` lets go of the
+    pages read)."""
     ids = pa.Array.from_pandas(frame["customer_id"]).cast(base.schema.field("customer_id").type)
     if pc.any(pc.invert(pc.is_in(base["customer_id"], value_set=ids))).as_py():  # rare: see _with_stages
         return _analytics.sorted_results({"customers": _with_stages(base, _stage_table(frame, policy))})["customers"]
@@ -269,8 +272,12 @@ def _customer_blocks(base: pa.Table, frame: pd.DataFrame, policy: Any) -> pa.Tab
                     pending.append(pool.submit(block, lo))
                     if len(pending) == BLOCK_MAKERS:
                         yield pending.popleft().result()
+                        if after_block is not None:
+                            after_block()
                 while pending:
                     yield pending.popleft().result()
+                    if after_block is not None:
+                        after_block()
             finally:
                 for f in pending:
                     f.cancel()
@@ -506,7 +513,8 @@ def analyze(
 
     last = latest_activity_day(ws)
     if stages:  # the blocks follow the working frame's order, which is by id: no sort of a wide table
-        customers = _customer_blocks(tables.pop("customers"), state["frame"], state["policy"])
+        customers = _customer_blocks(tables.pop("customers"), state["frame"], state["policy"],
+                                     after_block=ws.drop_parked_pages)
         tables = {"customers": customers, **_analytics.sorted_results(tables)}
     else:
         tables = _analytics.sorted_results(tables)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import mmap
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -177,6 +179,7 @@ class Workspace:
         self.engine_url = engine if engine is not None else self.settings.engine
         self._con: Any = None
         self._views: dict[str, Any] = {}
+        self._parked: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()  # mappings of parked tables
         self._lock_mutex = threading.RLock()
         self._lock_depth = 0
 
@@ -299,10 +302,11 @@ class Workspace:
         """``table`` moved out of the process's memory until it is read again.
 
         It is written, uncompressed, to an Arrow file in the workspace and read back
-        memory-mapped (no copy): its pages live in the system's file cache, count in this
-        process's memory only while they are read, and can be dropped by the system
-        (they are on disk).  The file is unlinked at once; the mapping keeps it alive until
-        the last column using it is gone (a killed run leaves a ``.tmp`` that
+        memory-mapped (no copy): its pages live in the system's file cache and count in this
+        process's memory only while they are mapped in after a read; :meth:`drop_parked_pages`
+        (part of :meth:`give_back_memory`) lets go of those again, and the system can drop
+        them (they are on disk).  The file is unlinked at once; the mapping keeps it alive
+        until the last column using it is gone (a killed run leaves a ``.tmp`` that
         :meth:`clean_orphans` removes).  For big tables a long step does not read; where the
         workspace cannot be written, ``table`` is returned as it is.
         """
@@ -311,11 +315,21 @@ class Workspace:
             try:
                 with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                     writer.write_table(table)
-                return pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+                with open(path, "rb") as fh:
+                    mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
             finally:
                 path.unlink(missing_ok=True)
         except OSError:
             return table
+        self._parked.add(mapped)  # weakly: the mapping goes with the last column reading it
+        return pa.ipc.open_file(pa.py_buffer(mapped)).read_all()
+
+    def drop_parked_pages(self) -> None:
+        """Let go of the pages of parked tables read so far (they are read from the file cache
+        again when needed): reading a parked table does not leave it in the process's memory."""
+        for mapped in list(self._parked):
+            with contextlib.suppress(OSError, ValueError):
+                mapped.madvise(mmap.MADV_DONTNEED)
 
     def forget(self, kept: Any) -> None:
         """Drop a table :meth:`keep` made (a temporary table also dies with the connection)."""
@@ -325,7 +339,8 @@ class Workspace:
         self.con.drop_table(kept.op().name, database=f"{KEEP_DATABASE}.main", force=True)
 
     def give_back_memory(self) -> None:
-        """Return the memory the embedded DuckDB freed to the operating system.
+        """Return the memory the embedded DuckDB freed to the operating system (and the pages
+        of parked tables read so far, :meth:`drop_parked_pages`).
 
         DuckDB's allocator keeps freed pages for reuse: after the purchase days of a million
         customers are built, the process holds ~0.8 GB that nothing uses, and NumPy or Arrow
@@ -333,6 +348,7 @@ class Workspace:
         its allocator and trim the system heap.  Only between queries: never while another
         thread uses the engine.  Other engines manage their own memory: nothing to do.
         """
+        self.drop_parked_pages()
         con = self._con
         if con is None or not self.embedded:
             return
