@@ -304,10 +304,13 @@ def _plain_blocks(table: pa.Table, schema: pa.Schema, rows: int = 1 << 20) -> Ba
 def _stage_facts(ws: Any, day: dt.date, policy: Any, exclude: tuple[str, ...], purchase_days: Any,
                  first_categories: Any = None) -> pa.Table:
     """Every customer's stage facts, message facts and cap counts as of ``day``, by id (Arrow)."""
-    facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_days, first_categories=first_categories)
+    # by id (every later table lines up), sorted in the engine: no copy of the wide table here
+    facts = facts_table(ws, day, policy, exclude, purchase_days=purchase_days, first_categories=first_categories,
+                        by_id=True)
+    ws.give_back_memory()  # what the query freed, before the Arrow work
+    facts = _analytics.sorted_by(facts, ["customer_id"])  # (an engine ordering otherwise: sorted here)
     facts = merge_columns(facts, message_facts(ws, day, policy))
-    facts = with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
-    return facts.take(pc.sort_indices(facts["customer_id"]))  # by id: every later table lines up
+    return with_cap_counts(facts, policy, to_day(day))  # on Arrow, before the one trip to pandas
 
 
 def analyze(
@@ -422,6 +425,7 @@ def analyze(
             facts = facts.append_column("_p_alive", tables["customers"]["p_alive"].take(where))
         frame = facts.to_pandas()
         del facts
+        ws.drop_parked_pages()  # the facts' pages, read once into the frame
         if "_p_alive" in frame:
             scores = pd.DataFrame({"customer_id": frame["customer_id"], "p_alive": frame.pop("_p_alive")})
         frame = decide(frame, policy, scores, evidence=False, copy=False)

@@ -73,7 +73,11 @@ SORT_KEYS: dict[str, list[str]] = {
 
 
 def _sorted(name: str, table: pa.Table) -> pa.Table:
-    keys = [k for k in SORT_KEYS.get(name, []) if k in table.column_names]
+    return sorted_by(table, [k for k in SORT_KEYS.get(name, []) if k in table.column_names])
+
+
+def sorted_by(table: pa.Table, keys: list[str]) -> pa.Table:
+    """``table`` sorted by ``keys``; as it is (no copy) when already in order by the first key."""
     if not keys or table.num_rows == 0:
         return table
     first = table[keys[0]]

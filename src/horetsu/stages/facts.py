@@ -225,14 +225,16 @@ def _compiled_sql(ws: Any, policy: StagePolicy, exclude: tuple[str, ...]) -> tup
 
 def facts_table(
     ws: Any, as_of: dt.date, policy: StagePolicy, exclude: tuple[str, ...], customer_ids: pa.Array | None = None,
-    purchase_days: Any = None, first_categories: Any = None,
+    purchase_days: Any = None, first_categories: Any = None, by_id: bool = False,
 ) -> pa.Table:
     """Materialise :func:`customer_facts` as Arrow (optionally for some customers only;
-    ``purchase_days``, ``first_categories``: see :func:`customer_facts`)."""
+    ``purchase_days``, ``first_categories``: see :func:`customer_facts`; ``by_id``: ordered
+    by customer id in the engine, with ``purchase_days``)."""
     if purchase_days is not None:
         expr = customer_facts(ws, as_of, policy, exclude, purchase_days=purchase_days,
                               first_categories=first_categories)
-        return expr.to_pyarrow().cast(expr.schema().to_pyarrow())
+        schema = expr.schema().to_pyarrow()
+        return (expr.order_by("customer_id") if by_id else expr).to_pyarrow().cast(schema)
     if customer_ids is None:
         compiled = _compiled_sql(ws, policy, exclude)
         if compiled is not None:
